@@ -1,0 +1,125 @@
+//! `GET /v1/articles/{key}/related`: the cards under an article.
+
+use actix_web::{get, web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::{item_values, to_items, write, ArticleList};
+use crate::api::common::{self, collection, key, Listing, PageRequest};
+use crate::auth::Caller;
+use crate::db::articles::{self as q, Filter, Scope, Sort, Start};
+use crate::db::links;
+use crate::error::{ApiError, Problem};
+use crate::startup::AppState;
+
+/// Query of the related endpoint.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct RelatedQuery {
+    /// `rubrique` ("Articles de la même rubrique": the article's own rubrique, newest first), `latest`
+    /// ("Autres articles": the newest from other rubriques), `author` (sharing a byline), `tags` (most shared
+    /// tags first). `similar` (content-based) comes with the search feature and is a 400 for now.
+    pub strategy: Option<String>,
+    /// 1-20, default 4.
+    pub limit: Option<i64>,
+    /// Sparse fieldset.
+    pub fields: Option<String>,
+}
+
+/// Related articles: never the article itself, never a non-published one.
+///
+/// Editors' pinned articles come first; an article whose related content is switched off answers an
+/// empty list.
+#[utoipa::path(
+    tag = "articles",
+    operation_id = "list_related_articles",
+    params(("key" = String, Path, description = "Numeric id or slug"), RelatedQuery),
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "Related articles (one page)", body = ArticleList),
+        (status = 304, description = "Not modified"),
+        (status = 400, description = "Unknown strategy, limit out of 1-20", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown or not visible", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/articles/{key}/related")]
+pub async fn list_related_articles(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    query: web::Query<RelatedQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let key = key(&path)?;
+    let limit = query.limit.unwrap_or(4);
+    if !(1..=20).contains(&limit) {
+        return Err(ApiError::bad_param("limit", "must be between 1 and 20"));
+    }
+    let strategy = match query.strategy.as_deref().unwrap_or("similar") {
+        s @ ("rubrique" | "latest" | "author" | "tags") => s.to_owned(),
+        "similar" => {
+            return Err(ApiError::bad_param(
+                "strategy",
+                "similar is not available yet: use rubrique, latest, author or tags",
+            ))
+        }
+        other => {
+            return Err(ApiError::bad_param(
+                "strategy",
+                format!("`{other}` is not one of similar, rubrique, latest, author, tags"),
+            ))
+        }
+    };
+    let fields = common::parse_fields(query.fields.as_deref(), super::model::FIELDS)?;
+    let staff = caller.staff().cloned();
+    let site = state.config.site_url.clone();
+    let items = state
+        .db
+        .run(move |conn| {
+            let now = crate::db::now();
+            let article = write::load_visible(conn, staff.as_ref(), &key, now)?;
+            if !article.related_enabled {
+                return Ok(Vec::new());
+            }
+            let pins = links::pins(conn, article.id)?;
+            let mut rows = q::visible_by_ids(conn, &pins, now)?;
+            rows.truncate(limit as usize);
+            let mut exclude: Vec<i64> = rows.iter().map(|r| r.id).collect();
+            exclude.push(article.id);
+            let wanted = limit - rows.len() as i64;
+            if wanted > 0 {
+                let mut filter = Filter { exclude_ids: exclude.clone(), ..Filter::default() };
+                let more = match strategy.as_str() {
+                    "tags" => {
+                        let tag_ids = links::tag_ids(conn, article.id)?;
+                        let ranked = q::sharing_tags(conn, &tag_ids, &exclude, wanted, now)?;
+                        let ids: Vec<i64> = ranked.iter().map(|(id, _)| *id).collect();
+                        q::visible_by_ids(conn, &ids, now)?
+                    }
+                    s => {
+                        match s {
+                            "rubrique" => filter.rubrique_ids = Some(vec![article.rubrique_id]),
+                            "latest" => {
+                                let others: Vec<i64> = crate::db::rubriques::all(conn)?
+                                    .into_iter()
+                                    .map(|r| r.id)
+                                    .filter(|id| *id != article.rubrique_id)
+                                    .collect();
+                                filter.rubrique_ids = Some(others);
+                            }
+                            _ => filter.author_ids = Some(links::author_ids(conn, article.id)?),
+                        }
+                        q::page(conn, &Scope::Public, &filter, Sort::PublishedDesc, &Start::Offset(0), wanted, now)?
+                    }
+                };
+                rows.extend(more);
+            }
+            to_items(conn, rows, &site, now)
+        })
+        .await?;
+    let page = PageRequest { page: Some(1), per_page: limit, cursor: None };
+    let total = items.len() as i64;
+    let listing = Listing { data: item_values(items, &fields), total, next_cursor: None, has_next: false };
+    Ok(collection(&req, caller.is_staff(), &page, listing))
+}

@@ -1,0 +1,427 @@
+//! Creating, updating and deleting articles: validation, the role rules, and the derived fields.
+//! Everything here runs inside one write transaction.
+
+use chrono::{NaiveDateTime, Utc};
+
+use super::model::{ArticleInput, BodyFormat, FeaturedImage};
+use crate::api::common::{unique_slug, Checks, Patch};
+use crate::auth::Staff;
+use crate::db::articles::{self as q, ArticleWrite};
+use crate::db::models::ArticleRow;
+use crate::db::{authors, links, rubriques, tags, AnyConnection};
+use crate::domain::{text, to_seconds, Key, Role, Status};
+use crate::error::ApiError;
+
+/// Whether the caller signs this article (its linked author is in the byline).
+pub fn owns(conn: &mut AnyConnection, staff: &Staff, article: i64) -> Result<bool, ApiError> {
+    let Some(me) = staff.author_id else { return Ok(false) };
+    Ok(links::author_ids(conn, article)?.contains(&me))
+}
+
+/// Whether a caller may see an article: the public sees what is published and due; editors see all;
+/// contributors and authors also see their own.
+pub fn can_see(conn: &mut AnyConnection, staff: Option<&Staff>, a: &ArticleRow, now: NaiveDateTime) -> Result<bool, ApiError> {
+    if Status::effective(&a.status, a.published_at, now) == Status::Published {
+        return Ok(true);
+    }
+    match staff {
+        None => Ok(false),
+        Some(s) if s.at_least(Role::Editor) => Ok(true),
+        Some(s) => owns(conn, s, a.id),
+    }
+}
+
+/// Loads an article the caller may see, or 404 (drafts do not leak their existence).
+pub fn load_visible(conn: &mut AnyConnection, staff: Option<&Staff>, key: &Key, now: NaiveDateTime) -> Result<ArticleRow, ApiError> {
+    match q::find(conn, key)? {
+        Some(a) if can_see(conn, staff, &a, now)? => Ok(a),
+        _ => Err(ApiError::not_found("article")),
+    }
+}
+
+/// The statuses a role may set.
+fn check_status_allowed(staff: &Staff, status: Status) -> Result<(), ApiError> {
+    if staff.role == Role::Contributor && !matches!(status, Status::Draft | Status::Pending) {
+        return Err(ApiError::forbidden(
+            "a contributor may only save drafts and submit them for review (pending)",
+        ));
+    }
+    Ok(())
+}
+
+/// Whether the caller may change (or delete) an existing article it can see.
+fn check_may_edit(conn: &mut AnyConnection, staff: &Staff, a: &ArticleRow, now: NaiveDateTime) -> Result<(), ApiError> {
+    if staff.at_least(Role::Editor) {
+        return Ok(());
+    }
+    if !owns(conn, staff, a.id)? {
+        return Err(ApiError::forbidden("you may only change articles that carry your byline"));
+    }
+    let status = Status::effective(&a.status, a.published_at, now);
+    if staff.role == Role::Contributor && !matches!(status, Status::Draft | Status::Pending) {
+        return Err(ApiError::forbidden("a contributor may not change an article once it is published"));
+    }
+    Ok(())
+}
+
+/// Resolved values shared by create and update.
+struct Resolved {
+    rubrique_id: i64,
+    author_ids: Option<Vec<i64>>,
+    tag_names: Option<Vec<String>>,
+    pins: Option<(Vec<i64>, bool)>,
+}
+
+fn resolve_refs(
+    conn: &mut AnyConnection,
+    staff: &Staff,
+    input: &mut ArticleInput,
+    current_rubrique: Option<i64>,
+    self_id: Option<i64>,
+    checks: &mut Checks,
+) -> Result<Resolved, ApiError> {
+    let rubrique_id = match std::mem::take(&mut input.rubrique).required("rubrique", &mut checks.0) {
+        Some(k) => match rubriques::find(conn, &k.key())? {
+            Some(r) => r.id,
+            None => {
+                checks.fail("rubrique", "unknown", "no rubrique has this id or slug");
+                0
+            }
+        },
+        None => match current_rubrique {
+            Some(id) => id,
+            None => {
+                checks.fail("rubrique", "required", "rubrique is required");
+                0
+            }
+        },
+    };
+    let author_ids = match std::mem::take(&mut input.authors).required("authors", &mut checks.0) {
+        Some(list) if list.len() > 20 => {
+            checks.fail("authors", "too_many", "at most 20 authors");
+            None
+        }
+        Some(list) => {
+            let keys: Vec<Key> = list.iter().map(|k| k.key()).collect();
+            match authors::resolve(conn, &keys)? {
+                Ok(mut ids) => {
+                    let mut seen = std::collections::HashSet::new();
+                    ids.retain(|id| seen.insert(*id));
+                    Some(ids)
+                }
+                Err(i) => {
+                    checks.fail(&format!("authors[{i}]"), "unknown", "no author has this id or slug");
+                    None
+                }
+            }
+        }
+        None => None,
+    };
+    if let Some(ids) = &author_ids {
+        if !staff.at_least(Role::Editor) && ids.as_slice() != [staff.author_id.unwrap_or(-1)] {
+            checks.fail("authors", "not_allowed", "contributors and authors sign only as themselves");
+        }
+    }
+    let tag_names = match std::mem::take(&mut input.tags).required("tags", &mut checks.0) {
+        Some(list) if list.len() > 50 => {
+            checks.fail("tags", "too_many", "at most 50 tags");
+            None
+        }
+        Some(list) => {
+            for (i, t) in list.iter().enumerate() {
+                let n = t.trim().chars().count();
+                if n == 0 || n > 60 || text::slugify(t).is_empty() {
+                    checks.fail(&format!("tags[{i}]"), "invalid", "a tag is 1-60 characters with a letter or digit");
+                }
+            }
+            Some(list)
+        }
+        None => None,
+    };
+    let pins = match std::mem::take(&mut input.related).required("related", &mut checks.0) {
+        Some(_) if !staff.at_least(Role::Editor) => {
+            return Err(ApiError::forbidden("only editors and admins set related articles"))
+        }
+        Some(r) if r.pinned.len() > 20 => {
+            checks.fail("related.pinned", "too_many", "at most 20 pinned articles");
+            None
+        }
+        Some(r) => {
+            let mut ids = Vec::new();
+            for (i, k) in r.pinned.iter().enumerate() {
+                match q::find(conn, &k.key())? {
+                    Some(a) if Some(a.id) != self_id => ids.push(a.id),
+                    Some(_) => checks.fail(&format!("related.pinned[{i}]"), "self", "an article cannot be related to itself"),
+                    None => checks.fail(&format!("related.pinned[{i}]"), "unknown", "no article has this id or slug"),
+                }
+            }
+            ids.dedup();
+            Some((ids, r.enabled))
+        }
+        None => None,
+    };
+    Ok(Resolved { rubrique_id, author_ids, tag_names, pins })
+}
+
+fn language_ok(l: &str) -> bool {
+    let mut parts = l.split('-');
+    let first = parts.next().unwrap_or("");
+    (2..=3).contains(&first.len())
+        && first.chars().all(|c| c.is_ascii_alphabetic())
+        && parts.all(|p| (1..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()))
+}
+
+/// Applies an input over the current values (none on creation) and derives everything else.
+fn merged(
+    checks: &mut Checks,
+    input: ArticleInput,
+    cur: Option<&ArticleRow>,
+    staff: &Staff,
+    now: NaiveDateTime,
+) -> Result<(ArticleWrite, Option<String>), ApiError> {
+    let mut errs = std::mem::take(&mut checks.0);
+    let title = input.title.required("title", &mut errs);
+    let body = input.body.required("body", &mut errs);
+    let body_format = input.body_format.required("body_format", &mut errs);
+    let status_in = input.status.required("status", &mut errs);
+    let language = input.language.required("language", &mut errs);
+    checks.0 = errs;
+
+    let title = match (title, cur) {
+        (Some(t), _) => checks.text("title", &t, 1, 300),
+        (None, Some(c)) => c.title.clone(),
+        (None, None) => {
+            checks.fail("title", "required", "title is required");
+            String::new()
+        }
+    };
+    let slug_given = match input.slug {
+        Patch::Value(s) => {
+            checks.slug("slug", &s);
+            Some(s)
+        }
+        Patch::Null | Patch::Absent => None,
+    };
+    let body_format = body_format.unwrap_or(match cur.map(|c| c.body_format.as_str()) {
+        Some("html") => BodyFormat::Html,
+        _ => BodyFormat::Markdown,
+    });
+    let body_changed = body.is_some() || cur.is_some_and(|c| c.body_format != fmt_name(body_format));
+    let body = match (body, cur) {
+        (Some(b), _) => {
+            if b.trim().is_empty() {
+                checks.fail("body", "required", "body must not be empty");
+            } else if b.chars().count() > 200_000 {
+                checks.fail("body", "too_long", "body is at most 200000 characters");
+            }
+            b
+        }
+        (None, Some(c)) => c.body.clone(),
+        (None, None) => {
+            checks.fail("body", "required", "body is required");
+            String::new()
+        }
+    };
+    let kicker = input.kicker.apply(cur.and_then(|c| c.kicker.clone()));
+    let kicker = checks.opt_text("kicker", kicker, 80);
+    let lede = input.lede.apply(cur.and_then(|c| c.lede.clone()));
+    let lede = checks.opt_text("lede", lede, 1000);
+    let source = input.source.apply(cur.and_then(|c| c.source.clone()));
+    let source = checks.opt_text("source", source, 100);
+    let location = input.location.apply(cur.and_then(|c| c.location.clone()));
+    let location = checks.opt_text("location", location, 100);
+    let language = language.unwrap_or_else(|| cur.map(|c| c.language.clone()).unwrap_or_else(|| "fr".into()));
+    if !language_ok(&language) {
+        checks.fail("language", "invalid", "a BCP 47 tag such as fr or fr-BF");
+    }
+    let cur_image: Option<FeaturedImage> = cur
+        .and_then(|c| c.featured_image.as_deref())
+        .and_then(|j| serde_json::from_str(j).ok());
+    let image = input.featured_image.apply(cur_image);
+    if let Some(img) = &image {
+        checks.url("featured_image.url", &img.url);
+        for (f, v) in [("alt", &img.alt), ("caption", &img.caption), ("credit", &img.credit)] {
+            if v.as_ref().is_some_and(|v| v.chars().count() > 500) {
+                checks.fail(&format!("featured_image.{f}"), "too_long", "at most 500 characters");
+            }
+        }
+    }
+
+    // Status and publication instant.
+    let cur_status = cur.map(|c| Status::effective(&c.status, c.published_at, now));
+    let status = status_in.or(cur_status).unwrap_or(Status::Draft);
+    if status_in.is_some() && status_in != cur_status {
+        check_status_allowed(staff, status)?;
+    }
+    let published_at = input
+        .published_at
+        .apply(cur.and_then(|c| c.published_at).map(crate::domain::utc))
+        .map(|t| to_seconds(t.naive_utc()));
+    let published_at = match status {
+        Status::Published => Some(published_at.unwrap_or(now)),
+        Status::Scheduled => match published_at {
+            Some(t) if t > now => Some(t),
+            _ => {
+                checks.fail("published_at", "required", "a scheduled article needs a future published_at");
+                published_at
+            }
+        },
+        _ => published_at,
+    };
+    // A contributor cannot publish by setting a past date on a draft either: only the status publishes.
+
+    // Rendering and derived text.
+    let (body_html, body_text) = if body_changed || cur.is_none() {
+        let html = text::render_body(&body, to_text_format(body_format));
+        let plain = text::html_to_text(&html);
+        (html, plain)
+    } else {
+        let c = cur.expect("checked above");
+        (c.body_html.clone(), c.body_text.clone())
+    };
+    let (excerpt, excerpt_given) = match input.excerpt {
+        Patch::Value(e) => {
+            let e = checks.text("excerpt", &e, 1, 160);
+            (e, true)
+        }
+        Patch::Null => (text::excerpt(&body_text, 160), false),
+        Patch::Absent => match cur {
+            Some(c) if c.excerpt_given => (c.excerpt.clone(), true),
+            _ => (text::excerpt(&body_text, 160), false),
+        },
+    };
+    let words = text::word_count(&body_text);
+    let write = ArticleWrite {
+        slug: cur.map(|c| c.slug.clone()).unwrap_or_default(),
+        title,
+        kicker,
+        lede,
+        excerpt,
+        excerpt_given,
+        body,
+        body_format: fmt_name(body_format).into(),
+        body_html,
+        body_text,
+        status: status.stored().into(),
+        published_at,
+        rubrique_id: 0,
+        featured_image: image.map(|i| serde_json::to_string(&i).unwrap_or_default()),
+        source,
+        location,
+        language,
+        word_count: words,
+        reading_time_minutes: text::reading_time_minutes(words),
+        related_enabled: cur.map(|c| c.related_enabled).unwrap_or(true),
+    };
+    Ok((write, slug_given))
+}
+
+fn fmt_name(f: BodyFormat) -> &'static str {
+    match f {
+        BodyFormat::Markdown => "markdown",
+        BodyFormat::Html => "html",
+    }
+}
+
+fn to_text_format(f: BodyFormat) -> text::BodyFormat {
+    match f {
+        BodyFormat::Markdown => text::BodyFormat::Markdown,
+        BodyFormat::Html => text::BodyFormat::Html,
+    }
+}
+
+/// Writes the links of an article that the input set.
+fn write_links(conn: &mut AnyConnection, id: i64, r: Resolved, now: NaiveDateTime) -> Result<(), ApiError> {
+    if let Some(ids) = r.author_ids {
+        links::set_authors(conn, id, &ids)?;
+    }
+    if let Some(names) = r.tag_names {
+        let ids = tags::resolve_or_create(conn, &names, now)?;
+        links::set_tags(conn, id, &ids)?;
+    }
+    if let Some((pins, _)) = r.pins {
+        links::set_pins(conn, id, &pins)?;
+    }
+    Ok(())
+}
+
+/// Creates an article; returns its id.
+pub fn create(conn: &mut AnyConnection, staff: &Staff, mut input: ArticleInput) -> Result<i64, ApiError> {
+    let now = crate::db::now();
+    if !staff.at_least(Role::Editor) && staff.author_id.is_none() {
+        return Err(ApiError::forbidden("your account is not linked to an author, so it cannot sign an article"));
+    }
+    let mut checks = Checks::default();
+    if input.status.is_absent() {
+        input.status = Patch::Value(Status::Draft);
+    }
+    let mut r = resolve_refs(conn, staff, &mut input, None, None, &mut checks)?;
+    if r.author_ids.is_none() {
+        r.author_ids = Some(staff.author_id.into_iter().collect());
+    }
+    let (mut w, slug_given) = merged(&mut checks, input, None, staff, now)?;
+    checks.finish()?;
+    w.rubrique_id = r.rubrique_id;
+    if let Some((_, enabled)) = &r.pins {
+        w.related_enabled = *enabled;
+    }
+    w.slug = match slug_given {
+        Some(s) if q::slug_taken(conn, &s, None)? => return Err(ApiError::conflict(format!("the slug `{s}` is taken"))),
+        Some(s) => s,
+        None => unique_slug(&text::slugify(&w.title), "article", |s| q::slug_taken(conn, s, None))?,
+    };
+    let id = q::insert(conn, &w, now)?;
+    write_links(conn, id, r, now)?;
+    Ok(id)
+}
+
+/// Applies a merge patch to an article the caller may see; `if_match` checks the version first.
+pub fn update(
+    conn: &mut AnyConnection,
+    staff: &Staff,
+    key: &Key,
+    mut input: ArticleInput,
+    if_match: impl FnOnce(&ArticleRow) -> Result<(), ApiError>,
+) -> Result<i64, ApiError> {
+    let now = crate::db::now();
+    let cur = load_visible(conn, Some(staff), key, now)?;
+    if_match(&cur)?;
+    check_may_edit(conn, staff, &cur, now)?;
+    let mut checks = Checks::default();
+    let r = resolve_refs(conn, staff, &mut input, Some(cur.rubrique_id), Some(cur.id), &mut checks)?;
+    let (mut w, slug_given) = merged(&mut checks, input, Some(&cur), staff, now)?;
+    checks.finish()?;
+    w.rubrique_id = r.rubrique_id;
+    if let Some((_, enabled)) = &r.pins {
+        w.related_enabled = *enabled;
+    }
+    if let Some(s) = slug_given {
+        if s != cur.slug && q::slug_taken(conn, &s, Some(cur.id))? {
+            return Err(ApiError::conflict(format!("the slug `{s}` is taken")));
+        }
+        w.slug = s;
+    }
+    q::update(conn, cur.id, cur.created_at, &w, now)?;
+    write_links(conn, cur.id, r, now)?;
+    Ok(cur.id)
+}
+
+/// Deletes an article the caller may see and change.
+pub fn delete(
+    conn: &mut AnyConnection,
+    staff: &Staff,
+    key: &Key,
+    if_match: impl FnOnce(&ArticleRow) -> Result<(), ApiError>,
+) -> Result<(), ApiError> {
+    let now = crate::db::now();
+    let cur = load_visible(conn, Some(staff), key, now)?;
+    if_match(&cur)?;
+    check_may_edit(conn, staff, &cur, now)?;
+    q::delete(conn, cur.id)?;
+    Ok(())
+}
+
+/// Today, for callers that need it outside a transaction.
+pub fn today() -> NaiveDateTime {
+    to_seconds(Utc::now().naive_utc())
+}

@@ -1,0 +1,488 @@
+//! What every resource shares: pagination, the collection envelope and its links, caching headers,
+//! sparse fieldsets, and the input helpers.
+
+use std::collections::HashSet;
+
+use actix_web::http::header::{self, HttpDate};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse};
+use chrono::NaiveDateTime;
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+
+use crate::domain::cursor::Cursor;
+use crate::domain::Key;
+use crate::error::ApiError;
+
+pub const MAX_PER_PAGE: i64 = 100;
+pub const PUBLIC_CACHE: &str = "public, max-age=60, stale-while-revalidate=300";
+pub const PRIVATE_CACHE: &str = "private, no-store";
+
+/// A validated page request: a page number or a keyset cursor, and a size.
+#[derive(Debug, Clone)]
+pub struct PageRequest {
+    pub page: Option<i64>,
+    pub per_page: i64,
+    pub cursor: Option<Cursor>,
+}
+
+impl PageRequest {
+    pub fn parse(
+        page: Option<i64>,
+        per_page: Option<i64>,
+        cursor: Option<&str>,
+        sort: &str,
+    ) -> Result<PageRequest, ApiError> {
+        let per_page = per_page.unwrap_or(20);
+        if !(1..=MAX_PER_PAGE).contains(&per_page) {
+            return Err(ApiError::bad_param("per_page", "must be between 1 and 100"));
+        }
+        if let Some(p) = page {
+            if !(1..=1_000_000).contains(&p) {
+                return Err(ApiError::bad_param("page", "must be between 1 and 1000000"));
+            }
+        }
+        let cursor = match cursor {
+            None => None,
+            Some(_) if page.is_some() => {
+                return Err(ApiError::bad_param("cursor", "give either page or cursor, not both"))
+            }
+            Some(raw) => Some(Cursor::decode(raw, sort).ok_or_else(|| {
+                ApiError::bad_param("cursor", "malformed, or made for another sort")
+            })?),
+        };
+        Ok(PageRequest {
+            page: if cursor.is_some() { None } else { Some(page.unwrap_or(1)) },
+            per_page,
+            cursor,
+        })
+    }
+
+    pub fn offset(&self) -> i64 {
+        (self.page.unwrap_or(1) - 1) * self.per_page
+    }
+}
+
+/// `meta` of a collection.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Meta {
+    /// The page number; null when the page was reached by cursor.
+    #[schema(example = 1)]
+    pub page: Option<i64>,
+    #[schema(example = 20)]
+    pub per_page: i64,
+    /// How many items match, over all pages.
+    #[schema(example = 57)]
+    pub total: i64,
+    #[schema(example = 3)]
+    pub total_pages: i64,
+    /// Pass as `cursor` for the next page (keyset: stable under concurrent inserts); null on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// `links` of a collection: paths relative to the API root, also sent in the `Link` header.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Links {
+    #[serde(rename = "self")]
+    #[schema(example = "/v1/articles?page=1&per_page=20")]
+    pub self_: String,
+    pub next: Option<String>,
+    pub prev: Option<String>,
+    pub first: String,
+    pub last: Option<String>,
+}
+
+/// One page of a listing, before it becomes a response.
+pub struct Listing {
+    pub data: Vec<Value>,
+    pub total: i64,
+    pub next_cursor: Option<String>,
+    pub has_next: bool,
+}
+
+/// The request's query pairs without the pagination ones.
+fn base_pairs(req: &HttpRequest) -> Vec<(String, String)> {
+    serde_urlencoded::from_str::<Vec<(String, String)>>(req.query_string())
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|(k, _)| k != "page" && k != "cursor" && k != "per_page")
+        .collect()
+}
+
+fn link(path: &str, pairs: &[(String, String)], extra: &[(&str, String)]) -> String {
+    let mut all: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    all.extend(extra.iter().map(|(k, v)| (*k, v.as_str())));
+    format!("{path}?{}", serde_urlencoded::to_string(&all).unwrap_or_default())
+}
+
+/// The collection envelope with its `Link` header, `X-Total-Count` and caching headers.
+pub fn collection(req: &HttpRequest, private: bool, p: &PageRequest, listing: Listing) -> HttpResponse {
+    let path = req.path();
+    let pairs = base_pairs(req);
+    let pp = ("per_page", p.per_page.to_string());
+    let total_pages = ((listing.total + p.per_page - 1) / p.per_page).max(1);
+    let first = link(path, &pairs, &[("page", "1".into()), pp.clone()]);
+    let (self_, next, prev, last) = match p.page {
+        Some(page) => (
+            link(path, &pairs, &[("page", page.to_string()), pp.clone()]),
+            listing.has_next.then(|| link(path, &pairs, &[("page", (page + 1).to_string()), pp.clone()])),
+            (page > 1).then(|| link(path, &pairs, &[("page", (page - 1).to_string()), pp.clone()])),
+            Some(link(path, &pairs, &[("page", total_pages.to_string()), pp.clone()])),
+        ),
+        None => {
+            let current = p.cursor.as_ref().map(|c| c.encode()).unwrap_or_default();
+            (
+                link(path, &pairs, &[("cursor", current), pp.clone()]),
+                listing.next_cursor.clone().map(|c| link(path, &pairs, &[("cursor", c), pp.clone()])),
+                None,
+                None,
+            )
+        }
+    };
+    let mut link_header = vec![format!("<{self_}>; rel=\"self\""), format!("<{first}>; rel=\"first\"")];
+    for (rel, l) in [("next", &next), ("prev", &prev), ("last", &last)] {
+        if let Some(l) = l {
+            link_header.push(format!("<{l}>; rel=\"{rel}\""));
+        }
+    }
+    let body = serde_json::json!({
+        "data": listing.data,
+        "meta": Meta {
+            page: p.page,
+            per_page: p.per_page,
+            total: listing.total,
+            total_pages,
+            next_cursor: listing.next_cursor,
+        },
+        "links": Links { self_, next, prev, first, last },
+    });
+    let body = body.to_string();
+    let etag = body_etag(&body);
+    cached(req, private, body, etag, None, |res| {
+        res.insert_header((header::LINK, link_header.join(", ")));
+        res.insert_header(("X-Total-Count", listing.total.to_string()));
+    })
+}
+
+/// A strong ETag from a response body (the same on every instance for the same content).
+pub fn body_etag(body: &str) -> String {
+    let digest = Sha256::digest(body.as_bytes());
+    let hex: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
+    format!("\"{hex}\"")
+}
+
+/// A strong ETag from a resource's kind, id and version (what `If-Match` is checked against).
+pub fn version_etag(kind: char, id: i64, version: i64) -> String {
+    format!("\"{kind}{id}-v{version}\"")
+}
+
+/// The ETag of one representation of a version: the version's ETag extended with a hash of the body,
+/// so that counts, `fields` or `formats` change it while `If-Match` still recognises the version.
+pub fn variant_etag(version_tag: &str, body: &str) -> String {
+    let hash = body_etag(body);
+    format!("{}-{}\"", version_tag.trim_end_matches('"'), &hash[1..9])
+}
+
+/// Checks `If-Match` against the current ETag: 412 when it is given and matches nothing.
+pub fn check_if_match(if_match: Option<&str>, current: &str) -> Result<(), ApiError> {
+    let Some(raw) = if_match else { return Ok(()) };
+    // A representation variant of this version (`"a1-v3-…"`, see `variant_etag`) matches too.
+    let variant_prefix = format!("{}-", current.trim_end_matches('"'));
+    let matches = raw
+        .split(',')
+        .map(str::trim)
+        .any(|t| t == "*" || t == current || t.starts_with(&variant_prefix));
+    if matches {
+        Ok(())
+    } else {
+        Err(ApiError::precondition_failed())
+    }
+}
+
+/// The `If-Match` header, read before the request goes to a blocking thread (a non-ASCII value
+/// matches nothing).
+pub fn if_match(req: &HttpRequest) -> Option<String> {
+    req.headers()
+        .get(header::IF_MATCH)
+        .map(|v| v.to_str().unwrap_or("\u{0}").to_owned())
+}
+
+/// A JSON 200 with ETag, Cache-Control and conditional-GET handling (304).
+pub fn cached(
+    req: &HttpRequest,
+    private: bool,
+    body: String,
+    etag: String,
+    last_modified: Option<NaiveDateTime>,
+    extra: impl FnOnce(&mut actix_web::HttpResponseBuilder),
+) -> HttpResponse {
+    let cache = if private { PRIVATE_CACHE } else { PUBLIC_CACHE };
+    let lm = last_modified.map(|t| HttpDate::from(std::time::SystemTime::from(crate::domain::utc(t))));
+    let not_modified = match req.headers().get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) {
+        Some(inm) => inm
+            .split(',')
+            .map(|t| t.trim().trim_start_matches("W/"))
+            .any(|t| t == "*" || t == etag),
+        None => match (
+            lm,
+            req.headers()
+                .get(header::IF_MODIFIED_SINCE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse::<HttpDate>().ok()),
+        ) {
+            (Some(lm), Some(since)) => std::time::SystemTime::from(lm) <= std::time::SystemTime::from(since),
+            _ => false,
+        },
+    };
+    let mut res = HttpResponse::build(if not_modified { StatusCode::NOT_MODIFIED } else { StatusCode::OK });
+    res.insert_header((header::ETAG, etag));
+    res.insert_header((header::CACHE_CONTROL, cache));
+    res.insert_header((header::VARY, "Authorization"));
+    if let Some(lm) = lm {
+        res.insert_header((header::LAST_MODIFIED, lm));
+    }
+    extra(&mut res);
+    if not_modified {
+        res.finish()
+    } else {
+        res.content_type("application/json").body(body)
+    }
+}
+
+/// Parses `fields=a,b,c` against the allowed names: `None` when absent, 400 for an unknown name.
+pub fn parse_fields(raw: Option<&str>, allowed: &[&str]) -> Result<Option<HashSet<String>>, ApiError> {
+    let Some(raw) = raw else { return Ok(None) };
+    let mut set = HashSet::new();
+    for f in raw.split(',').map(str::trim).filter(|f| !f.is_empty()) {
+        if !allowed.contains(&f) {
+            return Err(ApiError::bad_param("fields", format!("unknown field `{f}`")));
+        }
+        set.insert(f.to_owned());
+    }
+    if set.is_empty() {
+        return Err(ApiError::bad_param("fields", "name at least one field"));
+    }
+    Ok(Some(set))
+}
+
+/// Keeps only the given fields of a JSON object.
+pub fn keep_fields(mut v: Value, fields: &HashSet<String>) -> Value {
+    if let Value::Object(map) = &mut v {
+        map.retain(|k, _| fields.contains(k));
+    }
+    v
+}
+
+/// Parses a comma-separated list parameter, at most `max` items of at most 200 characters.
+pub fn csv(param: &str, raw: Option<&str>, max: usize) -> Result<Option<Vec<String>>, ApiError> {
+    let Some(raw) = raw else { return Ok(None) };
+    let items: Vec<String> = raw
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect();
+    if items.len() > max || items.iter().any(|s| s.chars().count() > 200) {
+        return Err(ApiError::bad_param(param, format!("at most {max} values")));
+    }
+    Ok(Some(items))
+}
+
+/// `{id}` or `{slug}` in a path.
+pub fn key(raw: &str) -> Result<Key, ApiError> {
+    if raw.is_empty() || raw.len() > 200 {
+        return Err(ApiError::bad_param("key", "an id or a slug"));
+    }
+    Ok(Key::parse(raw))
+}
+
+/// A JSON-merge-patch field: absent, explicitly null, or a value.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum Patch<T> {
+    #[default]
+    Absent,
+    Null,
+    Value(T),
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Patch<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(match Option::<T>::deserialize(d)? {
+            Some(v) => Patch::Value(v),
+            None => Patch::Null,
+        })
+    }
+}
+
+impl<T> Patch<T> {
+    /// The new value of a nullable field: unchanged when absent.
+    pub fn apply(self, current: Option<T>) -> Option<T> {
+        match self {
+            Patch::Absent => current,
+            Patch::Null => None,
+            Patch::Value(v) => Some(v),
+        }
+    }
+    /// The given value of a non-nullable field; null is a 422 on `field`.
+    pub fn required(self, field: &str, errs: &mut Vec<crate::error::FieldError>) -> Option<T> {
+        match self {
+            Patch::Absent => None,
+            Patch::Null => {
+                errs.push(crate::error::FieldError::new(field, "null", format!("{field} cannot be null")));
+                None
+            }
+            Patch::Value(v) => Some(v),
+        }
+    }
+    pub fn is_absent(&self) -> bool {
+        matches!(self, Patch::Absent)
+    }
+}
+
+/// A reference to another resource in input: its numeric id or its slug.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum KeyRef {
+    Id(i64),
+    Slug(String),
+}
+
+impl KeyRef {
+    pub fn key(&self) -> Key {
+        match self {
+            KeyRef::Id(id) => Key::Id(*id),
+            KeyRef::Slug(s) => Key::parse(s),
+        }
+    }
+}
+
+/// Field checks that collect every problem before answering one 422.
+#[derive(Default)]
+pub struct Checks(pub Vec<crate::error::FieldError>);
+
+impl Checks {
+    pub fn fail(&mut self, field: &str, code: &str, message: impl Into<String>) {
+        self.0.push(crate::error::FieldError::new(field, code, message));
+    }
+    /// A trimmed text of `min..=max` characters.
+    pub fn text(&mut self, field: &str, value: &str, min: usize, max: usize) -> String {
+        let v = value.trim();
+        let n = v.chars().count();
+        if n < min {
+            self.fail(field, "required", format!("{field} must not be empty"));
+        } else if n > max {
+            self.fail(field, "too_long", format!("{field} is at most {max} characters"));
+        }
+        v.to_owned()
+    }
+    /// An optional text: empty becomes null.
+    pub fn opt_text(&mut self, field: &str, value: Option<String>, max: usize) -> Option<String> {
+        let v = value?;
+        let v = self.text(field, &v, 0, max);
+        (!v.is_empty()).then_some(v)
+    }
+    pub fn slug(&mut self, field: &str, value: &str) {
+        if !crate::domain::text::is_valid_slug(value) {
+            self.fail(
+                field,
+                "invalid_slug",
+                "a slug is 1-80 characters of a-z, 0-9 and single hyphens, and not all digits",
+            );
+        }
+    }
+    pub fn url(&mut self, field: &str, value: &str) {
+        let ok = (value.starts_with("https://") || value.starts_with("http://"))
+            && value.len() <= 2000
+            && !value.chars().any(|c| c.is_whitespace() || c.is_control());
+        if !ok {
+            self.fail(field, "invalid_url", "an absolute http(s) URL of at most 2000 characters");
+        }
+    }
+    pub fn finish(self) -> Result<(), ApiError> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::validation(self.0))
+        }
+    }
+}
+
+/// Makes a unique slug from `base` with `-2`, `-3`… suffixes, asking `taken` about each.
+pub fn unique_slug(
+    base: &str,
+    fallback: &str,
+    mut taken: impl FnMut(&str) -> diesel::QueryResult<bool>,
+) -> Result<String, ApiError> {
+    let base = if base.is_empty() { fallback.to_owned() } else { base.to_owned() };
+    let base: String = base.chars().take(72).collect::<String>().trim_end_matches('-').to_owned();
+    if !taken(&base)? {
+        return Ok(base);
+    }
+    for n in 2..1000 {
+        let candidate = format!("{base}-{n}");
+        if !taken(&candidate)? {
+            return Ok(candidate);
+        }
+    }
+    Err(ApiError::conflict("no free slug could be made; give one"))
+}
+
+/// One page of a small list that was loaded whole and sorted by `(sort value, id)` ascending.
+pub fn page_sorted<T>(items: Vec<(String, i64, T)>, p: &PageRequest, sort: &str) -> (Vec<T>, i64, Option<String>, bool) {
+    let total = items.len() as i64;
+    let start = match &p.cursor {
+        Some(c) => items
+            .iter()
+            .position(|(k, id, _)| (k.as_str(), *id) > (c.value.as_str(), c.id))
+            .unwrap_or(items.len()),
+        None => (p.offset() as usize).min(items.len()),
+    };
+    let mut page: Vec<(String, i64, T)> = items.into_iter().skip(start).take(p.per_page as usize + 1).collect();
+    let has_next = page.len() as i64 > p.per_page;
+    page.truncate(p.per_page as usize);
+    let next = if has_next {
+        page.last().map(|(k, id, _)| Cursor { sort: sort.into(), value: k.clone(), id: *id }.encode())
+    } else {
+        None
+    };
+    (page.into_iter().map(|(_, _, t)| t).collect(), total, next, has_next)
+}
+
+/// A single resource as a cached JSON response, with `fields` applied.
+pub fn single<T: Serialize>(
+    req: &HttpRequest,
+    private: bool,
+    value: &T,
+    fields: &Option<HashSet<String>>,
+    etag: String,
+    last_modified: Option<NaiveDateTime>,
+) -> HttpResponse {
+    let mut v = serde_json::to_value(value).unwrap_or_default();
+    if let Some(f) = fields {
+        v = keep_fields(v, f);
+    }
+    let body = v.to_string();
+    let etag = variant_etag(&etag, &body);
+    cached(req, private, body, etag, last_modified, |_| {})
+}
+
+/// The answer to a write: 201 with `Location` or 200, the ETag, never cached.
+pub fn written<T: Serialize>(value: &T, etag: String, location: Option<String>) -> HttpResponse {
+    let mut res = match &location {
+        Some(_) => HttpResponse::Created(),
+        None => HttpResponse::Ok(),
+    };
+    if let Some(l) = location {
+        res.insert_header((header::LOCATION, l));
+    }
+    res.insert_header((header::ETAG, etag))
+        .insert_header((header::CACHE_CONTROL, PRIVATE_CACHE))
+        .json(value)
+}
+
+/// Zero-padded so that the text order of any i32 is its numeric order.
+pub fn num_key(n: i64) -> String {
+    format!("{:020}", (n as i128 + (1i128 << 62)) as u128)
+}

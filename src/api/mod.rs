@@ -1,0 +1,105 @@
+//! The HTTP API: one module per resource, the route table, and the OpenAPI document built from it.
+
+/// Declares the OpenAPI schema of a collection page of `$item` (the handlers build the JSON themselves).
+macro_rules! collection_schema {
+    ($name:ident, $item:ty) => {
+        /// A page of a collection: `data`, `meta` and `links` (also in the `Link` header).
+        #[derive(utoipa::ToSchema)]
+        #[allow(dead_code)]
+        pub struct $name {
+            pub data: Vec<$item>,
+            pub meta: $crate::api::common::Meta,
+            pub links: $crate::api::common::Links,
+        }
+    };
+}
+pub(crate) use collection_schema;
+
+pub mod articles;
+pub mod auth;
+pub mod authors;
+pub mod common;
+pub mod health;
+pub mod rubriques;
+pub mod tags;
+pub mod users;
+
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+/// Everything under `/v1`.
+pub fn v1(cfg: &mut ServiceConfig) {
+    cfg.service(articles::list_articles)
+        .service(articles::create_article)
+        .service(articles::related::list_related_articles)
+        .service(articles::find_article)
+        .service(articles::update_article)
+        .service(articles::delete_article)
+        .service(rubriques::list_rubriques)
+        .service(rubriques::create_rubrique)
+        .service(rubriques::find_rubrique)
+        .service(rubriques::update_rubrique)
+        .service(rubriques::delete_rubrique)
+        .service(authors::list_authors)
+        .service(authors::create_author)
+        .service(authors::find_author)
+        .service(authors::update_author)
+        .service(authors::delete_author)
+        .service(tags::list_tags)
+        .service(tags::create_tag)
+        .service(tags::find_tag)
+        .service(tags::update_tag)
+        .service(tags::delete_tag)
+        .service(auth::create_token)
+        .service(auth::find_me)
+        .service(users::list_users)
+        .service(users::create_user)
+        .service(users::update_user)
+        .service(users::delete_user);
+}
+
+/// Routes outside `/v1`.
+pub fn root(cfg: &mut ServiceConfig) {
+    cfg.service(health::live).service(health::ready);
+}
+
+struct BearerScheme;
+
+impl Modify for BearerScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some("A staff access token from `POST /v1/auth/token`."))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The document's fixed parts; paths and schemas are collected from the routes themselves.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "kiosque",
+        description = include_str!("openapi_description.md"),
+        license(name = "MIT")
+    ),
+    modifiers(&BearerScheme),
+    components(schemas(crate::error::Problem, crate::error::FieldError)),
+    tags(
+        (name = "articles", description = "News articles, their listing and their related articles"),
+        (name = "rubriques", description = "Sections of the newspaper, a tree"),
+        (name = "authors", description = "Public bylines"),
+        (name = "tags", description = "Tags"),
+        (name = "auth", description = "Staff log-in and identity"),
+        (name = "users", description = "Staff accounts (admins)"),
+        (name = "health", description = "Liveness and readiness"),
+    )
+)]
+pub struct ApiDoc;

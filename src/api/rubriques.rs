@@ -1,0 +1,381 @@
+//! `/v1/rubriques`: the sections of the newspaper, a tree.
+
+use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::api::common::{
+    self, check_if_match, collection, key, num_key, page_sorted, single, unique_slug, version_etag, written,
+    Checks, KeyRef, Listing, PageRequest, Patch,
+};
+use crate::auth::Caller;
+use crate::db::models::{Ref, RubriqueRow};
+use crate::db::rubriques::{self as q, RubriqueWrite};
+use crate::db::{write_tx, AnyConnection};
+use crate::domain::{text, Key, Role};
+use crate::error::{ApiError, Problem};
+use crate::startup::AppState;
+
+/// A rubrique (section).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Rubrique {
+    #[schema(example = 2)]
+    pub id: i64,
+    #[schema(example = "securite")]
+    pub slug: String,
+    #[schema(example = "Sécurité")]
+    pub name: String,
+    pub description: String,
+    /// The parent rubrique, or null for a top-level one.
+    pub parent: Option<Ref>,
+    pub position: i32,
+    /// Published articles filed directly in this rubrique.
+    pub article_count: i64,
+    pub url: String,
+    pub version: i64,
+    /// Sub-rubriques, with `?tree=true` only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(no_recursion)]
+    pub children: Option<Vec<Rubrique>>,
+}
+
+const FIELDS: &[&str] = &["id", "slug", "name", "description", "parent", "position", "article_count", "url", "version", "children"];
+
+/// Query of `GET /v1/rubriques`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// Nest sub-rubriques under `children` (pages then count top-level rubriques).
+    pub tree: Option<bool>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+    pub cursor: Option<String>,
+    pub fields: Option<String>,
+}
+
+/// Query of `GET /v1/rubriques/{key}`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct GetQuery {
+    pub fields: Option<String>,
+}
+
+/// Rubrique input (POST: `name` required; PATCH: merge patch).
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RubriqueInput {
+    #[serde(default)]
+    #[schema(value_type = Option<String>, example = "Sécurité")]
+    pub name: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub slug: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub description: Patch<String>,
+    /// Parent id or slug, or null for a top-level rubrique.
+    #[serde(default)]
+    #[schema(value_type = Option<KeyRef>)]
+    pub parent: Patch<KeyRef>,
+    #[serde(default)]
+    #[schema(value_type = Option<i32>)]
+    pub position: Patch<i32>,
+}
+
+fn to_out(r: &RubriqueRow, all: &[RubriqueRow], counts: &std::collections::HashMap<i64, i64>, site: &str) -> Rubrique {
+    Rubrique {
+        id: r.id,
+        slug: r.slug.clone(),
+        name: r.name.clone(),
+        description: r.description.clone(),
+        parent: r.parent_id.and_then(|p| all.iter().find(|x| x.id == p)).map(|p| Ref {
+            id: p.id,
+            slug: p.slug.clone(),
+            name: p.name.clone(),
+        }),
+        position: r.position,
+        article_count: counts.get(&r.id).copied().unwrap_or(0),
+        url: format!("{site}/rubriques/{}", r.slug),
+        version: r.version,
+        children: None,
+    }
+}
+
+fn nest(parent: Option<i64>, flat: &[Rubrique], depth: usize) -> Vec<Rubrique> {
+    flat.iter()
+        .filter(|r| r.parent.as_ref().map(|p| p.id) == parent)
+        .map(|r| Rubrique {
+            children: Some(if depth < 16 { nest(Some(r.id), flat, depth + 1) } else { Vec::new() }),
+            ..r.clone()
+        })
+        .collect()
+}
+
+/// List rubriques, ordered by `position`.
+#[utoipa::path(
+    tag = "rubriques", operation_id = "list_rubriques", params(ListQuery),
+    responses(
+        (status = 200, description = "Rubriques", body = RubriqueList),
+        (status = 304, description = "Not modified"),
+        (status = 400, description = "Bad parameter", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/rubriques")]
+pub async fn list_rubriques(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let query = query.into_inner();
+    let page = PageRequest::parse(query.page, query.per_page, query.cursor.as_deref(), "position")?;
+    let fields = common::parse_fields(query.fields.as_deref(), FIELDS)?;
+    let site = state.config.site_url.clone();
+    let flat = state
+        .db
+        .run(move |conn| {
+            let all = q::all(conn)?;
+            let ids: Vec<i64> = all.iter().map(|r| r.id).collect();
+            let counts = q::article_counts(conn, &ids, crate::db::now())?;
+            Ok(all.iter().map(|r| to_out(r, &all, &counts, &site)).collect::<Vec<_>>())
+        })
+        .await?;
+    let items = if query.tree.unwrap_or(false) { nest(None, &flat, 0) } else { flat };
+    let keyed = items.into_iter().map(|r| (num_key(r.position as i64), r.id, r)).collect();
+    let (data, total, next_cursor, has_next) = page_sorted(keyed, &page, "position");
+    let data = data
+        .into_iter()
+        .map(|r| {
+            let v = serde_json::to_value(r).unwrap_or_default();
+            match &fields {
+                Some(f) => common::keep_fields(v, f),
+                None => v,
+            }
+        })
+        .collect();
+    Ok(collection(&req, caller.is_staff(), &page, Listing { data, total, next_cursor, has_next }))
+}
+
+async fn load_one(state: &web::Data<AppState>, key: Key) -> Result<Rubrique, ApiError> {
+    let site = state.config.site_url.clone();
+    state
+        .db
+        .run(move |conn| {
+            let all = q::all(conn)?;
+            let r = find_in(&all, &key).ok_or_else(|| ApiError::not_found("rubrique"))?;
+            let counts = q::article_counts(conn, &[r.id], crate::db::now())?;
+            Ok(to_out(r, &all, &counts, &site))
+        })
+        .await
+}
+
+fn find_in<'a>(all: &'a [RubriqueRow], key: &Key) -> Option<&'a RubriqueRow> {
+    all.iter().find(|r| match key {
+        Key::Id(id) => r.id == *id,
+        Key::Slug(s) => &r.slug == s,
+    })
+}
+
+/// One rubrique by id or slug.
+#[utoipa::path(
+    tag = "rubriques", operation_id = "find_rubrique",
+    params(("key" = String, Path, description = "Numeric id or slug"), GetQuery),
+    responses(
+        (status = 200, description = "The rubrique", body = Rubrique, headers(("ETag" = String))),
+        (status = 304, description = "Not modified"),
+        (status = 404, description = "Unknown", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/rubriques/{key}")]
+pub async fn find_rubrique(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    query: web::Query<GetQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let fields = common::parse_fields(query.fields.as_deref(), FIELDS)?;
+    let r = load_one(&state, key(&path)?).await?;
+    Ok(single(&req, caller.is_staff(), &r, &fields, version_etag('r', r.id, r.version), None))
+}
+
+/// Validates an input over the current rubrique (none on creation).
+fn prepare(
+    conn: &mut AnyConnection,
+    input: RubriqueInput,
+    cur: Option<&RubriqueRow>,
+) -> Result<(RubriqueWrite, Option<String>), ApiError> {
+    let mut c = Checks::default();
+    let name = match input.name.required("name", &mut c.0) {
+        Some(n) => c.text("name", &n, 1, 120),
+        None => match cur {
+            Some(r) => r.name.clone(),
+            None => {
+                c.fail("name", "required", "name is required");
+                String::new()
+            }
+        },
+    };
+    let slug = input.slug.required("slug", &mut c.0);
+    if let Some(s) = &slug {
+        c.slug("slug", s);
+    }
+    let description = input.description.apply(cur.map(|r| r.description.clone())).unwrap_or_default();
+    let description = c.text("description", &description, 0, 2000);
+    let position = input.position.required("position", &mut c.0).or(cur.map(|r| r.position)).unwrap_or(0);
+    let parent_id = match input.parent {
+        Patch::Absent => cur.and_then(|r| r.parent_id),
+        Patch::Null => None,
+        Patch::Value(k) => {
+            let all = q::all(conn)?;
+            match find_in(&all, &k.key()) {
+                None => {
+                    c.fail("parent", "unknown", "no rubrique has this id or slug");
+                    None
+                }
+                Some(p) => {
+                    if let Some(me) = cur {
+                        if q::with_descendants(&all, me.id).contains(&p.id) {
+                            c.fail("parent", "cycle", "a rubrique cannot sit under itself or its sub-rubriques");
+                        }
+                    }
+                    Some(p.id)
+                }
+            }
+        }
+    };
+    c.finish()?;
+    let w = RubriqueWrite { slug: cur.map(|r| r.slug.clone()).unwrap_or_default(), name, description, parent_id, position };
+    Ok((w, slug))
+}
+
+/// Create a rubrique (editors, admins).
+#[utoipa::path(
+    tag = "rubriques", operation_id = "create_rubrique", request_body = RubriqueInput,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Created", body = Rubrique, headers(("Location" = String), ("ETag" = String))),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an editor", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Slug taken", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/rubriques")]
+pub async fn create_rubrique(
+    state: web::Data<AppState>,
+    caller: Caller,
+    input: web::Json<RubriqueInput>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Role::Editor)?;
+    let id = state
+        .db
+        .run(move |conn| {
+            write_tx(conn, |conn| {
+                let (mut w, slug) = prepare(conn, input.into_inner(), None)?;
+                w.slug = match slug {
+                    Some(s) if q::slug_taken(conn, &s, None)? => return Err(ApiError::conflict(format!("the slug `{s}` is taken"))),
+                    Some(s) => s,
+                    None => unique_slug(&text::slugify(&w.name), "rubrique", |s| q::slug_taken(conn, s, None))?,
+                };
+                Ok(q::insert(conn, &w, crate::db::now())?)
+            })
+        })
+        .await?;
+    let r = load_one(&state, Key::Id(id)).await?;
+    Ok(written(&r, version_etag('r', r.id, r.version), Some(format!("/v1/rubriques/{id}"))))
+}
+
+/// Update a rubrique (merge patch; editors, admins).
+#[utoipa::path(
+    tag = "rubriques", operation_id = "update_rubrique", request_body = RubriqueInput,
+    params(("key" = String, Path, description = "Numeric id or slug"), ("If-Match" = Option<String>, Header, description = "ETag of the version you edit")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Updated", body = Rubrique, headers(("ETag" = String))),
+        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an editor", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Slug taken", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match is stale", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/rubriques/{key}")]
+pub async fn update_rubrique(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    input: web::Json<RubriqueInput>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Role::Editor)?;
+    let key = key(&path)?;
+    let im = common::if_match(&req);
+    let id = state
+        .db
+        .run(move |conn| {
+            write_tx(conn, |conn| {
+                let cur = q::find(conn, &key)?.ok_or_else(|| ApiError::not_found("rubrique"))?;
+                check_if_match(im.as_deref(), &version_etag('r', cur.id, cur.version))?;
+                let (mut w, slug) = prepare(conn, input.into_inner(), Some(&cur))?;
+                if let Some(s) = slug {
+                    if q::slug_taken(conn, &s, Some(cur.id))? {
+                        return Err(ApiError::conflict(format!("the slug `{s}` is taken")));
+                    }
+                    w.slug = s;
+                }
+                q::update(conn, cur.id, &w, crate::db::now())?;
+                Ok(cur.id)
+            })
+        })
+        .await?;
+    let r = load_one(&state, Key::Id(id)).await?;
+    Ok(written(&r, version_etag('r', r.id, r.version), None))
+}
+
+/// Delete a rubrique (editors, admins): 409 while it holds articles or sub-rubriques.
+#[utoipa::path(
+    tag = "rubriques", operation_id = "delete_rubrique",
+    params(("key" = String, Path, description = "Numeric id or slug"), ("If-Match" = Option<String>, Header, description = "ETag of the version you delete")),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an editor", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Still holds articles or sub-rubriques", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match is stale", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/rubriques/{key}")]
+pub async fn delete_rubrique(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Role::Editor)?;
+    let key = key(&path)?;
+    let im = common::if_match(&req);
+    state
+        .db
+        .run(move |conn| {
+            write_tx(conn, |conn| {
+                let cur = q::find(conn, &key)?.ok_or_else(|| ApiError::not_found("rubrique"))?;
+                check_if_match(im.as_deref(), &version_etag('r', cur.id, cur.version))?;
+                if q::is_in_use(conn, cur.id)? {
+                    return Err(ApiError::conflict("this rubrique still holds articles or sub-rubriques"));
+                }
+                q::delete(conn, cur.id)?;
+                Ok(())
+            })
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+crate::api::collection_schema!(RubriqueList, Rubrique);

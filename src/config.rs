@@ -1,0 +1,164 @@
+//! Typed settings from the environment (and `.env`). Secrets are never printed.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+/// Every setting kiosque reads. Built once in `main` (or by a test) and passed in, never global.
+#[derive(Clone)]
+pub struct Config {
+    pub database_url: String,
+    pub bind: SocketAddr,
+    pub site_url: String,
+    /// The HS256 secret; `None` means a random per-process one is generated (with a warning).
+    pub jwt_secret: Option<Vec<u8>>,
+    pub demo_content: bool,
+    pub admin_email: Option<String>,
+    pub admin_password: Option<String>,
+    pub access_token_ttl: Duration,
+    pub db_pool_size: u32,
+    pub db_timeout: Duration,
+    pub workers: usize,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("database_url", &redact_url(&self.database_url))
+            .field("bind", &self.bind)
+            .field("site_url", &self.site_url)
+            .field("jwt_secret", &self.jwt_secret.as_ref().map(|_| "<set>"))
+            .field("demo_content", &self.demo_content)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A database URL with any password replaced, for logs.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            let user = creds.split(':').next().unwrap_or("");
+            format!("{}{}:***{}", &url[..s + 3], user, &url[at..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+impl Config {
+    /// Reads the settings through `get` (the process environment in `main`, a map in tests).
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Config, String> {
+        let var = |name: &str| get(name).filter(|v| !v.trim().is_empty());
+        let database_url = var("DATABASE_URL").unwrap_or_else(|| "sqlite://kiosque.db".into());
+        crate::db::Backend::from_url(&database_url).map_err(|e| format!("DATABASE_URL: {e}"))?;
+        let bind_raw = var("KIOSQUE_BIND").unwrap_or_else(|| "127.0.0.1:8080".into());
+        let bind = bind_raw
+            .parse()
+            .map_err(|_| format!("KIOSQUE_BIND: `{bind_raw}` is not an address such as 127.0.0.1:8080"))?;
+        let site_url = var("KIOSQUE_SITE_URL")
+            .unwrap_or_else(|| "http://localhost:8080".into())
+            .trim_end_matches('/')
+            .to_owned();
+        if !(site_url.starts_with("http://") || site_url.starts_with("https://")) {
+            return Err("KIOSQUE_SITE_URL must start with http:// or https://".into());
+        }
+        let jwt_secret = match var("KIOSQUE_JWT_SECRET") {
+            Some(s) if s.len() < 32 => {
+                return Err("KIOSQUE_JWT_SECRET must be at least 32 bytes long".into())
+            }
+            Some(s) => Some(s.into_bytes()),
+            None => None,
+        };
+        let admin_email = var("KIOSQUE_ADMIN_EMAIL");
+        let admin_password = var("KIOSQUE_ADMIN_PASSWORD");
+        if admin_email.is_some() != admin_password.is_some() {
+            return Err("KIOSQUE_ADMIN_EMAIL and KIOSQUE_ADMIN_PASSWORD go together: set both or neither".into());
+        }
+        Ok(Config {
+            database_url,
+            bind,
+            site_url,
+            jwt_secret,
+            demo_content: parse_bool("KIOSQUE_DEMO_CONTENT", var("KIOSQUE_DEMO_CONTENT"), true)?,
+            admin_email,
+            admin_password,
+            access_token_ttl: Duration::from_secs(parse_num(
+                "KIOSQUE_ACCESS_TOKEN_TTL",
+                var("KIOSQUE_ACCESS_TOKEN_TTL"),
+                900,
+                60..=3600,
+            )?),
+            db_pool_size: parse_num("KIOSQUE_DB_POOL_SIZE", var("KIOSQUE_DB_POOL_SIZE"), 8, 1..=256)? as u32,
+            db_timeout: Duration::from_secs(parse_num(
+                "KIOSQUE_DB_TIMEOUT_SECS",
+                var("KIOSQUE_DB_TIMEOUT_SECS"),
+                5,
+                1..=60,
+            )?),
+            workers: parse_num("KIOSQUE_WORKERS", var("KIOSQUE_WORKERS"), 0, 0..=256)? as usize,
+        })
+    }
+
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Config, String> {
+        Config::from_lookup(|name| std::env::var(name).ok())
+    }
+}
+
+fn parse_bool(name: &str, raw: Option<String>, default: bool) -> Result<bool, String> {
+    match raw.as_deref().map(str::to_ascii_lowercase).as_deref() {
+        None => Ok(default),
+        Some("1" | "true" | "yes" | "on") => Ok(true),
+        Some("0" | "false" | "no" | "off") => Ok(false),
+        Some(other) => Err(format!("{name}: `{other}` is not true or false")),
+    }
+}
+
+fn parse_num(
+    name: &str,
+    raw: Option<String>,
+    default: u64,
+    range: std::ops::RangeInclusive<u64>,
+) -> Result<u64, String> {
+    let Some(raw) = raw else { return Ok(default) };
+    match raw.trim().parse::<u64>() {
+        Ok(n) if range.contains(&n) => Ok(n),
+        _ => Err(format!(
+            "{name}: `{raw}` is not a whole number from {} to {}",
+            range.start(),
+            range.end()
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with(pairs: &[(&str, &str)]) -> Result<Config, String> {
+        let pairs: Vec<(String, String)> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::from_lookup(|n| pairs.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone()))
+    }
+
+    #[test]
+    fn defaults_serve_sqlite_on_localhost() {
+        let c = with(&[]).unwrap();
+        assert_eq!(c.database_url, "sqlite://kiosque.db");
+        assert_eq!(c.bind.to_string(), "127.0.0.1:8080");
+        assert!(c.demo_content);
+        assert!(c.jwt_secret.is_none());
+    }
+
+    #[test]
+    fn bad_settings_are_one_clear_line() {
+        assert!(with(&[("DATABASE_URL", "mysql://x")]).unwrap_err().contains("DATABASE_URL"));
+        assert!(with(&[("KIOSQUE_BIND", "nope")]).unwrap_err().contains("KIOSQUE_BIND"));
+        assert!(with(&[("KIOSQUE_JWT_SECRET", "short")]).unwrap_err().contains("32 bytes"));
+        assert!(with(&[("KIOSQUE_DEMO_CONTENT", "maybe")]).unwrap_err().contains("KIOSQUE_DEMO_CONTENT"));
+        assert!(with(&[("KIOSQUE_ADMIN_EMAIL", "a@b.c")]).unwrap_err().contains("go together"));
+    }
+
+    #[test]
+    fn passwords_never_reach_the_logs() {
+        assert_eq!(redact_url("postgres://u:secret@h:5432/db"), "postgres://u:***@h:5432/db");
+    }
+}

@@ -1,0 +1,356 @@
+//! Article queries: the visibility scope, filtered keyset listing, related articles, writes.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::models::ArticleRow;
+use super::schema::{article_authors, article_tags, articles};
+use super::{AnyConnection, MultiBackend};
+use crate::domain::{Key, Status};
+
+type Boxed<'a> = articles::BoxedQuery<'a, MultiBackend>;
+
+/// Which articles a caller may see in a listing.
+#[derive(Debug, Clone)]
+pub enum Scope {
+    /// Published and due: what the public sees.
+    Public,
+    /// One status, for staff; `own_author` limits non-public statuses to that author's byline
+    /// (contributors and authors), `None` sees everyone's (editors and admins).
+    Status { status: Status, own_author: Option<i64>, all: bool },
+}
+
+/// Filters of a listing, already resolved to ids.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub rubrique_ids: Option<Vec<i64>>,
+    pub author_ids: Option<Vec<i64>>,
+    pub tag_ids: Option<Vec<i64>>,
+    pub published_after: Option<NaiveDateTime>,
+    pub published_before: Option<NaiveDateTime>,
+    pub exclude_ids: Vec<i64>,
+    pub exclude_slugs: Vec<String>,
+}
+
+/// The listing sorts, with the column each one pages on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sort {
+    PublishedDesc,
+    PublishedAsc,
+    UpdatedDesc,
+    Title,
+}
+
+impl Sort {
+    pub fn name(self) -> &'static str {
+        match self {
+            Sort::PublishedDesc => "-published_at",
+            Sort::PublishedAsc => "published_at",
+            Sort::UpdatedDesc => "-updated_at",
+            Sort::Title => "title",
+        }
+    }
+    /// The keyset value of a row for this sort, as stored in a cursor.
+    pub fn key_of(self, a: &ArticleRow) -> String {
+        match self {
+            Sort::PublishedDesc | Sort::PublishedAsc => fmt_ts(a.sort_at),
+            Sort::UpdatedDesc => fmt_ts(a.updated_at),
+            Sort::Title => a.title_key.clone(),
+        }
+    }
+}
+
+fn fmt_ts(t: NaiveDateTime) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S").to_string()
+}
+
+/// Parses a cursor's timestamp value.
+pub fn parse_ts(s: &str) -> Option<NaiveDateTime> {
+    NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S").ok()
+}
+
+/// The visible, filtered set as a boxed query (shared by the count and the page).
+fn filtered<'a>(scope: &Scope, f: &Filter, now: NaiveDateTime) -> Boxed<'a> {
+    let mut q = articles::table.into_boxed();
+    q = match scope {
+        Scope::Public => q.filter(articles::status.eq("published")).filter(articles::sort_at.le(now)),
+        Scope::Status { status, own_author, all } => {
+            let mut q = q.filter(articles::status.eq(status.stored()));
+            q = match status {
+                Status::Published => q.filter(articles::sort_at.le(now)),
+                Status::Scheduled => q.filter(articles::sort_at.gt(now)),
+                _ => q,
+            };
+            if !*all && *status != Status::Published {
+                let own = own_author.unwrap_or(-1);
+                q = q.filter(
+                    articles::id.eq_any(
+                        article_authors::table
+                            .filter(article_authors::author_id.eq(own))
+                            .select(article_authors::article_id),
+                    ),
+                );
+            }
+            q
+        }
+    };
+    if let Some(ids) = &f.rubrique_ids {
+        q = q.filter(articles::rubrique_id.eq_any(ids.clone()));
+    }
+    if let Some(ids) = &f.author_ids {
+        q = q.filter(
+            articles::id.eq_any(
+                article_authors::table
+                    .filter(article_authors::author_id.eq_any(ids.clone()))
+                    .select(article_authors::article_id),
+            ),
+        );
+    }
+    if let Some(ids) = &f.tag_ids {
+        q = q.filter(
+            articles::id.eq_any(
+                article_tags::table
+                    .filter(article_tags::tag_id.eq_any(ids.clone()))
+                    .select(article_tags::article_id),
+            ),
+        );
+    }
+    if let Some(t) = f.published_after {
+        q = q.filter(articles::sort_at.ge(t));
+    }
+    if let Some(t) = f.published_before {
+        q = q.filter(articles::sort_at.lt(t));
+    }
+    if !f.exclude_ids.is_empty() {
+        q = q.filter(articles::id.ne_all(f.exclude_ids.clone()));
+    }
+    if !f.exclude_slugs.is_empty() {
+        q = q.filter(articles::slug.ne_all(f.exclude_slugs.clone()));
+    }
+    q
+}
+
+/// How many articles match.
+pub fn count(conn: &mut AnyConnection, scope: &Scope, f: &Filter, now: NaiveDateTime) -> QueryResult<i64> {
+    filtered(scope, f, now).count().get_result(conn)
+}
+
+/// Where a page starts: an offset, or after a keyset position `(sort value, id)`.
+pub enum Start {
+    Offset(i64),
+    After(String, i64),
+}
+
+/// One page of rows (`limit` of them at most), in the order of `sort`.
+pub fn page(
+    conn: &mut AnyConnection,
+    scope: &Scope,
+    f: &Filter,
+    sort: Sort,
+    start: &Start,
+    limit: i64,
+    now: NaiveDateTime,
+) -> QueryResult<Vec<ArticleRow>> {
+    let mut q = filtered(scope, f, now);
+    if let Start::After(value, id) = start {
+        let id = *id;
+        q = match sort {
+            Sort::PublishedDesc | Sort::PublishedAsc | Sort::UpdatedDesc => {
+                let Some(t) = parse_ts(value) else { return Ok(Vec::new()) };
+                match sort {
+                    Sort::PublishedDesc => q.filter(
+                        articles::sort_at.lt(t).or(articles::sort_at.eq(t).and(articles::id.lt(id))),
+                    ),
+                    Sort::PublishedAsc => q.filter(
+                        articles::sort_at.gt(t).or(articles::sort_at.eq(t).and(articles::id.gt(id))),
+                    ),
+                    _ => q.filter(
+                        articles::updated_at
+                            .lt(t)
+                            .or(articles::updated_at.eq(t).and(articles::id.lt(id))),
+                    ),
+                }
+            }
+            Sort::Title => q.filter(
+                articles::title_key
+                    .gt(value.clone())
+                    .or(articles::title_key.eq(value.clone()).and(articles::id.gt(id))),
+            ),
+        };
+    }
+    q = match sort {
+        Sort::PublishedDesc => q.order((articles::sort_at.desc(), articles::id.desc())),
+        Sort::PublishedAsc => q.order((articles::sort_at.asc(), articles::id.asc())),
+        Sort::UpdatedDesc => q.order((articles::updated_at.desc(), articles::id.desc())),
+        Sort::Title => q.order((articles::title_key.asc(), articles::id.asc())),
+    };
+    if let Start::Offset(n) = start {
+        q = q.offset(*n);
+    }
+    q.limit(limit).select(ArticleRow::as_select()).load(conn)
+}
+
+/// One article by id or slug, whatever its status (the caller decides what may be seen).
+pub fn find(conn: &mut AnyConnection, key: &Key) -> QueryResult<Option<ArticleRow>> {
+    let q = articles::table.select(ArticleRow::as_select()).into_boxed();
+    let q = match key {
+        Key::Id(id) => q.filter(articles::id.eq(*id)),
+        Key::Slug(s) => q.filter(articles::slug.eq(s.clone())),
+    };
+    q.first(conn).optional()
+}
+
+/// Published, due articles by id, in the order given (for pinned related articles).
+pub fn visible_by_ids(conn: &mut AnyConnection, ids: &[i64], now: NaiveDateTime) -> QueryResult<Vec<ArticleRow>> {
+    let rows: Vec<ArticleRow> = filtered(&Scope::Public, &Filter::default(), now)
+        .filter(articles::id.eq_any(ids.to_vec()))
+        .select(ArticleRow::as_select())
+        .load(conn)?;
+    Ok(ids.iter().filter_map(|id| rows.iter().find(|r| r.id == *id).cloned()).collect())
+}
+
+/// Published articles sharing the most tags with `tag_ids`, then the newest: `(id, shared tags)`.
+pub fn sharing_tags(
+    conn: &mut AnyConnection,
+    tag_ids: &[i64],
+    exclude: &[i64],
+    limit: i64,
+    now: NaiveDateTime,
+) -> QueryResult<Vec<(i64, i64)>> {
+    if tag_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    article_tags::table
+        .inner_join(articles::table)
+        .filter(article_tags::tag_id.eq_any(tag_ids))
+        .filter(articles::id.ne_all(exclude))
+        .filter(articles::status.eq("published"))
+        .filter(articles::sort_at.le(now))
+        .group_by((articles::id, articles::sort_at))
+        .order((diesel::dsl::count_star().desc(), articles::sort_at.desc(), articles::id.desc()))
+        .select((articles::id, diesel::dsl::count_star()))
+        .limit(limit)
+        .load(conn)
+}
+
+/// The values an article write stores (everything but the links).
+pub struct ArticleWrite {
+    pub slug: String,
+    pub title: String,
+    pub kicker: Option<String>,
+    pub lede: Option<String>,
+    pub excerpt: String,
+    pub excerpt_given: bool,
+    pub body: String,
+    pub body_format: String,
+    pub body_html: String,
+    pub body_text: String,
+    pub status: String,
+    pub published_at: Option<NaiveDateTime>,
+    pub rubrique_id: i64,
+    pub featured_image: Option<String>,
+    pub source: Option<String>,
+    pub location: Option<String>,
+    pub language: String,
+    pub word_count: i32,
+    pub reading_time_minutes: i32,
+    pub related_enabled: bool,
+}
+
+impl ArticleWrite {
+    /// The instant the article sorts by: its publication, or its creation while it has none.
+    fn sort_at(&self, created: NaiveDateTime) -> NaiveDateTime {
+        self.published_at.unwrap_or(created)
+    }
+}
+
+pub fn insert(conn: &mut AnyConnection, w: &ArticleWrite, now: NaiveDateTime) -> QueryResult<i64> {
+    diesel::insert_into(articles::table)
+        .values((
+            (
+                articles::slug.eq(&w.slug),
+                articles::title.eq(&w.title),
+                articles::title_key.eq(crate::domain::sort_key(&w.title)),
+                articles::kicker.eq(&w.kicker),
+                articles::lede.eq(&w.lede),
+                articles::excerpt.eq(&w.excerpt),
+                articles::excerpt_given.eq(w.excerpt_given),
+                articles::body.eq(&w.body),
+                articles::body_format.eq(&w.body_format),
+                articles::body_html.eq(&w.body_html),
+                articles::body_text.eq(&w.body_text),
+                articles::status.eq(&w.status),
+            ),
+            (
+                articles::published_at.eq(w.published_at),
+                articles::sort_at.eq(w.sort_at(now)),
+                articles::rubrique_id.eq(w.rubrique_id),
+                articles::featured_image.eq(&w.featured_image),
+                articles::source.eq(&w.source),
+                articles::location.eq(&w.location),
+                articles::language.eq(&w.language),
+                articles::word_count.eq(w.word_count),
+                articles::reading_time_minutes.eq(w.reading_time_minutes),
+                articles::related_enabled.eq(w.related_enabled),
+                articles::version.eq(1),
+                articles::created_at.eq(now),
+                articles::updated_at.eq(now),
+            ),
+        ))
+        .returning(articles::id)
+        .get_result(conn)
+}
+
+pub fn update(
+    conn: &mut AnyConnection,
+    id: i64,
+    created_at: NaiveDateTime,
+    w: &ArticleWrite,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(articles::table.filter(articles::id.eq(id)))
+        .set((
+            (
+                articles::slug.eq(&w.slug),
+                articles::title.eq(&w.title),
+                articles::title_key.eq(crate::domain::sort_key(&w.title)),
+                articles::kicker.eq(&w.kicker),
+                articles::lede.eq(&w.lede),
+                articles::excerpt.eq(&w.excerpt),
+                articles::excerpt_given.eq(w.excerpt_given),
+                articles::body.eq(&w.body),
+                articles::body_format.eq(&w.body_format),
+                articles::body_html.eq(&w.body_html),
+                articles::body_text.eq(&w.body_text),
+                articles::status.eq(&w.status),
+            ),
+            (
+                articles::published_at.eq(w.published_at),
+                articles::sort_at.eq(w.sort_at(created_at)),
+                articles::rubrique_id.eq(w.rubrique_id),
+                articles::featured_image.eq(&w.featured_image),
+                articles::source.eq(&w.source),
+                articles::location.eq(&w.location),
+                articles::language.eq(&w.language),
+                articles::word_count.eq(w.word_count),
+                articles::reading_time_minutes.eq(w.reading_time_minutes),
+                articles::related_enabled.eq(w.related_enabled),
+                articles::version.eq(articles::version + 1),
+                articles::updated_at.eq(now),
+            ),
+        ))
+        .execute(conn)
+}
+
+pub fn delete(conn: &mut AnyConnection, id: i64) -> QueryResult<usize> {
+    diesel::delete(articles::table.filter(articles::id.eq(id))).execute(conn)
+}
+
+pub fn slug_taken(conn: &mut AnyConnection, slug: &str, except: Option<i64>) -> QueryResult<bool> {
+    let n: i64 = articles::table
+        .filter(articles::slug.eq(slug))
+        .filter(articles::id.ne(except.unwrap_or(-1)))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}

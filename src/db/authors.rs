@@ -1,0 +1,132 @@
+//! Authors: public bylines.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::models::AuthorRow;
+use super::schema::{article_authors, articles, authors};
+use super::AnyConnection;
+use crate::domain::Key;
+
+/// Every author, ordered by folded name then id (a newsroom has hundreds, not millions).
+pub fn all(conn: &mut AnyConnection) -> QueryResult<Vec<AuthorRow>> {
+    authors::table
+        .order((authors::name_key.asc(), authors::id.asc()))
+        .select(AuthorRow::as_select())
+        .load(conn)
+}
+
+pub fn find(conn: &mut AnyConnection, key: &Key) -> QueryResult<Option<AuthorRow>> {
+    let q = authors::table.select(AuthorRow::as_select()).into_boxed();
+    let q = match key {
+        Key::Id(id) => q.filter(authors::id.eq(*id)),
+        Key::Slug(s) => q.filter(authors::slug.eq(s.clone())),
+    };
+    q.first(conn).optional()
+}
+
+pub fn slug_taken(conn: &mut AnyConnection, slug: &str, except: Option<i64>) -> QueryResult<bool> {
+    let n: i64 = authors::table
+        .filter(authors::slug.eq(slug))
+        .filter(authors::id.ne(except.unwrap_or(-1)))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
+/// Published article counts per author.
+pub fn article_counts(
+    conn: &mut AnyConnection,
+    ids: &[i64],
+    now: NaiveDateTime,
+) -> QueryResult<HashMap<i64, i64>> {
+    let rows: Vec<(i64, i64)> = article_authors::table
+        .inner_join(articles::table)
+        .filter(article_authors::author_id.eq_any(ids))
+        .filter(articles::status.eq("published"))
+        .filter(articles::sort_at.le(now))
+        .group_by(article_authors::author_id)
+        .select((article_authors::author_id, diesel::dsl::count_star()))
+        .load(conn)?;
+    Ok(rows.into_iter().collect())
+}
+
+pub struct AuthorWrite {
+    pub slug: String,
+    pub name: String,
+    pub bio: String,
+    pub avatar_url: Option<String>,
+    /// JSON text of `[{label, url}]`.
+    pub links: String,
+}
+
+pub fn insert(conn: &mut AnyConnection, w: &AuthorWrite, now: NaiveDateTime) -> QueryResult<i64> {
+    diesel::insert_into(authors::table)
+        .values((
+            authors::slug.eq(&w.slug),
+            authors::name.eq(&w.name),
+            authors::name_key.eq(crate::domain::sort_key(&w.name)),
+            authors::bio.eq(&w.bio),
+            authors::avatar_url.eq(&w.avatar_url),
+            authors::links.eq(&w.links),
+            authors::version.eq(1),
+            authors::created_at.eq(now),
+            authors::updated_at.eq(now),
+        ))
+        .returning(authors::id)
+        .get_result(conn)
+}
+
+pub fn update(conn: &mut AnyConnection, id: i64, w: &AuthorWrite, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(authors::table.filter(authors::id.eq(id)))
+        .set((
+            authors::slug.eq(&w.slug),
+            authors::name.eq(&w.name),
+            authors::name_key.eq(crate::domain::sort_key(&w.name)),
+            authors::bio.eq(&w.bio),
+            authors::avatar_url.eq(&w.avatar_url),
+            authors::links.eq(&w.links),
+            authors::version.eq(authors::version + 1),
+            authors::updated_at.eq(now),
+        ))
+        .execute(conn)
+}
+
+/// Whether any article's byline holds this author.
+pub fn has_articles(conn: &mut AnyConnection, id: i64) -> QueryResult<bool> {
+    let n: i64 = article_authors::table
+        .filter(article_authors::author_id.eq(id))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
+pub fn delete(conn: &mut AnyConnection, id: i64) -> QueryResult<usize> {
+    diesel::delete(authors::table.filter(authors::id.eq(id))).execute(conn)
+}
+
+/// Resolves ids or slugs to author ids, in the given order; `Err(i)` names the first unknown one.
+pub fn resolve(conn: &mut AnyConnection, keys: &[Key]) -> QueryResult<Result<Vec<i64>, usize>> {
+    let ids: Vec<i64> = keys.iter().filter_map(|k| if let Key::Id(i) = k { Some(*i) } else { None }).collect();
+    let slugs: Vec<String> = keys.iter().filter_map(|k| if let Key::Slug(s) = k { Some(s.clone()) } else { None }).collect();
+    let found: Vec<(i64, String)> = authors::table
+        .filter(authors::id.eq_any(&ids).or(authors::slug.eq_any(&slugs)))
+        .select((authors::id, authors::slug))
+        .load(conn)?;
+    Ok(keys
+        .iter()
+        .enumerate()
+        .map(|(i, k)| {
+            found
+                .iter()
+                .find(|(id, slug)| match k {
+                    Key::Id(x) => id == x,
+                    Key::Slug(s) => slug == s,
+                })
+                .map(|(id, _)| *id)
+                .ok_or(i)
+        })
+        .collect())
+}

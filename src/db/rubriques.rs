@@ -1,0 +1,121 @@
+//! Rubriques (sections): a small tree, read whole and cached by nobody (it is a few dozen rows).
+
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::models::RubriqueRow;
+use super::schema::{articles, rubriques};
+use super::AnyConnection;
+use crate::domain::Key;
+
+/// Every rubrique, ordered by position then id.
+pub fn all(conn: &mut AnyConnection) -> QueryResult<Vec<RubriqueRow>> {
+    rubriques::table
+        .order((rubriques::position.asc(), rubriques::id.asc()))
+        .select(RubriqueRow::as_select())
+        .load(conn)
+}
+
+pub fn find(conn: &mut AnyConnection, key: &Key) -> QueryResult<Option<RubriqueRow>> {
+    let q = rubriques::table.select(RubriqueRow::as_select()).into_boxed();
+    let q = match key {
+        Key::Id(id) => q.filter(rubriques::id.eq(*id)),
+        Key::Slug(s) => q.filter(rubriques::slug.eq(s.clone())),
+    };
+    q.first(conn).optional()
+}
+
+pub fn slug_taken(conn: &mut AnyConnection, slug: &str, except: Option<i64>) -> QueryResult<bool> {
+    let n: i64 = rubriques::table
+        .filter(rubriques::slug.eq(slug))
+        .filter(rubriques::id.ne(except.unwrap_or(-1)))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
+/// Published article counts per rubrique (its own articles, not its sub-rubriques').
+pub fn article_counts(
+    conn: &mut AnyConnection,
+    ids: &[i64],
+    now: NaiveDateTime,
+) -> QueryResult<HashMap<i64, i64>> {
+    let rows: Vec<(i64, i64)> = articles::table
+        .filter(articles::rubrique_id.eq_any(ids))
+        .filter(articles::status.eq("published"))
+        .filter(articles::sort_at.le(now))
+        .group_by(articles::rubrique_id)
+        .select((articles::rubrique_id, diesel::dsl::count_star()))
+        .load(conn)?;
+    Ok(rows.into_iter().collect())
+}
+
+/// The ids of a rubrique and all its descendants, from the whole tree.
+pub fn with_descendants(all: &[RubriqueRow], root: i64) -> Vec<i64> {
+    let mut out = vec![root];
+    let mut i = 0;
+    while i < out.len() {
+        let parent = out[i];
+        out.extend(all.iter().filter(|r| r.parent_id == Some(parent)).map(|r| r.id));
+        i += 1;
+    }
+    out
+}
+
+/// The values a create or update writes.
+pub struct RubriqueWrite {
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+    pub parent_id: Option<i64>,
+    pub position: i32,
+}
+
+pub fn insert(conn: &mut AnyConnection, w: &RubriqueWrite, now: NaiveDateTime) -> QueryResult<i64> {
+    diesel::insert_into(rubriques::table)
+        .values((
+            rubriques::slug.eq(&w.slug),
+            rubriques::name.eq(&w.name),
+            rubriques::description.eq(&w.description),
+            rubriques::parent_id.eq(w.parent_id),
+            rubriques::position.eq(w.position),
+            rubriques::version.eq(1),
+            rubriques::created_at.eq(now),
+            rubriques::updated_at.eq(now),
+        ))
+        .returning(rubriques::id)
+        .get_result(conn)
+}
+
+pub fn update(conn: &mut AnyConnection, id: i64, w: &RubriqueWrite, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(rubriques::table.filter(rubriques::id.eq(id)))
+        .set((
+            rubriques::slug.eq(&w.slug),
+            rubriques::name.eq(&w.name),
+            rubriques::description.eq(&w.description),
+            rubriques::parent_id.eq(w.parent_id),
+            rubriques::position.eq(w.position),
+            rubriques::version.eq(rubriques::version + 1),
+            rubriques::updated_at.eq(now),
+        ))
+        .execute(conn)
+}
+
+/// Whether any article (of any status) or sub-rubrique still sits in this rubrique.
+pub fn is_in_use(conn: &mut AnyConnection, id: i64) -> QueryResult<bool> {
+    let articles: i64 = articles::table
+        .filter(articles::rubrique_id.eq(id))
+        .count()
+        .get_result(conn)?;
+    let children: i64 = rubriques::table
+        .filter(rubriques::parent_id.eq(id))
+        .count()
+        .get_result(conn)?;
+    Ok(articles + children > 0)
+}
+
+pub fn delete(conn: &mut AnyConnection, id: i64) -> QueryResult<usize> {
+    diesel::delete(rubriques::table.filter(rubriques::id.eq(id))).execute(conn)
+}

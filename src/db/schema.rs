@@ -1,0 +1,127 @@
+//! The one diesel schema shared by SQLite and PostgreSQL (written by hand: both migrations produce it).
+
+diesel::table! {
+    rubriques (id) {
+        id -> BigInt,
+        slug -> Text,
+        name -> Text,
+        description -> Text,
+        parent_id -> Nullable<BigInt>,
+        position -> Integer,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    authors (id) {
+        id -> BigInt,
+        slug -> Text,
+        name -> Text,
+        name_key -> Text,
+        bio -> Text,
+        avatar_url -> Nullable<Text>,
+        links -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    tags (id) {
+        id -> BigInt,
+        slug -> Text,
+        name -> Text,
+        name_key -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    articles (id) {
+        id -> BigInt,
+        slug -> Text,
+        title -> Text,
+        title_key -> Text,
+        kicker -> Nullable<Text>,
+        lede -> Nullable<Text>,
+        excerpt -> Text,
+        excerpt_given -> Bool,
+        body -> Text,
+        body_format -> Text,
+        body_html -> Text,
+        body_text -> Text,
+        status -> Text,
+        published_at -> Nullable<Timestamp>,
+        sort_at -> Timestamp,
+        rubrique_id -> BigInt,
+        featured_image -> Nullable<Text>,
+        source -> Nullable<Text>,
+        location -> Nullable<Text>,
+        language -> Text,
+        word_count -> Integer,
+        reading_time_minutes -> Integer,
+        related_enabled -> Bool,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    article_authors (article_id, author_id) {
+        article_id -> BigInt,
+        author_id -> BigInt,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    article_tags (article_id, tag_id) {
+        article_id -> BigInt,
+        tag_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    article_pins (article_id, related_id) {
+        article_id -> BigInt,
+        related_id -> BigInt,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        email -> Text,
+        password_hash -> Text,
+        role -> Text,
+        author_id -> Nullable<BigInt>,
+        disabled -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(articles -> rubriques (rubrique_id));
+diesel::joinable!(article_authors -> articles (article_id));
+diesel::joinable!(article_authors -> authors (author_id));
+diesel::joinable!(article_tags -> articles (article_id));
+diesel::joinable!(article_tags -> tags (tag_id));
+diesel::joinable!(users -> authors (author_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    rubriques,
+    authors,
+    tags,
+    articles,
+    article_authors,
+    article_tags,
+    article_pins,
+    users,
+);

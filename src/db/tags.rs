@@ -1,0 +1,119 @@
+//! Tags: created on the fly from article input, or by editors.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::models::TagRow;
+use super::schema::{article_tags, articles, tags};
+use super::AnyConnection;
+use crate::domain::{text, Key};
+
+pub fn all(conn: &mut AnyConnection) -> QueryResult<Vec<TagRow>> {
+    tags::table
+        .order((tags::name_key.asc(), tags::id.asc()))
+        .select(TagRow::as_select())
+        .load(conn)
+}
+
+pub fn find(conn: &mut AnyConnection, key: &Key) -> QueryResult<Option<TagRow>> {
+    let q = tags::table.select(TagRow::as_select()).into_boxed();
+    let q = match key {
+        Key::Id(id) => q.filter(tags::id.eq(*id)),
+        Key::Slug(s) => q.filter(tags::slug.eq(s.clone())),
+    };
+    q.first(conn).optional()
+}
+
+pub fn slug_taken(conn: &mut AnyConnection, slug: &str, except: Option<i64>) -> QueryResult<bool> {
+    let n: i64 = tags::table
+        .filter(tags::slug.eq(slug))
+        .filter(tags::id.ne(except.unwrap_or(-1)))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
+/// Published article counts per tag; `None` counts every tag (for the tag cloud sort).
+pub fn article_counts(
+    conn: &mut AnyConnection,
+    ids: Option<&[i64]>,
+    now: NaiveDateTime,
+) -> QueryResult<HashMap<i64, i64>> {
+    let mut q = article_tags::table
+        .inner_join(articles::table)
+        .filter(articles::status.eq("published"))
+        .filter(articles::sort_at.le(now))
+        .group_by(article_tags::tag_id)
+        .select((article_tags::tag_id, diesel::dsl::count_star()))
+        .into_boxed();
+    if let Some(ids) = ids {
+        q = q.filter(article_tags::tag_id.eq_any(ids.to_vec()));
+    }
+    let rows: Vec<(i64, i64)> = q.load(conn)?;
+    Ok(rows.into_iter().collect())
+}
+
+pub fn insert(conn: &mut AnyConnection, slug: &str, name: &str, now: NaiveDateTime) -> QueryResult<i64> {
+    diesel::insert_into(tags::table)
+        .values((
+            tags::slug.eq(slug),
+            tags::name.eq(name),
+            tags::name_key.eq(crate::domain::sort_key(name)),
+            tags::version.eq(1),
+            tags::created_at.eq(now),
+            tags::updated_at.eq(now),
+        ))
+        .returning(tags::id)
+        .get_result(conn)
+}
+
+pub fn update(conn: &mut AnyConnection, id: i64, slug: &str, name: &str, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(tags::table.filter(tags::id.eq(id)))
+        .set((
+            tags::slug.eq(slug),
+            tags::name.eq(name),
+            tags::name_key.eq(crate::domain::sort_key(name)),
+            tags::version.eq(tags::version + 1),
+            tags::updated_at.eq(now),
+        ))
+        .execute(conn)
+}
+
+pub fn delete(conn: &mut AnyConnection, id: i64) -> QueryResult<usize> {
+    diesel::delete(tags::table.filter(tags::id.eq(id))).execute(conn)
+}
+
+/// Tag ids for names or slugs, creating a tag for each unknown name (its slug made from the name).
+/// Duplicates (by slug) collapse to one.
+pub fn resolve_or_create(conn: &mut AnyConnection, names: &[String], now: NaiveDateTime) -> QueryResult<Vec<i64>> {
+    let mut wanted: Vec<(String, &str)> = Vec::new();
+    for name in names {
+        let slug = text::slugify(name);
+        if !slug.is_empty() && !wanted.iter().any(|(s, _)| *s == slug) {
+            wanted.push((slug, name.trim()));
+        }
+    }
+    let slugs: Vec<String> = wanted.iter().map(|(s, _)| s.clone()).collect();
+    let found: Vec<(i64, String)> = tags::table
+        .filter(tags::slug.eq_any(&slugs))
+        .select((tags::id, tags::slug))
+        .load(conn)?;
+    let mut ids = Vec::with_capacity(wanted.len());
+    for (slug, name) in &wanted {
+        match found.iter().find(|(_, s)| s == slug) {
+            Some((id, _)) => ids.push(*id),
+            None => ids.push(insert(conn, slug, name, now)?),
+        }
+    }
+    Ok(ids)
+}
+
+/// Resolves tag filter values (slugs) to ids; unknown ones are dropped.
+pub fn ids_for_slugs(conn: &mut AnyConnection, slugs: &[String]) -> QueryResult<Vec<i64>> {
+    tags::table
+        .filter(tags::slug.eq_any(slugs))
+        .select(tags::id)
+        .load(conn)
+}

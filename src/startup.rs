@@ -1,0 +1,251 @@
+//! Wiring: state, routes, extractor error handlers mapped to problem+json, the OpenAPI document.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::{ResourceDef, Server};
+use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::http::{header, Method, StatusCode};
+use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use utoipa::OpenApi;
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::api;
+use crate::auth::jwt::JwtKeys;
+use crate::config::Config;
+use crate::db::Db;
+use crate::error::{ApiError, FieldError};
+
+/// What every handler reaches through `web::Data<AppState>`.
+pub struct AppState {
+    pub db: Db,
+    pub config: Arc<Config>,
+    pub jwt: JwtKeys,
+}
+
+/// The largest JSON body accepted (an article body is at most 200,000 characters).
+pub const JSON_LIMIT: usize = 1024 * 1024;
+
+/// The OpenAPI document, collected from the same route table the server runs.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (_, mut doc) = App::new()
+        .into_utoipa_app()
+        .openapi(api::ApiDoc::openapi())
+        .service(utoipa_actix_web::scope("/v1").configure(api::v1))
+        .configure(api::root)
+        .split_for_parts();
+    doc.info.version = env!("CARGO_PKG_VERSION").into();
+    doc
+}
+
+/// The document as served and committed (pretty JSON with a final newline).
+pub fn openapi_json() -> String {
+    let mut s = serde_json::to_string_pretty(&openapi()).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+/// A started server and the address it listens on.
+pub struct Application {
+    pub server: Server,
+    pub addr: std::net::SocketAddr,
+}
+
+impl Application {
+    /// Opens the database (migrating and seeding as configured) and binds the listener.
+    pub fn build(config: Config) -> anyhow::Result<Application> {
+        let db = Db::connect(&config.database_url, config.db_pool_size, config.db_timeout)?;
+        db.migrate()?;
+        crate::db::seed::on_start(&db, &config)?;
+        let secret = match &config.jwt_secret {
+            Some(s) => s.clone(),
+            None => {
+                tracing::warn!(
+                    "KIOSQUE_JWT_SECRET is not set: using a random secret for this process only; \
+                     tokens die at restart and are not shared between instances"
+                );
+                let mut bytes = vec![0u8; 32];
+                getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+                bytes
+            }
+        };
+        let jwt = JwtKeys::hs256(&secret, config.access_token_ttl);
+        let listener = TcpListener::bind(config.bind)
+            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.bind))?;
+        let addr = listener.local_addr()?;
+        let workers = config.workers;
+        let state = web::Data::new(AppState { db, config: Arc::new(config), jwt });
+        let spec = web::Data::new(openapi_json());
+        let routes = web::Data::new(route_table(&openapi()));
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .app_data(spec.clone())
+                .app_data(routes.clone())
+                .app_data(json_config())
+                .app_data(web::QueryConfig::default().error_handler(query_error))
+                .app_data(web::PathConfig::default().error_handler(path_error))
+                .wrap(actix_web::middleware::from_fn(problem_instance))
+                .wrap(actix_web::middleware::DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))
+                .into_utoipa_app()
+                .service(utoipa_actix_web::scope("/v1").configure(api::v1))
+                .configure(api::root)
+                .into_app()
+                .route("/openapi.json", web::get().to(serve_openapi))
+                .route("/docs", web::get().to(docs_redirect))
+                .service(SwaggerUi::new("/docs/{_:.*}").config(utoipa_swagger_ui::Config::new(["/openapi.json"])))
+                .default_service(web::to(not_found))
+        })
+        .listen(listener)?;
+        if workers > 0 {
+            server = server.workers(workers);
+        }
+        Ok(Application { server: server.run(), addr })
+    }
+}
+
+fn json_config() -> web::JsonConfig {
+    web::JsonConfig::default()
+        .limit(JSON_LIMIT)
+        .content_type_required(true)
+        .content_type(|mime| {
+            mime.type_() == mime::APPLICATION && (mime.subtype() == mime::JSON || mime.subtype() == "merge-patch")
+        })
+        .error_handler(json_error)
+}
+
+async fn serve_openapi(spec: web::Data<String>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
+        .body(spec.get_ref().clone())
+}
+
+async fn docs_redirect() -> HttpResponse {
+    HttpResponse::Found().insert_header((header::LOCATION, "/docs/")).finish()
+}
+
+/// Every documented path with its methods, to tell a wrong method (405) from an unknown path (404).
+fn route_table(doc: &utoipa::openapi::OpenApi) -> Vec<(ResourceDef, Vec<String>)> {
+    doc.paths
+        .paths
+        .iter()
+        .map(|(path, item)| {
+            let mut methods: Vec<String> = Vec::new();
+            for (m, op) in [
+                ("GET", &item.get),
+                ("POST", &item.post),
+                ("PATCH", &item.patch),
+                ("PUT", &item.put),
+                ("DELETE", &item.delete),
+            ] {
+                if op.is_some() {
+                    methods.push(m.into());
+                }
+            }
+            (ResourceDef::new(path.as_str()), methods)
+        })
+        .collect()
+}
+
+async fn not_found(req: HttpRequest, routes: web::Data<Vec<(ResourceDef, Vec<String>)>>) -> HttpResponse {
+    let path = req.path();
+    let allowed: Vec<&String> = routes
+        .iter()
+        .filter(|(def, _)| def.is_match(path))
+        .flat_map(|(_, m)| m.iter())
+        .collect();
+    if allowed.is_empty() || req.method() == Method::HEAD && allowed.iter().any(|m| *m == "GET") {
+        return ApiError::not_found("route").response(Some(path));
+    }
+    let allow = allowed.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ");
+    let mut res = ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method-not-allowed",
+        format!("{} is not allowed here; use {allow}", req.method()),
+    )
+    .response(Some(path));
+    if let Ok(v) = header::HeaderValue::from_str(&allow) {
+        res.headers_mut().insert(header::ALLOW, v);
+    }
+    res
+}
+
+fn json_error(err: JsonPayloadError, req: &HttpRequest) -> actix_web::Error {
+    let e = match &err {
+        JsonPayloadError::ContentType => ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported-media-type",
+            "send the body as application/json",
+        ),
+        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload-too-large",
+            format!("the body is larger than {JSON_LIMIT} bytes"),
+        ),
+        JsonPayloadError::Deserialize(de) if de.is_data() => json_data_error(&de.to_string()),
+        JsonPayloadError::Deserialize(de) => ApiError::bad_request(format!("malformed JSON: {de}")),
+        _ => ApiError::bad_request("the body could not be read"),
+    };
+    with_instance(e, req)
+}
+
+/// A body that is JSON but not the expected shape: 422, naming the field when serde does.
+fn json_data_error(msg: &str) -> ApiError {
+    let field = msg
+        .split_once("unknown field `")
+        .or_else(|| msg.split_once("missing field `"))
+        .and_then(|(_, rest)| rest.split_once('`'))
+        .map(|(f, _)| f.to_owned());
+    let code = if msg.contains("unknown field") {
+        "unknown_field"
+    } else if msg.contains("missing field") {
+        "required"
+    } else {
+        "invalid"
+    };
+    let message = msg.split(" at line ").next().unwrap_or(msg).to_owned();
+    ApiError::validation(vec![FieldError::new(field.unwrap_or_else(|| "body".into()), code, message)])
+}
+
+fn query_error(err: QueryPayloadError, req: &HttpRequest) -> actix_web::Error {
+    let msg = match &err {
+        QueryPayloadError::Deserialize(de) => de.to_string(),
+        _ => "the query string could not be read".into(),
+    };
+    let field = msg
+        .split_once('`')
+        .and_then(|(_, rest)| rest.split_once('`'))
+        .map(|(f, _)| f.to_owned())
+        .unwrap_or_else(|| "query".into());
+    let mut e = ApiError::bad_request(format!("invalid query string: {msg}"));
+    e.errors.push(FieldError::new(field, "invalid", msg));
+    with_instance(e, req)
+}
+
+fn path_error(err: PathError, req: &HttpRequest) -> actix_web::Error {
+    with_instance(ApiError::bad_request(format!("invalid path: {err}")), req)
+}
+
+/// Wraps an error so that its problem document names the request path as `instance`.
+fn with_instance(e: ApiError, req: &HttpRequest) -> actix_web::Error {
+    actix_web::error::InternalError::from_response(e.to_string(), e.response(Some(req.path()))).into()
+}
+
+/// Gives handler errors their `instance` (the request path): only error responses are rebuilt.
+async fn problem_instance(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    let res = next.call(req).await?;
+    let rebuilt = res
+        .response()
+        .error()
+        .and_then(|e| e.as_error::<ApiError>())
+        .map(|api| api.response(Some(res.request().path())));
+    Ok(match rebuilt {
+        Some(new) => res.into_response(new),
+        None => res.map_into_boxed_body(),
+    })
+}
