@@ -51,9 +51,9 @@ impl Config {
         let database_url = var("DATABASE_URL").unwrap_or_else(|| "sqlite://kiosque.db".into());
         crate::db::Backend::from_url(&database_url).map_err(|e| format!("DATABASE_URL: {e}"))?;
         let bind_raw = var("KIOSQUE_BIND").unwrap_or_else(|| "127.0.0.1:8080".into());
-        let bind = bind_raw
-            .parse()
-            .map_err(|_| format!("KIOSQUE_BIND: `{bind_raw}` is not an address such as 127.0.0.1:8080"))?;
+        let bind = bind_raw.parse().map_err(|_| {
+            format!("KIOSQUE_BIND: `{bind_raw}` is not an address such as 127.0.0.1:8080")
+        })?;
         let site_url = var("KIOSQUE_SITE_URL")
             .unwrap_or_else(|| "http://localhost:8080".into())
             .trim_end_matches('/')
@@ -71,7 +71,10 @@ impl Config {
         let admin_email = var("KIOSQUE_ADMIN_EMAIL");
         let admin_password = var("KIOSQUE_ADMIN_PASSWORD");
         if admin_email.is_some() != admin_password.is_some() {
-            return Err("KIOSQUE_ADMIN_EMAIL and KIOSQUE_ADMIN_PASSWORD go together: set both or neither".into());
+            return Err(
+                "KIOSQUE_ADMIN_EMAIL and KIOSQUE_ADMIN_PASSWORD go together: set both or neither"
+                    .into(),
+            );
         }
         Ok(Config {
             database_url,
@@ -87,7 +90,12 @@ impl Config {
                 900,
                 60..=3600,
             )?),
-            db_pool_size: parse_num("KIOSQUE_DB_POOL_SIZE", var("KIOSQUE_DB_POOL_SIZE"), 8, 1..=256)? as u32,
+            db_pool_size: parse_num(
+                "KIOSQUE_DB_POOL_SIZE",
+                var("KIOSQUE_DB_POOL_SIZE"),
+                8,
+                1..=256,
+            )? as u32,
             db_timeout: Duration::from_secs(parse_num(
                 "KIOSQUE_DB_TIMEOUT_SECS",
                 var("KIOSQUE_DB_TIMEOUT_SECS"),
@@ -135,7 +143,10 @@ mod tests {
     use super::*;
 
     fn with(pairs: &[(&str, &str)]) -> Result<Config, String> {
-        let pairs: Vec<(String, String)> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let pairs: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Config::from_lookup(|n| pairs.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone()))
     }
 
@@ -150,15 +161,28 @@ mod tests {
 
     #[test]
     fn bad_settings_are_one_clear_line() {
-        assert!(with(&[("DATABASE_URL", "mysql://x")]).unwrap_err().contains("DATABASE_URL"));
-        assert!(with(&[("KIOSQUE_BIND", "nope")]).unwrap_err().contains("KIOSQUE_BIND"));
-        assert!(with(&[("KIOSQUE_JWT_SECRET", "short")]).unwrap_err().contains("32 bytes"));
-        assert!(with(&[("KIOSQUE_DEMO_CONTENT", "maybe")]).unwrap_err().contains("KIOSQUE_DEMO_CONTENT"));
-        assert!(with(&[("KIOSQUE_ADMIN_EMAIL", "a@b.c")]).unwrap_err().contains("go together"));
+        assert!(with(&[("DATABASE_URL", "mysql://x")])
+            .unwrap_err()
+            .contains("DATABASE_URL"));
+        assert!(with(&[("KIOSQUE_BIND", "nope")])
+            .unwrap_err()
+            .contains("KIOSQUE_BIND"));
+        assert!(with(&[("KIOSQUE_JWT_SECRET", "short")])
+            .unwrap_err()
+            .contains("32 bytes"));
+        assert!(with(&[("KIOSQUE_DEMO_CONTENT", "maybe")])
+            .unwrap_err()
+            .contains("KIOSQUE_DEMO_CONTENT"));
+        assert!(with(&[("KIOSQUE_ADMIN_EMAIL", "a@b.c")])
+            .unwrap_err()
+            .contains("go together"));
     }
 
     #[test]
     fn passwords_never_reach_the_logs() {
-        assert_eq!(redact_url("postgres://u:secret@h:5432/db"), "postgres://u:***@h:5432/db");
+        assert_eq!(
+            redact_url("postgres://u:secret@h:5432/db"),
+            "postgres://u:***@h:5432/db"
+        );
     }
 }

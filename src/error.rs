@@ -86,7 +86,11 @@ impl ApiError {
         Self::new(StatusCode::FORBIDDEN, "forbidden", detail)
     }
     pub fn not_found(what: &str) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not-found", format!("{what} not found"))
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "not-found",
+            format!("{what} not found"),
+        )
     }
     pub fn conflict(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::CONFLICT, "conflict", detail)
@@ -136,11 +140,7 @@ impl ApiError {
     pub fn problem(&self, instance: Option<String>) -> Problem {
         Problem {
             type_: format!("/problems/{}", self.kind),
-            title: self
-                .status
-                .canonical_reason()
-                .unwrap_or("Error")
-                .to_owned(),
+            title: self.status.canonical_reason().unwrap_or("Error").to_owned(),
             status: self.status.as_u16(),
             detail: self.detail.clone(),
             instance,
@@ -177,7 +177,9 @@ impl ApiError {
         if self.status == StatusCode::UNAUTHORIZED {
             res.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
         }
-        res.body(serde_json::to_string(&self.problem(instance.map(str::to_owned))).unwrap_or_default())
+        res.body(
+            serde_json::to_string(&self.problem(instance.map(str::to_owned))).unwrap_or_default(),
+        )
     }
 }
 
@@ -192,7 +194,9 @@ impl From<diesel::result::Error> for ApiError {
             Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => {
                 ApiError::conflict("this resource is still referenced by others")
             }
-            Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => ApiError::unavailable(),
+            Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
+                ApiError::unavailable()
+            }
             other if is_busy(&other) => ApiError::unavailable(),
             other => ApiError::internal(anyhow::Error::new(other).context("database query")),
         }

@@ -7,7 +7,11 @@ use clap::{Parser, Subcommand};
 use kiosque::config::Config;
 
 #[derive(Parser)]
-#[command(name = "kiosque", version, about = "A headless news API on SQLite or PostgreSQL")]
+#[command(
+    name = "kiosque",
+    version,
+    about = "A headless news API on SQLite or PostgreSQL"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -52,7 +56,9 @@ fn main() -> ExitCode {
             print!("{}", kiosque::startup::openapi_json());
             Ok(())
         }
-        other => Config::from_env().map_err(anyhow::Error::msg).and_then(|config| run(other, config)),
+        other => Config::from_env()
+            .map_err(anyhow::Error::msg)
+            .and_then(|config| run(other, config)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -72,11 +78,24 @@ fn run(command: Command, config: Config) -> anyhow::Result<()> {
             println!("migrations applied");
             Ok(())
         }
-        Command::User { command: UserCommand::Create { email, role, author } } => {
+        Command::User {
+            command:
+                UserCommand::Create {
+                    email,
+                    role,
+                    author,
+                },
+        } => {
             let password = read_password()?;
             let db = kiosque::db::Db::connect(&config.database_url, 1, config.db_timeout)?;
             db.migrate()?;
-            let id = kiosque::api::users::create_from_cli(&db, &email, &role, author.as_deref(), &password)?;
+            let id = kiosque::api::users::create_from_cli(
+                &db,
+                &email,
+                &role,
+                author.as_deref(),
+                &password,
+            )?;
             println!("created user {id} ({email}, {role})");
             Ok(())
         }

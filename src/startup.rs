@@ -4,7 +4,7 @@ use std::net::TcpListener;
 use std::sync::Arc;
 
 use actix_web::dev::{ResourceDef, Server};
-use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::error::{PathError, QueryPayloadError};
 use actix_web::http::{header, Method, StatusCode};
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use utoipa::OpenApi;
@@ -75,7 +75,11 @@ impl Application {
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.bind))?;
         let addr = listener.local_addr()?;
         let workers = config.workers;
-        let state = web::Data::new(AppState { db, config: Arc::new(config), jwt });
+        let state = web::Data::new(AppState {
+            db,
+            config: Arc::new(config),
+            jwt,
+        });
         let spec = web::Data::new(openapi_json());
         let routes = web::Data::new(route_table(&openapi()));
         let mut server = HttpServer::new(move || {
@@ -83,36 +87,35 @@ impl Application {
                 .app_data(state.clone())
                 .app_data(spec.clone())
                 .app_data(routes.clone())
-                .app_data(json_config())
+                .app_data(web::PayloadConfig::new(JSON_LIMIT))
                 .app_data(web::QueryConfig::default().error_handler(query_error))
                 .app_data(web::PathConfig::default().error_handler(path_error))
                 .wrap(actix_web::middleware::from_fn(problem_instance))
-                .wrap(actix_web::middleware::DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))
+                .wrap(
+                    actix_web::middleware::DefaultHeaders::new()
+                        .add(("X-Content-Type-Options", "nosniff")),
+                )
                 .into_utoipa_app()
                 .service(utoipa_actix_web::scope("/v1").configure(api::v1))
                 .configure(api::root)
                 .into_app()
                 .route("/openapi.json", web::get().to(serve_openapi))
                 .route("/docs", web::get().to(docs_redirect))
-                .service(SwaggerUi::new("/docs/{_:.*}").config(utoipa_swagger_ui::Config::new(["/openapi.json"])))
+                .service(
+                    SwaggerUi::new("/docs/{_:.*}")
+                        .config(utoipa_swagger_ui::Config::new(["/openapi.json"])),
+                )
                 .default_service(web::to(not_found))
         })
         .listen(listener)?;
         if workers > 0 {
             server = server.workers(workers);
         }
-        Ok(Application { server: server.run(), addr })
-    }
-}
-
-fn json_config() -> web::JsonConfig {
-    web::JsonConfig::default()
-        .limit(JSON_LIMIT)
-        .content_type_required(true)
-        .content_type(|mime| {
-            mime.type_() == mime::APPLICATION && (mime.subtype() == mime::JSON || mime.subtype() == "merge-patch")
+        Ok(Application {
+            server: server.run(),
+            addr,
         })
-        .error_handler(json_error)
+    }
 }
 
 async fn serve_openapi(spec: web::Data<String>) -> HttpResponse {
@@ -123,7 +126,9 @@ async fn serve_openapi(spec: web::Data<String>) -> HttpResponse {
 }
 
 async fn docs_redirect() -> HttpResponse {
-    HttpResponse::Found().insert_header((header::LOCATION, "/docs/")).finish()
+    HttpResponse::Found()
+        .insert_header((header::LOCATION, "/docs/"))
+        .finish()
 }
 
 /// Every documented path with its methods, to tell a wrong method (405) from an unknown path (404).
@@ -149,7 +154,10 @@ fn route_table(doc: &utoipa::openapi::OpenApi) -> Vec<(ResourceDef, Vec<String>)
         .collect()
 }
 
-async fn not_found(req: HttpRequest, routes: web::Data<Vec<(ResourceDef, Vec<String>)>>) -> HttpResponse {
+async fn not_found(
+    req: HttpRequest,
+    routes: web::Data<Vec<(ResourceDef, Vec<String>)>>,
+) -> HttpResponse {
     let path = req.path();
     let allowed: Vec<&String> = routes
         .iter()
@@ -159,7 +167,11 @@ async fn not_found(req: HttpRequest, routes: web::Data<Vec<(ResourceDef, Vec<Str
     if allowed.is_empty() || req.method() == Method::HEAD && allowed.iter().any(|m| *m == "GET") {
         return ApiError::not_found("route").response(Some(path));
     }
-    let allow = allowed.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ");
+    let allow = allowed
+        .iter()
+        .map(|s| s.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
     let mut res = ApiError::new(
         StatusCode::METHOD_NOT_ALLOWED,
         "method-not-allowed",
@@ -170,43 +182,6 @@ async fn not_found(req: HttpRequest, routes: web::Data<Vec<(ResourceDef, Vec<Str
         res.headers_mut().insert(header::ALLOW, v);
     }
     res
-}
-
-fn json_error(err: JsonPayloadError, req: &HttpRequest) -> actix_web::Error {
-    let e = match &err {
-        JsonPayloadError::ContentType => ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported-media-type",
-            "send the body as application/json",
-        ),
-        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload-too-large",
-            format!("the body is larger than {JSON_LIMIT} bytes"),
-        ),
-        JsonPayloadError::Deserialize(de) if de.is_data() => json_data_error(&de.to_string()),
-        JsonPayloadError::Deserialize(de) => ApiError::bad_request(format!("malformed JSON: {de}")),
-        _ => ApiError::bad_request("the body could not be read"),
-    };
-    with_instance(e, req)
-}
-
-/// A body that is JSON but not the expected shape: 422, naming the field when serde does.
-fn json_data_error(msg: &str) -> ApiError {
-    let field = msg
-        .split_once("unknown field `")
-        .or_else(|| msg.split_once("missing field `"))
-        .and_then(|(_, rest)| rest.split_once('`'))
-        .map(|(f, _)| f.to_owned());
-    let code = if msg.contains("unknown field") {
-        "unknown_field"
-    } else if msg.contains("missing field") {
-        "required"
-    } else {
-        "invalid"
-    };
-    let message = msg.split(" at line ").next().unwrap_or(msg).to_owned();
-    ApiError::validation(vec![FieldError::new(field.unwrap_or_else(|| "body".into()), code, message)])
 }
 
 fn query_error(err: QueryPayloadError, req: &HttpRequest) -> actix_web::Error {
@@ -230,7 +205,8 @@ fn path_error(err: PathError, req: &HttpRequest) -> actix_web::Error {
 
 /// Wraps an error so that its problem document names the request path as `instance`.
 fn with_instance(e: ApiError, req: &HttpRequest) -> actix_web::Error {
-    actix_web::error::InternalError::from_response(e.to_string(), e.response(Some(req.path()))).into()
+    actix_web::error::InternalError::from_response(e.to_string(), e.response(Some(req.path())))
+        .into()
 }
 
 /// Gives handler errors their `instance` (the request path): only error responses are rebuilt.

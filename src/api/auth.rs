@@ -46,15 +46,24 @@ pub struct TokenResponse {
 #[post("/auth/token")]
 pub async fn create_token(
     state: web::Data<AppState>,
-    input: web::Json<TokenRequest>,
+    input: crate::api::json::Json<TokenRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let TokenRequest { email, password: pw } = input.into_inner();
+    let TokenRequest {
+        email,
+        password: pw,
+    } = input.into_inner();
     if email.len() > 320 || pw.len() > 1024 {
         return Err(ApiError::unauthorized("wrong e-mail or password"));
     }
-    let user = state.db.run(move |conn| Ok(crate::db::users::find_by_email(conn, &email)?)).await?;
+    let user = state
+        .db
+        .run(move |conn| Ok(crate::db::users::find_by_email(conn, &email)?))
+        .await?;
     let ok = web::block(move || {
-        let hash = user.as_ref().map(|u| u.password_hash.as_str()).unwrap_or(password::dummy_hash());
+        let hash = user
+            .as_ref()
+            .map(|u| u.password_hash.as_str())
+            .unwrap_or(password::dummy_hash());
         let matches = password::verify(&pw, hash);
         user.filter(|u| matches && !u.disabled)
     })
@@ -86,7 +95,8 @@ pub async fn find_me(state: web::Data<AppState>, caller: Caller) -> Result<HttpR
     let user: User = state
         .db
         .run(move |conn| {
-            let u = crate::db::users::find(conn, id)?.ok_or_else(|| ApiError::unauthorized("unknown account"))?;
+            let u = crate::db::users::find(conn, id)?
+                .ok_or_else(|| ApiError::unauthorized("unknown account"))?;
             to_out(conn, u)
         })
         .await?;

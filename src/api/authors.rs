@@ -5,8 +5,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::common::{
-    self, check_if_match, collection, key, page_sorted, single, unique_slug, version_etag, written, Checks, Listing,
-    PageRequest, Patch,
+    self, check_if_match, collection, key, page_sorted, single, unique_slug, version_etag, written,
+    Checks, Listing, PageRequest, Patch,
 };
 use crate::auth::Caller;
 use crate::db::authors::{self as q, AuthorWrite};
@@ -43,7 +43,17 @@ pub struct Author {
     pub version: i64,
 }
 
-const FIELDS: &[&str] = &["id", "slug", "name", "bio", "avatar_url", "links", "article_count", "url", "version"];
+const FIELDS: &[&str] = &[
+    "id",
+    "slug",
+    "name",
+    "bio",
+    "avatar_url",
+    "links",
+    "article_count",
+    "url",
+    "version",
+];
 
 /// Query of `GET /v1/authors` (ordered by name).
 #[derive(Debug, Deserialize, IntoParams)]
@@ -123,7 +133,10 @@ pub async fn list_authors(
         .db
         .run(move |conn| {
             let all = q::all(conn)?;
-            let keyed = all.into_iter().map(|a| (a.name_key.clone(), a.id, a)).collect();
+            let keyed = all
+                .into_iter()
+                .map(|a| (a.name_key.clone(), a.id, a))
+                .collect();
             let (rows, total, next_cursor, has_next) = page_sorted(keyed, &p, "name");
             let ids: Vec<i64> = rows.iter().map(|a| a.id).collect();
             let counts = q::article_counts(conn, &ids, crate::db::now())?;
@@ -138,7 +151,12 @@ pub async fn list_authors(
                     }
                 })
                 .collect();
-            Ok(Listing { data, total, next_cursor, has_next })
+            Ok(Listing {
+                data,
+                total,
+                next_cursor,
+                has_next,
+            })
         })
         .await?;
     Ok(collection(&req, caller.is_staff(), &page, listing))
@@ -150,7 +168,10 @@ async fn load_one(state: &web::Data<AppState>, key: Key) -> Result<Author, ApiEr
         .db
         .run(move |conn| {
             let a = q::find(conn, &key)?.ok_or_else(|| ApiError::not_found("author"))?;
-            let n = q::article_counts(conn, &[a.id], crate::db::now())?.get(&a.id).copied().unwrap_or(0);
+            let n = q::article_counts(conn, &[a.id], crate::db::now())?
+                .get(&a.id)
+                .copied()
+                .unwrap_or(0);
             Ok(to_out(a, n, &site))
         })
         .await
@@ -176,10 +197,20 @@ pub async fn find_author(
 ) -> Result<HttpResponse, ApiError> {
     let fields = common::parse_fields(query.fields.as_deref(), FIELDS)?;
     let a = load_one(&state, key(&path)?).await?;
-    Ok(single(&req, caller.is_staff(), &a, &fields, version_etag('p', a.id, a.version), None))
+    Ok(single(
+        &req,
+        caller.is_staff(),
+        &a,
+        &fields,
+        version_etag('p', a.id, a.version),
+        None,
+    ))
 }
 
-fn prepare(input: AuthorInput, cur: Option<&AuthorRow>) -> Result<(AuthorWrite, Option<String>), ApiError> {
+fn prepare(
+    input: AuthorInput,
+    cur: Option<&AuthorRow>,
+) -> Result<(AuthorWrite, Option<String>), ApiError> {
     let mut c = Checks::default();
     let name = match input.name.required("name", &mut c.0) {
         Some(n) => c.text("name", &n, 1, 120),
@@ -195,9 +226,14 @@ fn prepare(input: AuthorInput, cur: Option<&AuthorRow>) -> Result<(AuthorWrite, 
     if let Some(s) = &slug {
         c.slug("slug", s);
     }
-    let bio = input.bio.apply(cur.map(|a| a.bio.clone())).unwrap_or_default();
+    let bio = input
+        .bio
+        .apply(cur.map(|a| a.bio.clone()))
+        .unwrap_or_default();
     let bio = c.text("bio", &bio, 0, 5000);
-    let avatar_url = input.avatar_url.apply(cur.and_then(|a| a.avatar_url.clone()));
+    let avatar_url = input
+        .avatar_url
+        .apply(cur.and_then(|a| a.avatar_url.clone()));
     if let Some(u) = &avatar_url {
         c.url("avatar_url", u);
     }
@@ -216,16 +252,29 @@ fn prepare(input: AuthorInput, cur: Option<&AuthorRow>) -> Result<(AuthorWrite, 
         }
     };
     c.finish()?;
-    Ok((AuthorWrite { slug: cur.map(|a| a.slug.clone()).unwrap_or_default(), name, bio, avatar_url, links }, slug))
+    Ok((
+        AuthorWrite {
+            slug: cur.map(|a| a.slug.clone()).unwrap_or_default(),
+            name,
+            bio,
+            avatar_url,
+            links,
+        },
+        slug,
+    ))
 }
 
 /// Creates an author (shared with the demo content and `user create`).
 pub fn create(conn: &mut AnyConnection, input: AuthorInput) -> Result<i64, ApiError> {
     let (mut w, slug) = prepare(input, None)?;
     w.slug = match slug {
-        Some(s) if q::slug_taken(conn, &s, None)? => return Err(ApiError::conflict(format!("the slug `{s}` is taken"))),
+        Some(s) if q::slug_taken(conn, &s, None)? => {
+            return Err(ApiError::conflict(format!("the slug `{s}` is taken")))
+        }
         Some(s) => s,
-        None => unique_slug(&text::slugify(&w.name), "author", |s| q::slug_taken(conn, s, None))?,
+        None => unique_slug(&text::slugify(&w.name), "author", |s| {
+            q::slug_taken(conn, s, None)
+        })?,
     };
     Ok(q::insert(conn, &w, crate::db::now())?)
 }
@@ -247,12 +296,19 @@ pub fn create(conn: &mut AnyConnection, input: AuthorInput) -> Result<i64, ApiEr
 pub async fn create_author(
     state: web::Data<AppState>,
     caller: Caller,
-    input: web::Json<AuthorInput>,
+    input: crate::api::json::Json<AuthorInput>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Role::Editor)?;
-    let id = state.db.run(move |conn| write_tx(conn, |conn| create(conn, input.into_inner()))).await?;
+    let id = state
+        .db
+        .run(move |conn| write_tx(conn, |conn| create(conn, input.into_inner())))
+        .await?;
     let a = load_one(&state, Key::Id(id)).await?;
-    Ok(written(&a, version_etag('p', a.id, a.version), Some(format!("/v1/authors/{id}"))))
+    Ok(written(
+        &a,
+        version_etag('p', a.id, a.version),
+        Some(format!("/v1/authors/{id}")),
+    ))
 }
 
 /// Update an author (merge patch; editors, admins).
@@ -276,7 +332,7 @@ pub async fn update_author(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<String>,
-    input: web::Json<AuthorInput>,
+    input: crate::api::json::Json<AuthorInput>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Role::Editor)?;
     let key = key(&path)?;

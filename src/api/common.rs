@@ -47,14 +47,21 @@ impl PageRequest {
         let cursor = match cursor {
             None => None,
             Some(_) if page.is_some() => {
-                return Err(ApiError::bad_param("cursor", "give either page or cursor, not both"))
+                return Err(ApiError::bad_param(
+                    "cursor",
+                    "give either page or cursor, not both",
+                ))
             }
             Some(raw) => Some(Cursor::decode(raw, sort).ok_or_else(|| {
                 ApiError::bad_param("cursor", "malformed, or made for another sort")
             })?),
         };
         Ok(PageRequest {
-            page: if cursor.is_some() { None } else { Some(page.unwrap_or(1)) },
+            page: if cursor.is_some() {
+                None
+            } else {
+                Some(page.unwrap_or(1))
+            },
             per_page,
             cursor,
         })
@@ -112,13 +119,24 @@ fn base_pairs(req: &HttpRequest) -> Vec<(String, String)> {
 }
 
 fn link(path: &str, pairs: &[(String, String)], extra: &[(&str, String)]) -> String {
-    let mut all: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let mut all: Vec<(&str, &str)> = pairs
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
     all.extend(extra.iter().map(|(k, v)| (*k, v.as_str())));
-    format!("{path}?{}", serde_urlencoded::to_string(&all).unwrap_or_default())
+    format!(
+        "{path}?{}",
+        serde_urlencoded::to_string(&all).unwrap_or_default()
+    )
 }
 
 /// The collection envelope with its `Link` header, `X-Total-Count` and caching headers.
-pub fn collection(req: &HttpRequest, private: bool, p: &PageRequest, listing: Listing) -> HttpResponse {
+pub fn collection(
+    req: &HttpRequest,
+    private: bool,
+    p: &PageRequest,
+    listing: Listing,
+) -> HttpResponse {
     let path = req.path();
     let pairs = base_pairs(req);
     let pp = ("per_page", p.per_page.to_string());
@@ -127,21 +145,43 @@ pub fn collection(req: &HttpRequest, private: bool, p: &PageRequest, listing: Li
     let (self_, next, prev, last) = match p.page {
         Some(page) => (
             link(path, &pairs, &[("page", page.to_string()), pp.clone()]),
-            listing.has_next.then(|| link(path, &pairs, &[("page", (page + 1).to_string()), pp.clone()])),
-            (page > 1).then(|| link(path, &pairs, &[("page", (page - 1).to_string()), pp.clone()])),
-            Some(link(path, &pairs, &[("page", total_pages.to_string()), pp.clone()])),
+            listing.has_next.then(|| {
+                link(
+                    path,
+                    &pairs,
+                    &[("page", (page + 1).to_string()), pp.clone()],
+                )
+            }),
+            (page > 1).then(|| {
+                link(
+                    path,
+                    &pairs,
+                    &[("page", (page - 1).to_string()), pp.clone()],
+                )
+            }),
+            Some(link(
+                path,
+                &pairs,
+                &[("page", total_pages.to_string()), pp.clone()],
+            )),
         ),
         None => {
             let current = p.cursor.as_ref().map(|c| c.encode()).unwrap_or_default();
             (
                 link(path, &pairs, &[("cursor", current), pp.clone()]),
-                listing.next_cursor.clone().map(|c| link(path, &pairs, &[("cursor", c), pp.clone()])),
+                listing
+                    .next_cursor
+                    .clone()
+                    .map(|c| link(path, &pairs, &[("cursor", c), pp.clone()])),
                 None,
                 None,
             )
         }
     };
-    let mut link_header = vec![format!("<{self_}>; rel=\"self\""), format!("<{first}>; rel=\"first\"")];
+    let mut link_header = vec![
+        format!("<{self_}>; rel=\"self\""),
+        format!("<{first}>; rel=\"first\""),
+    ];
     for (rel, l) in [("next", &next), ("prev", &prev), ("last", &last)] {
         if let Some(l) = l {
             link_header.push(format!("<{l}>; rel=\"{rel}\""));
@@ -219,8 +259,13 @@ pub fn cached(
     extra: impl FnOnce(&mut actix_web::HttpResponseBuilder),
 ) -> HttpResponse {
     let cache = if private { PRIVATE_CACHE } else { PUBLIC_CACHE };
-    let lm = last_modified.map(|t| HttpDate::from(std::time::SystemTime::from(crate::domain::utc(t))));
-    let not_modified = match req.headers().get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) {
+    let lm =
+        last_modified.map(|t| HttpDate::from(std::time::SystemTime::from(crate::domain::utc(t))));
+    let not_modified = match req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+    {
         Some(inm) => inm
             .split(',')
             .map(|t| t.trim().trim_start_matches("W/"))
@@ -232,11 +277,17 @@ pub fn cached(
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| v.parse::<HttpDate>().ok()),
         ) {
-            (Some(lm), Some(since)) => std::time::SystemTime::from(lm) <= std::time::SystemTime::from(since),
+            (Some(lm), Some(since)) => {
+                std::time::SystemTime::from(lm) <= std::time::SystemTime::from(since)
+            }
             _ => false,
         },
     };
-    let mut res = HttpResponse::build(if not_modified { StatusCode::NOT_MODIFIED } else { StatusCode::OK });
+    let mut res = HttpResponse::build(if not_modified {
+        StatusCode::NOT_MODIFIED
+    } else {
+        StatusCode::OK
+    });
     res.insert_header((header::ETAG, etag));
     res.insert_header((header::CACHE_CONTROL, cache));
     res.insert_header((header::VARY, "Authorization"));
@@ -252,12 +303,18 @@ pub fn cached(
 }
 
 /// Parses `fields=a,b,c` against the allowed names: `None` when absent, 400 for an unknown name.
-pub fn parse_fields(raw: Option<&str>, allowed: &[&str]) -> Result<Option<HashSet<String>>, ApiError> {
+pub fn parse_fields(
+    raw: Option<&str>,
+    allowed: &[&str],
+) -> Result<Option<HashSet<String>>, ApiError> {
     let Some(raw) = raw else { return Ok(None) };
     let mut set = HashSet::new();
     for f in raw.split(',').map(str::trim).filter(|f| !f.is_empty()) {
         if !allowed.contains(&f) {
-            return Err(ApiError::bad_param("fields", format!("unknown field `{f}`")));
+            return Err(ApiError::bad_param(
+                "fields",
+                format!("unknown field `{f}`"),
+            ));
         }
         set.insert(f.to_owned());
     }
@@ -330,7 +387,11 @@ impl<T> Patch<T> {
         match self {
             Patch::Absent => None,
             Patch::Null => {
-                errs.push(crate::error::FieldError::new(field, "null", format!("{field} cannot be null")));
+                errs.push(crate::error::FieldError::new(
+                    field,
+                    "null",
+                    format!("{field} cannot be null"),
+                ));
                 None
             }
             Patch::Value(v) => Some(v),
@@ -364,7 +425,8 @@ pub struct Checks(pub Vec<crate::error::FieldError>);
 
 impl Checks {
     pub fn fail(&mut self, field: &str, code: &str, message: impl Into<String>) {
-        self.0.push(crate::error::FieldError::new(field, code, message));
+        self.0
+            .push(crate::error::FieldError::new(field, code, message));
     }
     /// A trimmed text of `min..=max` characters.
     pub fn text(&mut self, field: &str, value: &str, min: usize, max: usize) -> String {
@@ -373,7 +435,11 @@ impl Checks {
         if n < min {
             self.fail(field, "required", format!("{field} must not be empty"));
         } else if n > max {
-            self.fail(field, "too_long", format!("{field} is at most {max} characters"));
+            self.fail(
+                field,
+                "too_long",
+                format!("{field} is at most {max} characters"),
+            );
         }
         v.to_owned()
     }
@@ -397,7 +463,11 @@ impl Checks {
             && value.len() <= 2000
             && !value.chars().any(|c| c.is_whitespace() || c.is_control());
         if !ok {
-            self.fail(field, "invalid_url", "an absolute http(s) URL of at most 2000 characters");
+            self.fail(
+                field,
+                "invalid_url",
+                "an absolute http(s) URL of at most 2000 characters",
+            );
         }
     }
     pub fn finish(self) -> Result<(), ApiError> {
@@ -415,8 +485,17 @@ pub fn unique_slug(
     fallback: &str,
     mut taken: impl FnMut(&str) -> diesel::QueryResult<bool>,
 ) -> Result<String, ApiError> {
-    let base = if base.is_empty() { fallback.to_owned() } else { base.to_owned() };
-    let base: String = base.chars().take(72).collect::<String>().trim_end_matches('-').to_owned();
+    let base = if base.is_empty() {
+        fallback.to_owned()
+    } else {
+        base.to_owned()
+    };
+    let base: String = base
+        .chars()
+        .take(72)
+        .collect::<String>()
+        .trim_end_matches('-')
+        .to_owned();
     if !taken(&base)? {
         return Ok(base);
     }
@@ -430,7 +509,11 @@ pub fn unique_slug(
 }
 
 /// One page of a small list that was loaded whole and sorted by `(sort value, id)` ascending.
-pub fn page_sorted<T>(items: Vec<(String, i64, T)>, p: &PageRequest, sort: &str) -> (Vec<T>, i64, Option<String>, bool) {
+pub fn page_sorted<T>(
+    items: Vec<(String, i64, T)>,
+    p: &PageRequest,
+    sort: &str,
+) -> (Vec<T>, i64, Option<String>, bool) {
     let total = items.len() as i64;
     let start = match &p.cursor {
         Some(c) => items
@@ -439,15 +522,31 @@ pub fn page_sorted<T>(items: Vec<(String, i64, T)>, p: &PageRequest, sort: &str)
             .unwrap_or(items.len()),
         None => (p.offset() as usize).min(items.len()),
     };
-    let mut page: Vec<(String, i64, T)> = items.into_iter().skip(start).take(p.per_page as usize + 1).collect();
+    let mut page: Vec<(String, i64, T)> = items
+        .into_iter()
+        .skip(start)
+        .take(p.per_page as usize + 1)
+        .collect();
     let has_next = page.len() as i64 > p.per_page;
     page.truncate(p.per_page as usize);
     let next = if has_next {
-        page.last().map(|(k, id, _)| Cursor { sort: sort.into(), value: k.clone(), id: *id }.encode())
+        page.last().map(|(k, id, _)| {
+            Cursor {
+                sort: sort.into(),
+                value: k.clone(),
+                id: *id,
+            }
+            .encode()
+        })
     } else {
         None
     };
-    (page.into_iter().map(|(_, _, t)| t).collect(), total, next, has_next)
+    (
+        page.into_iter().map(|(_, _, t)| t).collect(),
+        total,
+        next,
+        has_next,
+    )
 }
 
 /// A single resource as a cached JSON response, with `fields` applied.

@@ -18,7 +18,11 @@ pub struct Health {
 #[utoipa::path(tag = "health", operation_id = "live", responses((status = 200, body = Health)))]
 #[get("/health/live")]
 pub async fn live() -> HttpResponse {
-    HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(Health { status: "ok".into() })
+    HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(Health {
+            status: "ok".into(),
+        })
 }
 
 /// The database answers.
@@ -30,7 +34,14 @@ pub async fn live() -> HttpResponse {
 pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     state
         .db
-        .run(|conn| conn.batch_execute("SELECT 1").map_err(|_| ApiError::unavailable()))
+        .run(|conn| {
+            conn.batch_execute("SELECT 1")
+                .map_err(|_| ApiError::unavailable())
+        })
         .await?;
-    Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(Health { status: "ok".into() }))
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(Health {
+            status: "ok".into(),
+        }))
 }

@@ -20,6 +20,7 @@ pub mod auth;
 pub mod authors;
 pub mod common;
 pub mod health;
+pub mod json;
 pub mod rubriques;
 pub mod tags;
 pub mod users;

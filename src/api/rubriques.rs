@@ -5,8 +5,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::common::{
-    self, check_if_match, collection, key, num_key, page_sorted, single, unique_slug, version_etag, written,
-    Checks, KeyRef, Listing, PageRequest, Patch,
+    self, check_if_match, collection, key, num_key, page_sorted, single, unique_slug, version_etag,
+    written, Checks, KeyRef, Listing, PageRequest, Patch,
 };
 use crate::auth::Caller;
 use crate::db::models::{Ref, RubriqueRow};
@@ -39,7 +39,18 @@ pub struct Rubrique {
     pub children: Option<Vec<Rubrique>>,
 }
 
-const FIELDS: &[&str] = &["id", "slug", "name", "description", "parent", "position", "article_count", "url", "version", "children"];
+const FIELDS: &[&str] = &[
+    "id",
+    "slug",
+    "name",
+    "description",
+    "parent",
+    "position",
+    "article_count",
+    "url",
+    "version",
+    "children",
+];
 
 /// Query of `GET /v1/rubriques`.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -84,17 +95,25 @@ pub struct RubriqueInput {
     pub position: Patch<i32>,
 }
 
-fn to_out(r: &RubriqueRow, all: &[RubriqueRow], counts: &std::collections::HashMap<i64, i64>, site: &str) -> Rubrique {
+fn to_out(
+    r: &RubriqueRow,
+    all: &[RubriqueRow],
+    counts: &std::collections::HashMap<i64, i64>,
+    site: &str,
+) -> Rubrique {
     Rubrique {
         id: r.id,
         slug: r.slug.clone(),
         name: r.name.clone(),
         description: r.description.clone(),
-        parent: r.parent_id.and_then(|p| all.iter().find(|x| x.id == p)).map(|p| Ref {
-            id: p.id,
-            slug: p.slug.clone(),
-            name: p.name.clone(),
-        }),
+        parent: r
+            .parent_id
+            .and_then(|p| all.iter().find(|x| x.id == p))
+            .map(|p| Ref {
+                id: p.id,
+                slug: p.slug.clone(),
+                name: p.name.clone(),
+            }),
         position: r.position,
         article_count: counts.get(&r.id).copied().unwrap_or(0),
         url: format!("{site}/rubriques/{}", r.slug),
@@ -107,7 +126,11 @@ fn nest(parent: Option<i64>, flat: &[Rubrique], depth: usize) -> Vec<Rubrique> {
     flat.iter()
         .filter(|r| r.parent.as_ref().map(|p| p.id) == parent)
         .map(|r| Rubrique {
-            children: Some(if depth < 16 { nest(Some(r.id), flat, depth + 1) } else { Vec::new() }),
+            children: Some(if depth < 16 {
+                nest(Some(r.id), flat, depth + 1)
+            } else {
+                Vec::new()
+            }),
             ..r.clone()
         })
         .collect()
@@ -130,7 +153,12 @@ pub async fn list_rubriques(
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
-    let page = PageRequest::parse(query.page, query.per_page, query.cursor.as_deref(), "position")?;
+    let page = PageRequest::parse(
+        query.page,
+        query.per_page,
+        query.cursor.as_deref(),
+        "position",
+    )?;
     let fields = common::parse_fields(query.fields.as_deref(), FIELDS)?;
     let site = state.config.site_url.clone();
     let flat = state
@@ -139,11 +167,21 @@ pub async fn list_rubriques(
             let all = q::all(conn)?;
             let ids: Vec<i64> = all.iter().map(|r| r.id).collect();
             let counts = q::article_counts(conn, &ids, crate::db::now())?;
-            Ok(all.iter().map(|r| to_out(r, &all, &counts, &site)).collect::<Vec<_>>())
+            Ok(all
+                .iter()
+                .map(|r| to_out(r, &all, &counts, &site))
+                .collect::<Vec<_>>())
         })
         .await?;
-    let items = if query.tree.unwrap_or(false) { nest(None, &flat, 0) } else { flat };
-    let keyed = items.into_iter().map(|r| (num_key(r.position as i64), r.id, r)).collect();
+    let items = if query.tree.unwrap_or(false) {
+        nest(None, &flat, 0)
+    } else {
+        flat
+    };
+    let keyed = items
+        .into_iter()
+        .map(|r| (num_key(r.position as i64), r.id, r))
+        .collect();
     let (data, total, next_cursor, has_next) = page_sorted(keyed, &page, "position");
     let data = data
         .into_iter()
@@ -155,7 +193,17 @@ pub async fn list_rubriques(
             }
         })
         .collect();
-    Ok(collection(&req, caller.is_staff(), &page, Listing { data, total, next_cursor, has_next }))
+    Ok(collection(
+        &req,
+        caller.is_staff(),
+        &page,
+        Listing {
+            data,
+            total,
+            next_cursor,
+            has_next,
+        },
+    ))
 }
 
 async fn load_one(state: &web::Data<AppState>, key: Key) -> Result<Rubrique, ApiError> {
@@ -198,7 +246,14 @@ pub async fn find_rubrique(
 ) -> Result<HttpResponse, ApiError> {
     let fields = common::parse_fields(query.fields.as_deref(), FIELDS)?;
     let r = load_one(&state, key(&path)?).await?;
-    Ok(single(&req, caller.is_staff(), &r, &fields, version_etag('r', r.id, r.version), None))
+    Ok(single(
+        &req,
+        caller.is_staff(),
+        &r,
+        &fields,
+        version_etag('r', r.id, r.version),
+        None,
+    ))
 }
 
 /// Validates an input over the current rubrique (none on creation).
@@ -222,9 +277,16 @@ fn prepare(
     if let Some(s) = &slug {
         c.slug("slug", s);
     }
-    let description = input.description.apply(cur.map(|r| r.description.clone())).unwrap_or_default();
+    let description = input
+        .description
+        .apply(cur.map(|r| r.description.clone()))
+        .unwrap_or_default();
     let description = c.text("description", &description, 0, 2000);
-    let position = input.position.required("position", &mut c.0).or(cur.map(|r| r.position)).unwrap_or(0);
+    let position = input
+        .position
+        .required("position", &mut c.0)
+        .or(cur.map(|r| r.position))
+        .unwrap_or(0);
     let parent_id = match input.parent {
         Patch::Absent => cur.and_then(|r| r.parent_id),
         Patch::Null => None,
@@ -238,7 +300,11 @@ fn prepare(
                 Some(p) => {
                     if let Some(me) = cur {
                         if q::with_descendants(&all, me.id).contains(&p.id) {
-                            c.fail("parent", "cycle", "a rubrique cannot sit under itself or its sub-rubriques");
+                            c.fail(
+                                "parent",
+                                "cycle",
+                                "a rubrique cannot sit under itself or its sub-rubriques",
+                            );
                         }
                     }
                     Some(p.id)
@@ -247,7 +313,13 @@ fn prepare(
         }
     };
     c.finish()?;
-    let w = RubriqueWrite { slug: cur.map(|r| r.slug.clone()).unwrap_or_default(), name, description, parent_id, position };
+    let w = RubriqueWrite {
+        slug: cur.map(|r| r.slug.clone()).unwrap_or_default(),
+        name,
+        description,
+        parent_id,
+        position,
+    };
     Ok((w, slug))
 }
 
@@ -268,7 +340,7 @@ fn prepare(
 pub async fn create_rubrique(
     state: web::Data<AppState>,
     caller: Caller,
-    input: web::Json<RubriqueInput>,
+    input: crate::api::json::Json<RubriqueInput>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Role::Editor)?;
     let id = state
@@ -277,16 +349,24 @@ pub async fn create_rubrique(
             write_tx(conn, |conn| {
                 let (mut w, slug) = prepare(conn, input.into_inner(), None)?;
                 w.slug = match slug {
-                    Some(s) if q::slug_taken(conn, &s, None)? => return Err(ApiError::conflict(format!("the slug `{s}` is taken"))),
+                    Some(s) if q::slug_taken(conn, &s, None)? => {
+                        return Err(ApiError::conflict(format!("the slug `{s}` is taken")))
+                    }
                     Some(s) => s,
-                    None => unique_slug(&text::slugify(&w.name), "rubrique", |s| q::slug_taken(conn, s, None))?,
+                    None => unique_slug(&text::slugify(&w.name), "rubrique", |s| {
+                        q::slug_taken(conn, s, None)
+                    })?,
                 };
                 Ok(q::insert(conn, &w, crate::db::now())?)
             })
         })
         .await?;
     let r = load_one(&state, Key::Id(id)).await?;
-    Ok(written(&r, version_etag('r', r.id, r.version), Some(format!("/v1/rubriques/{id}"))))
+    Ok(written(
+        &r,
+        version_etag('r', r.id, r.version),
+        Some(format!("/v1/rubriques/{id}")),
+    ))
 }
 
 /// Update a rubrique (merge patch; editors, admins).
@@ -310,7 +390,7 @@ pub async fn update_rubrique(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<String>,
-    input: web::Json<RubriqueInput>,
+    input: crate::api::json::Json<RubriqueInput>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Role::Editor)?;
     let key = key(&path)?;
@@ -368,7 +448,9 @@ pub async fn delete_rubrique(
                 let cur = q::find(conn, &key)?.ok_or_else(|| ApiError::not_found("rubrique"))?;
                 check_if_match(im.as_deref(), &version_etag('r', cur.id, cur.version))?;
                 if q::is_in_use(conn, cur.id)? {
-                    return Err(ApiError::conflict("this rubrique still holds articles or sub-rubriques"));
+                    return Err(ApiError::conflict(
+                        "this rubrique still holds articles or sub-rubriques",
+                    ));
                 }
                 q::delete(conn, cur.id)?;
                 Ok(())

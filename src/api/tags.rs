@@ -5,8 +5,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::common::{
-    self, check_if_match, collection, key, num_key, page_sorted, single, unique_slug, version_etag, written, Checks,
-    Listing, PageRequest, Patch,
+    self, check_if_match, collection, key, num_key, page_sorted, single, unique_slug, version_etag,
+    written, Checks, Listing, PageRequest, Patch,
 };
 use crate::auth::Caller;
 use crate::db::models::TagRow;
@@ -64,7 +64,13 @@ pub struct TagInput {
 }
 
 fn to_out(t: TagRow, count: i64) -> Tag {
-    Tag { id: t.id, slug: t.slug, name: t.name, article_count: count, version: t.version }
+    Tag {
+        id: t.id,
+        slug: t.slug,
+        name: t.name,
+        article_count: count,
+        version: t.version,
+    }
 }
 
 /// List tags, by name or by article count.
@@ -87,10 +93,20 @@ pub async fn list_tags(
     let by_count = match query.sort.as_deref().unwrap_or("name") {
         "name" => false,
         "-article_count" => true,
-        other => return Err(ApiError::bad_param("sort", format!("`{other}` is not name or -article_count"))),
+        other => {
+            return Err(ApiError::bad_param(
+                "sort",
+                format!("`{other}` is not name or -article_count"),
+            ))
+        }
     };
     let sort_name = if by_count { "-article_count" } else { "name" };
-    let page = PageRequest::parse(query.page, query.per_page, query.cursor.as_deref(), sort_name)?;
+    let page = PageRequest::parse(
+        query.page,
+        query.per_page,
+        query.cursor.as_deref(),
+        sort_name,
+    )?;
     let fields = common::parse_fields(query.fields.as_deref(), FIELDS)?;
     let p = page.clone();
     let listing = state
@@ -101,7 +117,11 @@ pub async fn list_tags(
                 .into_iter()
                 .map(|t| {
                     let n = counts.get(&t.id).copied().unwrap_or(0);
-                    let k = if by_count { num_key(-n) } else { t.name_key.clone() };
+                    let k = if by_count {
+                        num_key(-n)
+                    } else {
+                        t.name_key.clone()
+                    };
                     (k, t.id, to_out(t, n))
                 })
                 .collect::<Vec<_>>();
@@ -118,7 +138,12 @@ pub async fn list_tags(
                     }
                 })
                 .collect();
-            Ok(Listing { data, total, next_cursor, has_next })
+            Ok(Listing {
+                data,
+                total,
+                next_cursor,
+                has_next,
+            })
         })
         .await?;
     Ok(collection(&req, caller.is_staff(), &page, listing))
@@ -129,7 +154,10 @@ async fn load_one(state: &web::Data<AppState>, key: Key) -> Result<Tag, ApiError
         .db
         .run(move |conn| {
             let t = q::find(conn, &key)?.ok_or_else(|| ApiError::not_found("tag"))?;
-            let n = q::article_counts(conn, Some(&[t.id]), crate::db::now())?.get(&t.id).copied().unwrap_or(0);
+            let n = q::article_counts(conn, Some(&[t.id]), crate::db::now())?
+                .get(&t.id)
+                .copied()
+                .unwrap_or(0);
             Ok(to_out(t, n))
         })
         .await
@@ -155,7 +183,14 @@ pub async fn find_tag(
 ) -> Result<HttpResponse, ApiError> {
     let fields = common::parse_fields(query.fields.as_deref(), FIELDS)?;
     let t = load_one(&state, key(&path)?).await?;
-    Ok(single(&req, caller.is_staff(), &t, &fields, version_etag('t', t.id, t.version), None))
+    Ok(single(
+        &req,
+        caller.is_staff(),
+        &t,
+        &fields,
+        version_etag('t', t.id, t.version),
+        None,
+    ))
 }
 
 fn prepare(input: TagInput, cur: Option<&TagRow>) -> Result<(String, Option<String>), ApiError> {
@@ -201,7 +236,7 @@ fn prepare(input: TagInput, cur: Option<&TagRow>) -> Result<(String, Option<Stri
 pub async fn create_tag(
     state: web::Data<AppState>,
     caller: Caller,
-    input: web::Json<TagInput>,
+    input: crate::api::json::Json<TagInput>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Role::Editor)?;
     let id = state
@@ -210,12 +245,16 @@ pub async fn create_tag(
             write_tx(conn, |conn| {
                 let (name, slug) = prepare(input.into_inner(), None)?;
                 let slug = match slug {
-                    Some(s) if q::slug_taken(conn, &s, None)? => return Err(ApiError::conflict(format!("the slug `{s}` is taken"))),
+                    Some(s) if q::slug_taken(conn, &s, None)? => {
+                        return Err(ApiError::conflict(format!("the slug `{s}` is taken")))
+                    }
                     Some(s) => s,
                     None => {
                         let base = text::slugify(&name);
                         if q::slug_taken(conn, &base, None)? {
-                            return Err(ApiError::conflict(format!("a tag with the slug `{base}` exists")));
+                            return Err(ApiError::conflict(format!(
+                                "a tag with the slug `{base}` exists"
+                            )));
                         }
                         unique_slug(&base, "tag", |s| q::slug_taken(conn, s, None))?
                     }
@@ -225,7 +264,11 @@ pub async fn create_tag(
         })
         .await?;
     let t = load_one(&state, Key::Id(id)).await?;
-    Ok(written(&t, version_etag('t', t.id, t.version), Some(format!("/v1/tags/{id}"))))
+    Ok(written(
+        &t,
+        version_etag('t', t.id, t.version),
+        Some(format!("/v1/tags/{id}")),
+    ))
 }
 
 /// Update a tag (merge patch; editors, admins).
@@ -249,7 +292,7 @@ pub async fn update_tag(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<String>,
-    input: web::Json<TagInput>,
+    input: crate::api::json::Json<TagInput>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Role::Editor)?;
     let key = key(&path)?;

@@ -61,7 +61,11 @@ pub struct ListQuery {
 
 pub fn to_out(conn: &mut AnyConnection, u: UserRow) -> Result<User, ApiError> {
     let author = match u.author_id {
-        Some(id) => authors::find(conn, &crate::domain::Key::Id(id))?.map(|a| Ref { id: a.id, slug: a.slug, name: a.name }),
+        Some(id) => authors::find(conn, &crate::domain::Key::Id(id))?.map(|a| Ref {
+            id: a.id,
+            slug: a.slug,
+            name: a.name,
+        }),
         None => None,
     };
     Ok(User {
@@ -76,12 +80,22 @@ pub fn to_out(conn: &mut AnyConnection, u: UserRow) -> Result<User, ApiError> {
 
 fn valid_email(e: &str) -> bool {
     let e = e.trim();
-    let Some((local, domain)) = e.split_once('@') else { return false };
-    !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && e.len() <= 254 && !e.chars().any(char::is_whitespace)
+    let Some((local, domain)) = e.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && e.len() <= 254
+        && !e.chars().any(char::is_whitespace)
 }
 
 /// Validates input over the current account (none on creation); hashes a new password.
-fn prepare(conn: &mut AnyConnection, input: UserInput, cur: Option<UserRow>) -> Result<UserRow, ApiError> {
+fn prepare(
+    conn: &mut AnyConnection,
+    input: UserInput,
+    cur: Option<UserRow>,
+) -> Result<UserRow, ApiError> {
     let mut c = Checks::default();
     let now = crate::db::now();
     let email = input.email.required("email", &mut c.0);
@@ -112,12 +126,25 @@ fn prepare(conn: &mut AnyConnection, input: UserInput, cur: Option<UserRow>) -> 
     let mut u = match cur {
         Some(u) => u,
         None => {
-            for (f, missing) in [("email", email.is_none()), ("password", pw.is_none()), ("role", role.is_none())] {
+            for (f, missing) in [
+                ("email", email.is_none()),
+                ("password", pw.is_none()),
+                ("role", role.is_none()),
+            ] {
                 if missing {
                     c.fail(f, "required", format!("{f} is required"));
                 }
             }
-            UserRow { id: 0, email: String::new(), password_hash: String::new(), role: String::new(), author_id: None, disabled: false, created_at: now, updated_at: now }
+            UserRow {
+                id: 0,
+                email: String::new(),
+                password_hash: String::new(),
+                role: String::new(),
+                author_id: None,
+                disabled: false,
+                created_at: now,
+                updated_at: now,
+            }
         }
     };
     c.finish()?;
@@ -143,7 +170,14 @@ pub fn create(conn: &mut AnyConnection, input: UserInput) -> Result<i64, ApiErro
     if q::find_by_email(conn, &u.email)?.is_some() {
         return Err(ApiError::conflict("an account with this e-mail exists"));
     }
-    Ok(q::insert(conn, &u.email, &u.password_hash, &u.role, u.author_id, crate::db::now())?)
+    Ok(q::insert(
+        conn,
+        &u.email,
+        &u.password_hash,
+        &u.role,
+        u.author_id,
+        crate::db::now(),
+    )?)
 }
 
 /// List staff accounts (admins).
@@ -178,13 +212,27 @@ pub async fn list_users(
             let has_next = rows.len() as i64 > p.per_page;
             rows.truncate(p.per_page as usize);
             let next_cursor = has_next
-                .then(|| rows.last().map(|u| Cursor { sort: "id".into(), value: String::new(), id: u.id }.encode()))
+                .then(|| {
+                    rows.last().map(|u| {
+                        Cursor {
+                            sort: "id".into(),
+                            value: String::new(),
+                            id: u.id,
+                        }
+                        .encode()
+                    })
+                })
                 .flatten();
             let mut data = Vec::new();
             for u in rows {
                 data.push(serde_json::to_value(to_out(conn, u)?).unwrap_or_default());
             }
-            Ok(Listing { data, total, next_cursor, has_next })
+            Ok(Listing {
+                data,
+                total,
+                next_cursor,
+                has_next,
+            })
         })
         .await?;
     Ok(collection(&req, true, &page, listing))
@@ -206,7 +254,7 @@ pub async fn list_users(
 pub async fn create_user(
     state: web::Data<AppState>,
     caller: Caller,
-    input: web::Json<UserInput>,
+    input: crate::api::json::Json<UserInput>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Role::Admin)?;
     let user = state
@@ -220,13 +268,20 @@ pub async fn create_user(
         })
         .await?;
     Ok(HttpResponse::Created()
-        .insert_header((actix_web::http::header::LOCATION, format!("/v1/users/{}", user.id)))
-        .insert_header((actix_web::http::header::CACHE_CONTROL, crate::api::common::PRIVATE_CACHE))
+        .insert_header((
+            actix_web::http::header::LOCATION,
+            format!("/v1/users/{}", user.id),
+        ))
+        .insert_header((
+            actix_web::http::header::CACHE_CONTROL,
+            crate::api::common::PRIVATE_CACHE,
+        ))
         .json(user))
 }
 
 fn user_id(raw: &str) -> Result<i64, ApiError> {
-    raw.parse::<i64>().map_err(|_| ApiError::bad_param("id", "a numeric user id"))
+    raw.parse::<i64>()
+        .map_err(|_| ApiError::bad_param("id", "a numeric user id"))
 }
 
 /// Update a staff account (merge patch; admins).
@@ -248,7 +303,7 @@ pub async fn update_user(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<String>,
-    input: web::Json<UserInput>,
+    input: crate::api::json::Json<UserInput>,
 ) -> Result<HttpResponse, ApiError> {
     let me = caller.require(Role::Admin)?.user_id;
     let id = user_id(&path)?;
@@ -260,7 +315,9 @@ pub async fn update_user(
                 let old_email = cur.email.clone();
                 let u = prepare(conn, input.into_inner(), Some(cur))?;
                 if u.id == me && (u.disabled || u.role != "admin") {
-                    return Err(ApiError::conflict("an admin cannot disable or demote their own account"));
+                    return Err(ApiError::conflict(
+                        "an admin cannot disable or demote their own account",
+                    ));
                 }
                 if u.email != old_email && q::find_by_email(conn, &u.email)?.is_some() {
                     return Err(ApiError::conflict("an account with this e-mail exists"));
@@ -271,7 +328,10 @@ pub async fn update_user(
         })
         .await?;
     Ok(HttpResponse::Ok()
-        .insert_header((actix_web::http::header::CACHE_CONTROL, crate::api::common::PRIVATE_CACHE))
+        .insert_header((
+            actix_web::http::header::CACHE_CONTROL,
+            crate::api::common::PRIVATE_CACHE,
+        ))
         .json(user))
 }
 
@@ -297,7 +357,9 @@ pub async fn delete_user(
     let me = caller.require(Role::Admin)?.user_id;
     let id = user_id(&path)?;
     if id == me {
-        return Err(ApiError::conflict("an admin cannot delete their own account"));
+        return Err(ApiError::conflict(
+            "an admin cannot delete their own account",
+        ));
     }
     let n = state.db.run(move |conn| Ok(q::delete(conn, id)?)).await?;
     if n == 0 {
@@ -316,12 +378,15 @@ pub fn create_from_cli(
     author: Option<&str>,
     password: &str,
 ) -> anyhow::Result<i64> {
-    let role = Role::parse(role).ok_or_else(|| anyhow::anyhow!("--role must be contributor, author, editor or admin"))?;
+    let role = Role::parse(role)
+        .ok_or_else(|| anyhow::anyhow!("--role must be contributor, author, editor or admin"))?;
     let input = UserInput {
         email: Patch::Value(email.to_owned()),
         password: Patch::Value(password.to_owned()),
         role: Patch::Value(role),
-        author: author.map(|a| Patch::Value(KeyRef::Slug(a.to_owned()))).unwrap_or_default(),
+        author: author
+            .map(|a| Patch::Value(KeyRef::Slug(a.to_owned())))
+            .unwrap_or_default(),
         ..UserInput::default()
     };
     let mut conn = db.get()?;

@@ -70,7 +70,9 @@ impl JwtKeys {
         let data = decode::<Claims>(token, &self.decoding, &self.validation).map_err(|e| {
             use jsonwebtoken::errors::ErrorKind;
             match e.kind() {
-                ErrorKind::ExpiredSignature => ApiError::unauthorized("the access token has expired"),
+                ErrorKind::ExpiredSignature => {
+                    ApiError::unauthorized("the access token has expired")
+                }
                 _ => ApiError::unauthorized("the access token is invalid"),
             }
         })?;

@@ -31,7 +31,10 @@ impl Staff {
         if self.at_least(role) {
             Ok(())
         } else {
-            Err(ApiError::forbidden(format!("this action needs the {} role", role.as_str())))
+            Err(ApiError::forbidden(format!(
+                "this action needs the {} role",
+                role.as_str()
+            )))
         }
     }
 }
@@ -70,14 +73,21 @@ impl FromRequest for Caller {
         let header = req.headers().get(header::AUTHORIZATION).cloned();
         let state = req.app_data::<web::Data<AppState>>().cloned();
         Box::pin(async move {
-            let Some(header) = header else { return Ok(Caller(None)) };
+            let Some(header) = header else {
+                return Ok(Caller(None));
+            };
             let state = state.ok_or_else(|| ApiError::internal(anyhow::anyhow!("no app state")))?;
             let token = header
                 .to_str()
                 .ok()
-                .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
+                .and_then(|h| {
+                    h.strip_prefix("Bearer ")
+                        .or_else(|| h.strip_prefix("bearer "))
+                })
                 .map(str::trim)
-                .ok_or_else(|| ApiError::unauthorized("the Authorization header must be `Bearer <token>`"))?;
+                .ok_or_else(|| {
+                    ApiError::unauthorized("the Authorization header must be `Bearer <token>`")
+                })?;
             let claims = state.jwt.verify(token)?;
             let user_id: i64 = claims
                 .sub
@@ -87,9 +97,12 @@ impl FromRequest for Caller {
                 .db
                 .run(move |conn| crate::db::users::find_active(conn, user_id))
                 .await?
-                .ok_or_else(|| ApiError::unauthorized("this account no longer exists or is disabled"))?;
-            let role = Role::parse(&user.role)
-                .ok_or_else(|| ApiError::internal(anyhow::anyhow!("stored role {} is unknown", user.role)))?;
+                .ok_or_else(|| {
+                    ApiError::unauthorized("this account no longer exists or is disabled")
+                })?;
+            let role = Role::parse(&user.role).ok_or_else(|| {
+                ApiError::internal(anyhow::anyhow!("stored role {} is unknown", user.role))
+            })?;
             Ok(Caller(Some(Staff {
                 user_id: user.id,
                 role,

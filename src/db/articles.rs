@@ -17,7 +17,11 @@ pub enum Scope {
     Public,
     /// One status, for staff; `own_author` limits non-public statuses to that author's byline
     /// (contributors and authors), `None` sees everyone's (editors and admins).
-    Status { status: Status, own_author: Option<i64>, all: bool },
+    Status {
+        status: Status,
+        own_author: Option<i64>,
+        all: bool,
+    },
 }
 
 /// Filters of a listing, already resolved to ids.
@@ -73,8 +77,14 @@ pub fn parse_ts(s: &str) -> Option<NaiveDateTime> {
 fn filtered<'a>(scope: &Scope, f: &Filter, now: NaiveDateTime) -> Boxed<'a> {
     let mut q = articles::table.into_boxed();
     q = match scope {
-        Scope::Public => q.filter(articles::status.eq("published")).filter(articles::sort_at.le(now)),
-        Scope::Status { status, own_author, all } => {
+        Scope::Public => q
+            .filter(articles::status.eq("published"))
+            .filter(articles::sort_at.le(now)),
+        Scope::Status {
+            status,
+            own_author,
+            all,
+        } => {
             let mut q = q.filter(articles::status.eq(status.stored()));
             q = match status {
                 Status::Published => q.filter(articles::sort_at.le(now)),
@@ -131,7 +141,12 @@ fn filtered<'a>(scope: &Scope, f: &Filter, now: NaiveDateTime) -> Boxed<'a> {
 }
 
 /// How many articles match.
-pub fn count(conn: &mut AnyConnection, scope: &Scope, f: &Filter, now: NaiveDateTime) -> QueryResult<i64> {
+pub fn count(
+    conn: &mut AnyConnection,
+    scope: &Scope,
+    f: &Filter,
+    now: NaiveDateTime,
+) -> QueryResult<i64> {
     filtered(scope, f, now).count().get_result(conn)
 }
 
@@ -156,13 +171,19 @@ pub fn page(
         let id = *id;
         q = match sort {
             Sort::PublishedDesc | Sort::PublishedAsc | Sort::UpdatedDesc => {
-                let Some(t) = parse_ts(value) else { return Ok(Vec::new()) };
+                let Some(t) = parse_ts(value) else {
+                    return Ok(Vec::new());
+                };
                 match sort {
                     Sort::PublishedDesc => q.filter(
-                        articles::sort_at.lt(t).or(articles::sort_at.eq(t).and(articles::id.lt(id))),
+                        articles::sort_at
+                            .lt(t)
+                            .or(articles::sort_at.eq(t).and(articles::id.lt(id))),
                     ),
                     Sort::PublishedAsc => q.filter(
-                        articles::sort_at.gt(t).or(articles::sort_at.eq(t).and(articles::id.gt(id))),
+                        articles::sort_at
+                            .gt(t)
+                            .or(articles::sort_at.eq(t).and(articles::id.gt(id))),
                     ),
                     _ => q.filter(
                         articles::updated_at
@@ -172,9 +193,9 @@ pub fn page(
                 }
             }
             Sort::Title => q.filter(
-                articles::title_key
-                    .gt(value.clone())
-                    .or(articles::title_key.eq(value.clone()).and(articles::id.gt(id))),
+                articles::title_key.gt(value.clone()).or(articles::title_key
+                    .eq(value.clone())
+                    .and(articles::id.gt(id))),
             ),
         };
     }
@@ -201,12 +222,19 @@ pub fn find(conn: &mut AnyConnection, key: &Key) -> QueryResult<Option<ArticleRo
 }
 
 /// Published, due articles by id, in the order given (for pinned related articles).
-pub fn visible_by_ids(conn: &mut AnyConnection, ids: &[i64], now: NaiveDateTime) -> QueryResult<Vec<ArticleRow>> {
+pub fn visible_by_ids(
+    conn: &mut AnyConnection,
+    ids: &[i64],
+    now: NaiveDateTime,
+) -> QueryResult<Vec<ArticleRow>> {
     let rows: Vec<ArticleRow> = filtered(&Scope::Public, &Filter::default(), now)
         .filter(articles::id.eq_any(ids.to_vec()))
         .select(ArticleRow::as_select())
         .load(conn)?;
-    Ok(ids.iter().filter_map(|id| rows.iter().find(|r| r.id == *id).cloned()).collect())
+    Ok(ids
+        .iter()
+        .filter_map(|id| rows.iter().find(|r| r.id == *id).cloned())
+        .collect())
 }
 
 /// Published articles sharing the most tags with `tag_ids`, then the newest: `(id, shared tags)`.
@@ -227,7 +255,11 @@ pub fn sharing_tags(
         .filter(articles::status.eq("published"))
         .filter(articles::sort_at.le(now))
         .group_by((articles::id, articles::sort_at))
-        .order((diesel::dsl::count_star().desc(), articles::sort_at.desc(), articles::id.desc()))
+        .order((
+            diesel::dsl::count_star().desc(),
+            articles::sort_at.desc(),
+            articles::id.desc(),
+        ))
         .select((articles::id, diesel::dsl::count_star()))
         .limit(limit)
         .load(conn)

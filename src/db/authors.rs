@@ -79,7 +79,12 @@ pub fn insert(conn: &mut AnyConnection, w: &AuthorWrite, now: NaiveDateTime) -> 
         .get_result(conn)
 }
 
-pub fn update(conn: &mut AnyConnection, id: i64, w: &AuthorWrite, now: NaiveDateTime) -> QueryResult<usize> {
+pub fn update(
+    conn: &mut AnyConnection,
+    id: i64,
+    w: &AuthorWrite,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
     diesel::update(authors::table.filter(authors::id.eq(id)))
         .set((
             authors::slug.eq(&w.slug),
@@ -109,8 +114,20 @@ pub fn delete(conn: &mut AnyConnection, id: i64) -> QueryResult<usize> {
 
 /// Resolves ids or slugs to author ids, in the given order; `Err(i)` names the first unknown one.
 pub fn resolve(conn: &mut AnyConnection, keys: &[Key]) -> QueryResult<Result<Vec<i64>, usize>> {
-    let ids: Vec<i64> = keys.iter().filter_map(|k| if let Key::Id(i) = k { Some(*i) } else { None }).collect();
-    let slugs: Vec<String> = keys.iter().filter_map(|k| if let Key::Slug(s) = k { Some(s.clone()) } else { None }).collect();
+    let ids: Vec<i64> = keys
+        .iter()
+        .filter_map(|k| if let Key::Id(i) = k { Some(*i) } else { None })
+        .collect();
+    let slugs: Vec<String> = keys
+        .iter()
+        .filter_map(|k| {
+            if let Key::Slug(s) = k {
+                Some(s.clone())
+            } else {
+                None
+            }
+        })
+        .collect();
     let found: Vec<(i64, String)> = authors::table
         .filter(authors::id.eq_any(&ids).or(authors::slug.eq_any(&slugs)))
         .select((authors::id, authors::slug))

@@ -10,7 +10,8 @@ use super::AnyConnection;
 
 /// Replaces an article's byline (in order).
 pub fn set_authors(conn: &mut AnyConnection, article: i64, author_ids: &[i64]) -> QueryResult<()> {
-    diesel::delete(article_authors::table.filter(article_authors::article_id.eq(article))).execute(conn)?;
+    diesel::delete(article_authors::table.filter(article_authors::article_id.eq(article)))
+        .execute(conn)?;
     for (pos, author) in author_ids.iter().enumerate() {
         diesel::insert_into(article_authors::table)
             .values((
@@ -24,17 +25,22 @@ pub fn set_authors(conn: &mut AnyConnection, article: i64, author_ids: &[i64]) -
 }
 
 pub fn set_tags(conn: &mut AnyConnection, article: i64, tag_ids: &[i64]) -> QueryResult<()> {
-    diesel::delete(article_tags::table.filter(article_tags::article_id.eq(article))).execute(conn)?;
+    diesel::delete(article_tags::table.filter(article_tags::article_id.eq(article)))
+        .execute(conn)?;
     for tag in tag_ids {
         diesel::insert_into(article_tags::table)
-            .values((article_tags::article_id.eq(article), article_tags::tag_id.eq(tag)))
+            .values((
+                article_tags::article_id.eq(article),
+                article_tags::tag_id.eq(tag),
+            ))
             .execute(conn)?;
     }
     Ok(())
 }
 
 pub fn set_pins(conn: &mut AnyConnection, article: i64, related: &[i64]) -> QueryResult<()> {
-    diesel::delete(article_pins::table.filter(article_pins::article_id.eq(article))).execute(conn)?;
+    diesel::delete(article_pins::table.filter(article_pins::article_id.eq(article)))
+        .execute(conn)?;
     for (pos, rel) in related.iter().enumerate() {
         diesel::insert_into(article_pins::table)
             .values((
@@ -80,7 +86,11 @@ pub struct Relations {
     pub tags: HashMap<i64, Vec<Ref>>,
 }
 
-pub fn load(conn: &mut AnyConnection, article_ids: &[i64], rubrique_ids: &[i64]) -> QueryResult<Relations> {
+pub fn load(
+    conn: &mut AnyConnection,
+    article_ids: &[i64],
+    rubrique_ids: &[i64],
+) -> QueryResult<Relations> {
     if article_ids.is_empty() {
         return Ok(Relations::default());
     }
@@ -91,8 +101,16 @@ pub fn load(conn: &mut AnyConnection, article_ids: &[i64], rubrique_ids: &[i64])
     let bylines: Vec<(i64, i64, String, String)> = article_authors::table
         .inner_join(authors::table)
         .filter(article_authors::article_id.eq_any(article_ids))
-        .order((article_authors::article_id.asc(), article_authors::position.asc()))
-        .select((article_authors::article_id, authors::id, authors::slug, authors::name))
+        .order((
+            article_authors::article_id.asc(),
+            article_authors::position.asc(),
+        ))
+        .select((
+            article_authors::article_id,
+            authors::id,
+            authors::slug,
+            authors::name,
+        ))
         .load(conn)?;
     let tagged: Vec<(i64, i64, String, String)> = article_tags::table
         .inner_join(tags::table)
@@ -105,10 +123,16 @@ pub fn load(conn: &mut AnyConnection, article_ids: &[i64], rubrique_ids: &[i64])
         ..Relations::default()
     };
     for (article, id, slug, name) in bylines {
-        rel.authors.entry(article).or_default().push(Ref { id, slug, name });
+        rel.authors
+            .entry(article)
+            .or_default()
+            .push(Ref { id, slug, name });
     }
     for (article, id, slug, name) in tagged {
-        rel.tags.entry(article).or_default().push(Ref { id, slug, name });
+        rel.tags
+            .entry(article)
+            .or_default()
+            .push(Ref { id, slug, name });
     }
     Ok(rel)
 }

@@ -88,7 +88,8 @@ impl ManageConnection for Manager {
     }
 
     fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), r2d2::Error> {
-        conn.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)
+        conn.batch_execute("SELECT 1")
+            .map_err(r2d2::Error::QueryError)
     }
 
     fn has_broken(&self, _conn: &mut AnyConnection) -> bool {
@@ -112,8 +113,12 @@ impl Db {
             backend,
         };
         // Open one connection by hand first so the real error is reported, not r2d2's time-out.
-        let mut probe = manager.connect().map_err(|e| anyhow::anyhow!("cannot open the database: {e}"))?;
-        manager.is_valid(&mut probe).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let mut probe = manager
+            .connect()
+            .map_err(|e| anyhow::anyhow!("cannot open the database: {e}"))?;
+        manager
+            .is_valid(&mut probe)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
         let pool = r2d2::Pool::builder()
             .max_size(size)
             .min_idle(Some(1))

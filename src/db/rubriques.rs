@@ -19,7 +19,9 @@ pub fn all(conn: &mut AnyConnection) -> QueryResult<Vec<RubriqueRow>> {
 }
 
 pub fn find(conn: &mut AnyConnection, key: &Key) -> QueryResult<Option<RubriqueRow>> {
-    let q = rubriques::table.select(RubriqueRow::as_select()).into_boxed();
+    let q = rubriques::table
+        .select(RubriqueRow::as_select())
+        .into_boxed();
     let q = match key {
         Key::Id(id) => q.filter(rubriques::id.eq(*id)),
         Key::Slug(s) => q.filter(rubriques::slug.eq(s.clone())),
@@ -58,7 +60,11 @@ pub fn with_descendants(all: &[RubriqueRow], root: i64) -> Vec<i64> {
     let mut i = 0;
     while i < out.len() {
         let parent = out[i];
-        out.extend(all.iter().filter(|r| r.parent_id == Some(parent)).map(|r| r.id));
+        out.extend(
+            all.iter()
+                .filter(|r| r.parent_id == Some(parent))
+                .map(|r| r.id),
+        );
         i += 1;
     }
     out
@@ -89,7 +95,12 @@ pub fn insert(conn: &mut AnyConnection, w: &RubriqueWrite, now: NaiveDateTime) -
         .get_result(conn)
 }
 
-pub fn update(conn: &mut AnyConnection, id: i64, w: &RubriqueWrite, now: NaiveDateTime) -> QueryResult<usize> {
+pub fn update(
+    conn: &mut AnyConnection,
+    id: i64,
+    w: &RubriqueWrite,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
     diesel::update(rubriques::table.filter(rubriques::id.eq(id)))
         .set((
             rubriques::slug.eq(&w.slug),

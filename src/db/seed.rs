@@ -67,7 +67,10 @@ fn value<T>(v: Option<T>) -> Patch<T> {
 /// the database holds no article and no rubrique. Several instances starting together do this once.
 pub fn on_start(db: &Db, config: &Config) -> anyhow::Result<()> {
     let mut conn = db.get()?;
-    let admin = config.admin_email.clone().zip(config.admin_password.clone());
+    let admin = config
+        .admin_email
+        .clone()
+        .zip(config.admin_password.clone());
     let demo = config.demo_content;
     write_tx(&mut conn, |conn| {
         if let AnyConnection::Postgresql(_) = conn {
@@ -90,7 +93,10 @@ pub fn on_start(db: &Db, config: &Config) -> anyhow::Result<()> {
             let rubriques: i64 = rubriques_t::table.count().get_result(conn)?;
             if articles == 0 && rubriques == 0 {
                 let n = load_demo(conn)?;
-                tracing::info!(articles = n, "seeded the French demo content into an empty database");
+                tracing::info!(
+                    articles = n,
+                    "seeded the French demo content into an empty database"
+                );
             }
         }
         Ok(())
@@ -100,7 +106,8 @@ pub fn on_start(db: &Db, config: &Config) -> anyhow::Result<()> {
 
 /// Writes the demo content through the same code as the API; returns the number of articles.
 pub fn load_demo(conn: &mut AnyConnection) -> Result<usize, ApiError> {
-    let demo: Demo = serde_json::from_str(DEMO).map_err(|e| ApiError::internal(anyhow::anyhow!("demo content: {e}")))?;
+    let demo: Demo = serde_json::from_str(DEMO)
+        .map_err(|e| ApiError::internal(anyhow::anyhow!("demo content: {e}")))?;
     let now = super::now();
     for r in &demo.rubriques {
         let parent_id = match &r.parent {
@@ -126,7 +133,11 @@ pub fn load_demo(conn: &mut AnyConnection) -> Result<usize, ApiError> {
         };
         crate::api::authors::create(conn, input)?;
     }
-    let newsroom = Staff { user_id: 0, role: Role::Admin, author_id: None };
+    let newsroom = Staff {
+        user_id: 0,
+        role: Role::Admin,
+        author_id: None,
+    };
     let count = demo.articles.len();
     for a in demo.articles {
         let input = ArticleInput {

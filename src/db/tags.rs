@@ -55,7 +55,12 @@ pub fn article_counts(
     Ok(rows.into_iter().collect())
 }
 
-pub fn insert(conn: &mut AnyConnection, slug: &str, name: &str, now: NaiveDateTime) -> QueryResult<i64> {
+pub fn insert(
+    conn: &mut AnyConnection,
+    slug: &str,
+    name: &str,
+    now: NaiveDateTime,
+) -> QueryResult<i64> {
     diesel::insert_into(tags::table)
         .values((
             tags::slug.eq(slug),
@@ -69,7 +74,13 @@ pub fn insert(conn: &mut AnyConnection, slug: &str, name: &str, now: NaiveDateTi
         .get_result(conn)
 }
 
-pub fn update(conn: &mut AnyConnection, id: i64, slug: &str, name: &str, now: NaiveDateTime) -> QueryResult<usize> {
+pub fn update(
+    conn: &mut AnyConnection,
+    id: i64,
+    slug: &str,
+    name: &str,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
     diesel::update(tags::table.filter(tags::id.eq(id)))
         .set((
             tags::slug.eq(slug),
@@ -87,7 +98,11 @@ pub fn delete(conn: &mut AnyConnection, id: i64) -> QueryResult<usize> {
 
 /// Tag ids for names or slugs, creating a tag for each unknown name (its slug made from the name).
 /// Duplicates (by slug) collapse to one.
-pub fn resolve_or_create(conn: &mut AnyConnection, names: &[String], now: NaiveDateTime) -> QueryResult<Vec<i64>> {
+pub fn resolve_or_create(
+    conn: &mut AnyConnection,
+    names: &[String],
+    now: NaiveDateTime,
+) -> QueryResult<Vec<i64>> {
     let mut wanted: Vec<(String, &str)> = Vec::new();
     for name in names {
         let slug = text::slugify(name);

@@ -39,7 +39,12 @@ pub fn count(conn: &mut AnyConnection) -> QueryResult<i64> {
 }
 
 /// A page of accounts ordered by id, after `after_id`.
-pub fn list(conn: &mut AnyConnection, after_id: i64, offset: i64, limit: i64) -> QueryResult<Vec<UserRow>> {
+pub fn list(
+    conn: &mut AnyConnection,
+    after_id: i64,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<Vec<UserRow>> {
     users::table
         .filter(users::id.gt(after_id))
         .order(users::id.asc())

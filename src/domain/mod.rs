@@ -60,7 +60,11 @@ impl Status {
         }
     }
     /// The status a reader sees, from the stored value and the publication instant.
-    pub fn effective(stored: &str, published_at: Option<NaiveDateTime>, now: NaiveDateTime) -> Status {
+    pub fn effective(
+        stored: &str,
+        published_at: Option<NaiveDateTime>,
+        now: NaiveDateTime,
+    ) -> Status {
         match stored {
             "published" if published_at.is_some_and(|p| p > now) => Status::Scheduled,
             "published" => Status::Published,

@@ -11,7 +11,9 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use self::model::{Article, ArticleInput, RelatedOut, FIELDS};
-use crate::api::common::{self, cached, check_if_match, collection, key, version_etag, Listing, PageRequest};
+use crate::api::common::{
+    self, cached, check_if_match, collection, key, version_etag, Listing, PageRequest,
+};
 use crate::auth::Caller;
 use crate::db::articles::{self as q, Filter, Scope, Sort, Start};
 use crate::db::{links, rubriques, tags, AnyConnection};
@@ -71,7 +73,10 @@ fn parse_sort(raw: Option<&str>) -> Result<Sort, ApiError> {
         "published_at" => Ok(Sort::PublishedAsc),
         "-updated_at" => Ok(Sort::UpdatedDesc),
         "title" => Ok(Sort::Title),
-        "relevance" => Err(ApiError::bad_param("sort", "relevance needs q, and search is not available yet")),
+        "relevance" => Err(ApiError::bad_param(
+            "sort",
+            "relevance needs q, and search is not available yet",
+        )),
         other => Err(ApiError::bad_param(
             "sort",
             format!("`{other}` is not one of -published_at, published_at, -updated_at, title"),
@@ -89,11 +94,17 @@ pub fn to_items(
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let rids: Vec<i64> = rows.iter().map(|r| r.rubrique_id).collect();
     let rel = links::load(conn, &ids, &rids)?;
-    Ok(rows.into_iter().map(|r| Article::from_row(r, &rel, site_url, now)).collect())
+    Ok(rows
+        .into_iter()
+        .map(|r| Article::from_row(r, &rel, site_url, now))
+        .collect())
 }
 
 /// Serialises collection items, honouring `fields` (and leaving the bodies out by default).
-pub fn item_values(items: Vec<Article>, fields: &Option<std::collections::HashSet<String>>) -> Vec<serde_json::Value> {
+pub fn item_values(
+    items: Vec<Article>,
+    fields: &Option<std::collections::HashSet<String>>,
+) -> Vec<serde_json::Value> {
     items
         .into_iter()
         .map(|mut a| {
@@ -140,14 +151,26 @@ pub async fn list_articles(
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
     if query.q.is_some() {
-        return Err(ApiError::bad_param("q", "full-text search is not available yet"));
+        return Err(ApiError::bad_param(
+            "q",
+            "full-text search is not available yet",
+        ));
     }
     let sort = parse_sort(query.sort.as_deref())?;
-    let page = PageRequest::parse(query.page, query.per_page, query.cursor.as_deref(), sort.name())?;
+    let page = PageRequest::parse(
+        query.page,
+        query.per_page,
+        query.cursor.as_deref(),
+        sort.name(),
+    )?;
     let fields = common::parse_fields(query.fields.as_deref(), FIELDS)?;
     let scope = match (query.status, caller.staff()) {
         (None, _) => Scope::Public,
-        (Some(_), None) => return Err(ApiError::unauthorized("the status filter is for staff; send a bearer token")),
+        (Some(_), None) => {
+            return Err(ApiError::unauthorized(
+                "the status filter is for staff; send a bearer token",
+            ))
+        }
         (Some(status), Some(s)) => Scope::Status {
             status,
             own_author: s.author_id,
@@ -160,7 +183,10 @@ pub async fn list_articles(
     let exclude = common::csv("exclude", query.exclude.as_deref(), 100)?.unwrap_or_default();
     if let (Some(a), Some(b)) = (query.published_after, query.published_before) {
         if a >= b {
-            return Err(ApiError::bad_param("published_after", "must be before published_before"));
+            return Err(ApiError::bad_param(
+                "published_after",
+                "must be before published_before",
+            ));
         }
     }
     let mut filter = Filter {
@@ -277,7 +303,12 @@ pub async fn find_article(
                 match part {
                     "html" => f.0 = true,
                     "plaintext" => f.1 = true,
-                    other => return Err(ApiError::bad_param("formats", format!("`{other}` is not html or plaintext"))),
+                    other => {
+                        return Err(ApiError::bad_param(
+                            "formats",
+                            format!("`{other}` is not html or plaintext"),
+                        ))
+                    }
                 }
             }
             f
@@ -292,7 +323,10 @@ pub async fn find_article(
             let row = write::load_visible(conn, staff.as_ref(), &key, now)?;
             let updated = row.updated_at;
             let related = match &staff {
-                Some(_) => Some(RelatedOut { pinned: links::pins(conn, row.id)?, enabled: row.related_enabled }),
+                Some(_) => Some(RelatedOut {
+                    pinned: links::pins(conn, row.id)?,
+                    enabled: row.related_enabled,
+                }),
                 None => None,
             };
             let mut a = to_items(conn, vec![row], &site, now)?.remove(0);
@@ -311,9 +345,23 @@ pub async fn find_article(
     if req.query_string().is_empty() {
         // The plain representation's validator is the version's own.
         let body = serde_json::to_string(&article).unwrap_or_default();
-        return Ok(cached(&req, caller.is_staff(), body, etag, Some(updated), |_| {}));
+        return Ok(cached(
+            &req,
+            caller.is_staff(),
+            body,
+            etag,
+            Some(updated),
+            |_| {},
+        ));
     }
-    Ok(common::single(&req, caller.is_staff(), &article, &fields, etag, Some(updated)))
+    Ok(common::single(
+        &req,
+        caller.is_staff(),
+        &article,
+        &fields,
+        etag,
+        Some(updated),
+    ))
 }
 
 /// Create an article (staff).
@@ -344,13 +392,15 @@ pub async fn find_article(
 pub async fn create_article(
     state: web::Data<AppState>,
     caller: Caller,
-    input: web::Json<ArticleInput>,
+    input: crate::api::json::Json<ArticleInput>,
 ) -> Result<HttpResponse, ApiError> {
     let staff = caller.require_staff()?.clone();
     let s2 = staff.clone();
     let id = state
         .db
-        .run(move |conn| crate::db::write_tx(conn, |conn| write::create(conn, &s2, input.into_inner())))
+        .run(move |conn| {
+            crate::db::write_tx(conn, |conn| write::create(conn, &s2, input.into_inner()))
+        })
         .await?;
     respond_article(&state, Some(staff), id, true).await
 }
@@ -368,7 +418,10 @@ async fn respond_article(
         .run(move |conn| {
             let now = crate::db::now();
             let row = q::find(conn, &Key::Id(id))?.ok_or_else(|| ApiError::not_found("article"))?;
-            let related = RelatedOut { pinned: links::pins(conn, id)?, enabled: row.related_enabled };
+            let related = RelatedOut {
+                pinned: links::pins(conn, id)?,
+                enabled: row.related_enabled,
+            };
             let mut a = to_items(conn, vec![row], &site, now)?.remove(0);
             if staff.is_some() {
                 a.related = Some(related);
@@ -376,14 +429,21 @@ async fn respond_article(
             Ok(a)
         })
         .await?;
-    let mut res = if created { HttpResponse::Created() } else { HttpResponse::Ok() };
+    let mut res = if created {
+        HttpResponse::Created()
+    } else {
+        HttpResponse::Ok()
+    };
     if created {
         res.insert_header((header::LOCATION, format!("/v1/articles/{}", article.id)));
     }
     Ok(res
         .insert_header((header::ETAG, version_etag('a', article.id, article.version)))
         .insert_header((header::CACHE_CONTROL, common::PRIVATE_CACHE))
-        .json(Article { body_text: None, ..article }))
+        .json(Article {
+            body_text: None,
+            ..article
+        }))
 }
 
 /// Update an article (JSON merge patch; staff).
@@ -414,7 +474,7 @@ pub async fn update_article(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<String>,
-    input: web::Json<ArticleInput>,
+    input: crate::api::json::Json<ArticleInput>,
 ) -> Result<HttpResponse, ApiError> {
     let staff = caller.require_staff()?.clone();
     let key = key(&path)?;
@@ -462,7 +522,9 @@ pub async fn delete_article(
         .db
         .run(move |conn| {
             crate::db::write_tx(conn, |conn| {
-                write::delete(conn, &staff, &key, |a| check_if_match(im.as_deref(), &version_etag('a', a.id, a.version)))
+                write::delete(conn, &staff, &key, |a| {
+                    check_if_match(im.as_deref(), &version_etag('a', a.id, a.version))
+                })
             })
         })
         .await?;

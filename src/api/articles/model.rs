@@ -105,9 +105,29 @@ pub struct RelatedOut {
 
 /// Field names a client may list in `fields`.
 pub const FIELDS: &[&str] = &[
-    "id", "slug", "title", "kicker", "lede", "excerpt", "body_html", "body_text", "status",
-    "published_at", "created_at", "updated_at", "rubrique", "authors", "tags", "featured_image",
-    "source", "location", "language", "word_count", "reading_time_minutes", "url", "version",
+    "id",
+    "slug",
+    "title",
+    "kicker",
+    "lede",
+    "excerpt",
+    "body_html",
+    "body_text",
+    "status",
+    "published_at",
+    "created_at",
+    "updated_at",
+    "rubrique",
+    "authors",
+    "tags",
+    "featured_image",
+    "source",
+    "location",
+    "language",
+    "word_count",
+    "reading_time_minutes",
+    "url",
+    "version",
 ];
 
 impl Article {
@@ -122,7 +142,10 @@ impl Article {
             status: Status::effective(&a.status, a.published_at, now),
             authors: rel.authors.get(&a.id).cloned().unwrap_or_default(),
             tags: rel.tags.get(&a.id).cloned().unwrap_or_default(),
-            featured_image: a.featured_image.as_deref().and_then(|j| serde_json::from_str(j).ok()),
+            featured_image: a
+                .featured_image
+                .as_deref()
+                .and_then(|j| serde_json::from_str(j).ok()),
             published_at: a.published_at.map(utc),
             created_at: utc(a.created_at),
             updated_at: utc(a.updated_at),

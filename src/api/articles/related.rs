@@ -89,7 +89,10 @@ pub async fn list_related_articles(
             exclude.push(article.id);
             let wanted = limit - rows.len() as i64;
             if wanted > 0 {
-                let mut filter = Filter { exclude_ids: exclude.clone(), ..Filter::default() };
+                let mut filter = Filter {
+                    exclude_ids: exclude.clone(),
+                    ..Filter::default()
+                };
                 let more = match strategy.as_str() {
                     "tags" => {
                         let tag_ids = links::tag_ids(conn, article.id)?;
@@ -110,7 +113,15 @@ pub async fn list_related_articles(
                             }
                             _ => filter.author_ids = Some(links::author_ids(conn, article.id)?),
                         }
-                        q::page(conn, &Scope::Public, &filter, Sort::PublishedDesc, &Start::Offset(0), wanted, now)?
+                        q::page(
+                            conn,
+                            &Scope::Public,
+                            &filter,
+                            Sort::PublishedDesc,
+                            &Start::Offset(0),
+                            wanted,
+                            now,
+                        )?
                     }
                 };
                 rows.extend(more);
@@ -118,8 +129,17 @@ pub async fn list_related_articles(
             to_items(conn, rows, &site, now)
         })
         .await?;
-    let page = PageRequest { page: Some(1), per_page: limit, cursor: None };
+    let page = PageRequest {
+        page: Some(1),
+        per_page: limit,
+        cursor: None,
+    };
     let total = items.len() as i64;
-    let listing = Listing { data: item_values(items, &fields), total, next_cursor: None, has_next: false };
+    let listing = Listing {
+        data: item_values(items, &fields),
+        total,
+        next_cursor: None,
+        has_next: false,
+    };
     Ok(collection(&req, caller.is_staff(), &page, listing))
 }

@@ -1,7 +1,7 @@
 //! Creating, updating and deleting articles: validation, the role rules, and the derived fields.
 //! Everything here runs inside one write transaction.
 
-use chrono::{NaiveDateTime, Utc};
+use chrono::NaiveDateTime;
 
 use super::model::{ArticleInput, BodyFormat, FeaturedImage};
 use crate::api::common::{unique_slug, Checks, Patch};
@@ -14,13 +14,20 @@ use crate::error::ApiError;
 
 /// Whether the caller signs this article (its linked author is in the byline).
 pub fn owns(conn: &mut AnyConnection, staff: &Staff, article: i64) -> Result<bool, ApiError> {
-    let Some(me) = staff.author_id else { return Ok(false) };
+    let Some(me) = staff.author_id else {
+        return Ok(false);
+    };
     Ok(links::author_ids(conn, article)?.contains(&me))
 }
 
 /// Whether a caller may see an article: the public sees what is published and due; editors see all;
 /// contributors and authors also see their own.
-pub fn can_see(conn: &mut AnyConnection, staff: Option<&Staff>, a: &ArticleRow, now: NaiveDateTime) -> Result<bool, ApiError> {
+pub fn can_see(
+    conn: &mut AnyConnection,
+    staff: Option<&Staff>,
+    a: &ArticleRow,
+    now: NaiveDateTime,
+) -> Result<bool, ApiError> {
     if Status::effective(&a.status, a.published_at, now) == Status::Published {
         return Ok(true);
     }
@@ -32,7 +39,12 @@ pub fn can_see(conn: &mut AnyConnection, staff: Option<&Staff>, a: &ArticleRow, 
 }
 
 /// Loads an article the caller may see, or 404 (drafts do not leak their existence).
-pub fn load_visible(conn: &mut AnyConnection, staff: Option<&Staff>, key: &Key, now: NaiveDateTime) -> Result<ArticleRow, ApiError> {
+pub fn load_visible(
+    conn: &mut AnyConnection,
+    staff: Option<&Staff>,
+    key: &Key,
+    now: NaiveDateTime,
+) -> Result<ArticleRow, ApiError> {
     match q::find(conn, key)? {
         Some(a) if can_see(conn, staff, &a, now)? => Ok(a),
         _ => Err(ApiError::not_found("article")),
@@ -50,16 +62,25 @@ fn check_status_allowed(staff: &Staff, status: Status) -> Result<(), ApiError> {
 }
 
 /// Whether the caller may change (or delete) an existing article it can see.
-fn check_may_edit(conn: &mut AnyConnection, staff: &Staff, a: &ArticleRow, now: NaiveDateTime) -> Result<(), ApiError> {
+fn check_may_edit(
+    conn: &mut AnyConnection,
+    staff: &Staff,
+    a: &ArticleRow,
+    now: NaiveDateTime,
+) -> Result<(), ApiError> {
     if staff.at_least(Role::Editor) {
         return Ok(());
     }
     if !owns(conn, staff, a.id)? {
-        return Err(ApiError::forbidden("you may only change articles that carry your byline"));
+        return Err(ApiError::forbidden(
+            "you may only change articles that carry your byline",
+        ));
     }
     let status = Status::effective(&a.status, a.published_at, now);
     if staff.role == Role::Contributor && !matches!(status, Status::Draft | Status::Pending) {
-        return Err(ApiError::forbidden("a contributor may not change an article once it is published"));
+        return Err(ApiError::forbidden(
+            "a contributor may not change an article once it is published",
+        ));
     }
     Ok(())
 }
@@ -80,7 +101,8 @@ fn resolve_refs(
     self_id: Option<i64>,
     checks: &mut Checks,
 ) -> Result<Resolved, ApiError> {
-    let rubrique_id = match std::mem::take(&mut input.rubrique).required("rubrique", &mut checks.0) {
+    let rubrique_id = match std::mem::take(&mut input.rubrique).required("rubrique", &mut checks.0)
+    {
         Some(k) => match rubriques::find(conn, &k.key())? {
             Some(r) => r.id,
             None => {
@@ -110,7 +132,11 @@ fn resolve_refs(
                     Some(ids)
                 }
                 Err(i) => {
-                    checks.fail(&format!("authors[{i}]"), "unknown", "no author has this id or slug");
+                    checks.fail(
+                        &format!("authors[{i}]"),
+                        "unknown",
+                        "no author has this id or slug",
+                    );
                     None
                 }
             }
@@ -119,7 +145,11 @@ fn resolve_refs(
     };
     if let Some(ids) = &author_ids {
         if !staff.at_least(Role::Editor) && ids.as_slice() != [staff.author_id.unwrap_or(-1)] {
-            checks.fail("authors", "not_allowed", "contributors and authors sign only as themselves");
+            checks.fail(
+                "authors",
+                "not_allowed",
+                "contributors and authors sign only as themselves",
+            );
         }
     }
     let tag_names = match std::mem::take(&mut input.tags).required("tags", &mut checks.0) {
@@ -131,7 +161,11 @@ fn resolve_refs(
             for (i, t) in list.iter().enumerate() {
                 let n = t.trim().chars().count();
                 if n == 0 || n > 60 || text::slugify(t).is_empty() {
-                    checks.fail(&format!("tags[{i}]"), "invalid", "a tag is 1-60 characters with a letter or digit");
+                    checks.fail(
+                        &format!("tags[{i}]"),
+                        "invalid",
+                        "a tag is 1-60 characters with a letter or digit",
+                    );
                 }
             }
             Some(list)
@@ -140,7 +174,9 @@ fn resolve_refs(
     };
     let pins = match std::mem::take(&mut input.related).required("related", &mut checks.0) {
         Some(_) if !staff.at_least(Role::Editor) => {
-            return Err(ApiError::forbidden("only editors and admins set related articles"))
+            return Err(ApiError::forbidden(
+                "only editors and admins set related articles",
+            ))
         }
         Some(r) if r.pinned.len() > 20 => {
             checks.fail("related.pinned", "too_many", "at most 20 pinned articles");
@@ -151,8 +187,16 @@ fn resolve_refs(
             for (i, k) in r.pinned.iter().enumerate() {
                 match q::find(conn, &k.key())? {
                     Some(a) if Some(a.id) != self_id => ids.push(a.id),
-                    Some(_) => checks.fail(&format!("related.pinned[{i}]"), "self", "an article cannot be related to itself"),
-                    None => checks.fail(&format!("related.pinned[{i}]"), "unknown", "no article has this id or slug"),
+                    Some(_) => checks.fail(
+                        &format!("related.pinned[{i}]"),
+                        "self",
+                        "an article cannot be related to itself",
+                    ),
+                    None => checks.fail(
+                        &format!("related.pinned[{i}]"),
+                        "unknown",
+                        "no article has this id or slug",
+                    ),
                 }
             }
             ids.dedup();
@@ -160,7 +204,12 @@ fn resolve_refs(
         }
         None => None,
     };
-    Ok(Resolved { rubrique_id, author_ids, tag_names, pins })
+    Ok(Resolved {
+        rubrique_id,
+        author_ids,
+        tag_names,
+        pins,
+    })
 }
 
 fn language_ok(l: &str) -> bool {
@@ -206,7 +255,8 @@ fn merged(
         Some("html") => BodyFormat::Html,
         _ => BodyFormat::Markdown,
     });
-    let body_changed = body.is_some() || cur.is_some_and(|c| c.body_format != fmt_name(body_format));
+    let body_changed =
+        body.is_some() || cur.is_some_and(|c| c.body_format != fmt_name(body_format));
     let body = match (body, cur) {
         (Some(b), _) => {
             if b.trim().is_empty() {
@@ -230,7 +280,10 @@ fn merged(
     let source = checks.opt_text("source", source, 100);
     let location = input.location.apply(cur.and_then(|c| c.location.clone()));
     let location = checks.opt_text("location", location, 100);
-    let language = language.unwrap_or_else(|| cur.map(|c| c.language.clone()).unwrap_or_else(|| "fr".into()));
+    let language = language.unwrap_or_else(|| {
+        cur.map(|c| c.language.clone())
+            .unwrap_or_else(|| "fr".into())
+    });
     if !language_ok(&language) {
         checks.fail("language", "invalid", "a BCP 47 tag such as fr or fr-BF");
     }
@@ -240,17 +293,33 @@ fn merged(
     let image = input.featured_image.apply(cur_image);
     if let Some(img) = &image {
         checks.url("featured_image.url", &img.url);
-        for (f, v) in [("alt", &img.alt), ("caption", &img.caption), ("credit", &img.credit)] {
+        for (f, v) in [
+            ("alt", &img.alt),
+            ("caption", &img.caption),
+            ("credit", &img.credit),
+        ] {
             if v.as_ref().is_some_and(|v| v.chars().count() > 500) {
-                checks.fail(&format!("featured_image.{f}"), "too_long", "at most 500 characters");
+                checks.fail(
+                    &format!("featured_image.{f}"),
+                    "too_long",
+                    "at most 500 characters",
+                );
             }
         }
     }
 
     // Status and publication instant.
     let cur_status = cur.map(|c| Status::effective(&c.status, c.published_at, now));
-    let status = status_in.or(cur_status).unwrap_or(Status::Draft);
-    if status_in.is_some() && status_in != cur_status {
+    // An unchanged "scheduled" is a publication whose date may move (into the past, publishing it now).
+    let kept = cur_status.map(|s| {
+        if s == Status::Scheduled {
+            Status::Published
+        } else {
+            s
+        }
+    });
+    let status = status_in.or(kept).unwrap_or(Status::Draft);
+    if status_in.is_some() && status_in != cur_status && status_in != kept {
         check_status_allowed(staff, status)?;
     }
     let published_at = input
@@ -262,7 +331,11 @@ fn merged(
         Status::Scheduled => match published_at {
             Some(t) if t > now => Some(t),
             _ => {
-                checks.fail("published_at", "required", "a scheduled article needs a future published_at");
+                checks.fail(
+                    "published_at",
+                    "required",
+                    "a scheduled article needs a future published_at",
+                );
                 published_at
             }
         },
@@ -271,13 +344,13 @@ fn merged(
     // A contributor cannot publish by setting a past date on a draft either: only the status publishes.
 
     // Rendering and derived text.
-    let (body_html, body_text) = if body_changed || cur.is_none() {
-        let html = text::render_body(&body, to_text_format(body_format));
-        let plain = text::html_to_text(&html);
-        (html, plain)
-    } else {
-        let c = cur.expect("checked above");
-        (c.body_html.clone(), c.body_text.clone())
+    let (body_html, body_text) = match cur {
+        Some(c) if !body_changed => (c.body_html.clone(), c.body_text.clone()),
+        _ => {
+            let html = text::render_body(&body, to_text_format(body_format));
+            let plain = text::html_to_text(&html);
+            (html, plain)
+        }
     };
     let (excerpt, excerpt_given) = match input.excerpt {
         Patch::Value(e) => {
@@ -331,7 +404,12 @@ fn to_text_format(f: BodyFormat) -> text::BodyFormat {
 }
 
 /// Writes the links of an article that the input set.
-fn write_links(conn: &mut AnyConnection, id: i64, r: Resolved, now: NaiveDateTime) -> Result<(), ApiError> {
+fn write_links(
+    conn: &mut AnyConnection,
+    id: i64,
+    r: Resolved,
+    now: NaiveDateTime,
+) -> Result<(), ApiError> {
     if let Some(ids) = r.author_ids {
         links::set_authors(conn, id, &ids)?;
     }
@@ -346,10 +424,16 @@ fn write_links(conn: &mut AnyConnection, id: i64, r: Resolved, now: NaiveDateTim
 }
 
 /// Creates an article; returns its id.
-pub fn create(conn: &mut AnyConnection, staff: &Staff, mut input: ArticleInput) -> Result<i64, ApiError> {
+pub fn create(
+    conn: &mut AnyConnection,
+    staff: &Staff,
+    mut input: ArticleInput,
+) -> Result<i64, ApiError> {
     let now = crate::db::now();
     if !staff.at_least(Role::Editor) && staff.author_id.is_none() {
-        return Err(ApiError::forbidden("your account is not linked to an author, so it cannot sign an article"));
+        return Err(ApiError::forbidden(
+            "your account is not linked to an author, so it cannot sign an article",
+        ));
     }
     let mut checks = Checks::default();
     if input.status.is_absent() {
@@ -366,9 +450,13 @@ pub fn create(conn: &mut AnyConnection, staff: &Staff, mut input: ArticleInput) 
         w.related_enabled = *enabled;
     }
     w.slug = match slug_given {
-        Some(s) if q::slug_taken(conn, &s, None)? => return Err(ApiError::conflict(format!("the slug `{s}` is taken"))),
+        Some(s) if q::slug_taken(conn, &s, None)? => {
+            return Err(ApiError::conflict(format!("the slug `{s}` is taken")))
+        }
         Some(s) => s,
-        None => unique_slug(&text::slugify(&w.title), "article", |s| q::slug_taken(conn, s, None))?,
+        None => unique_slug(&text::slugify(&w.title), "article", |s| {
+            q::slug_taken(conn, s, None)
+        })?,
     };
     let id = q::insert(conn, &w, now)?;
     write_links(conn, id, r, now)?;
@@ -388,7 +476,14 @@ pub fn update(
     if_match(&cur)?;
     check_may_edit(conn, staff, &cur, now)?;
     let mut checks = Checks::default();
-    let r = resolve_refs(conn, staff, &mut input, Some(cur.rubrique_id), Some(cur.id), &mut checks)?;
+    let r = resolve_refs(
+        conn,
+        staff,
+        &mut input,
+        Some(cur.rubrique_id),
+        Some(cur.id),
+        &mut checks,
+    )?;
     let (mut w, slug_given) = merged(&mut checks, input, Some(&cur), staff, now)?;
     checks.finish()?;
     w.rubrique_id = r.rubrique_id;
@@ -419,9 +514,4 @@ pub fn delete(
     check_may_edit(conn, staff, &cur, now)?;
     q::delete(conn, cur.id)?;
     Ok(())
-}
-
-/// Today, for callers that need it outside a transaction.
-pub fn today() -> NaiveDateTime {
-    to_seconds(Utc::now().naive_utc())
 }

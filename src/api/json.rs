@@ -1,0 +1,101 @@
+//! The JSON body extractor: content type checked (415), size capped (413), and every shape error a 422
+//! that names the field by its path (`authors[1]`, `featured_image.url`), not just "invalid body".
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::http::StatusCode;
+use actix_web::{dev::Payload, web, FromRequest, HttpMessage, HttpRequest};
+use serde::de::DeserializeOwned;
+
+use crate::error::{ApiError, FieldError};
+
+/// A JSON request body (`application/json` or `application/merge-patch+json`).
+pub struct Json<T>(pub T);
+
+impl<T> Json<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+fn is_json(req: &HttpRequest) -> bool {
+    match req.mime_type() {
+        Ok(Some(m)) => {
+            m.type_() == mime::APPLICATION
+                && (m.subtype() == mime::JSON || m.subtype() == "merge-patch")
+        }
+        _ => false,
+    }
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Json<T>, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let json = is_json(req);
+        let body = web::Bytes::from_request(req, payload);
+        Box::pin(async move {
+            if !json {
+                return Err(ApiError::new(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "unsupported-media-type",
+                    "send the body as application/json",
+                ));
+            }
+            let bytes = body.await.map_err(|e| {
+                if e.as_response_error().status_code() == StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::new(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        "payload-too-large",
+                        format!(
+                            "the body is larger than {} bytes",
+                            crate::startup::JSON_LIMIT
+                        ),
+                    )
+                } else {
+                    ApiError::bad_request("the body could not be read")
+                }
+            })?;
+            let de = &mut serde_json::Deserializer::from_slice(&bytes);
+            match serde_path_to_error::deserialize(de) {
+                Ok(v) => Ok(Json(v)),
+                Err(e) => {
+                    let path = e.path().to_string();
+                    let inner = e.into_inner();
+                    if inner.is_data() {
+                        Err(shape_error(&path, &inner.to_string()))
+                    } else {
+                        Err(ApiError::bad_request(format!("malformed JSON: {inner}")))
+                    }
+                }
+            }
+        })
+    }
+}
+
+/// A 422 for JSON that parses but does not fit, naming the field.
+fn shape_error(path: &str, msg: &str) -> ApiError {
+    let message = msg.split(" at line ").next().unwrap_or(msg).to_owned();
+    let quoted = |marker: &str| {
+        msg.split_once(marker)
+            .and_then(|(_, rest)| rest.split_once('`'))
+            .map(|(f, _)| f.to_owned())
+    };
+    let prefix = if path == "." {
+        String::new()
+    } else {
+        format!("{path}.")
+    };
+    let (field, code) = if let Some(f) = quoted("unknown field `") {
+        (format!("{prefix}{f}"), "unknown_field")
+    } else if let Some(f) = quoted("missing field `") {
+        (format!("{prefix}{f}"), "required")
+    } else if path == "." {
+        ("body".to_owned(), "invalid")
+    } else {
+        (path.to_owned(), "invalid")
+    };
+    ApiError::validation(vec![FieldError::new(field, code, message)])
+}

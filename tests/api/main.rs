@@ -1,0 +1,13 @@
+//! Black-box HTTP tests: each case runs against a real server on port 0, once on SQLite and once on
+//! PostgreSQL (when KIOSQUE_TEST_POSTGRES_URL is set), each on a fresh database.
+
+mod helpers;
+
+mod articles_read;
+mod articles_write;
+mod auth;
+mod errors;
+mod openapi;
+mod related;
+mod taxonomies;
+mod users;

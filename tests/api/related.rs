@@ -1,0 +1,187 @@
+//! `GET /v1/articles/{key}/related`: the cards under an article.
+
+use crate::both;
+use crate::helpers::DEMO_SLUG;
+use serde_json::json;
+
+fn path(strategy: &str) -> String {
+    format!("/v1/articles/{DEMO_SLUG}/related?strategy={strategy}")
+}
+
+both!(
+    same_rubrique_cards_are_the_newest_of_that_rubrique_without_the_article,
+    |app| async move {
+        let me = app
+            .get(&format!("/v1/articles/{DEMO_SLUG}"))
+            .await
+            .expect(200)
+            .body;
+        let r = app
+            .get(&format!(
+                "{}&fields=id,rubrique,published_at",
+                path("rubrique")
+            ))
+            .await
+            .expect(200);
+        let data = r.body["data"].as_array().unwrap();
+        assert!(!data.is_empty());
+        assert!(data
+            .iter()
+            .all(|a| a["rubrique"]["id"] == me["rubrique"]["id"] && a["id"] != me["id"]));
+        let dates: Vec<&str> = data
+            .iter()
+            .map(|a| a["published_at"].as_str().unwrap())
+            .collect();
+        assert!(dates.windows(2).all(|w| w[0] >= w[1]));
+        assert!(data.iter().all(|a| a.get("score").is_none()));
+    }
+);
+
+both!(other_articles_come_from_other_rubriques, |app| async move {
+    let me = app
+        .get(&format!("/v1/articles/{DEMO_SLUG}"))
+        .await
+        .expect(200)
+        .body;
+    let r = app
+        .get(&format!("{}&limit=6", path("latest")))
+        .await
+        .expect(200);
+    assert_eq!(r.ids().len(), 6);
+    assert!(r.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|a| a["rubrique"]["id"] != me["rubrique"]["id"]));
+    let newest_elsewhere = app
+        .get(&format!("/v1/articles?per_page=100&exclude={}", me["id"]))
+        .await;
+    let expected: Vec<i64> = newest_elsewhere.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["rubrique"]["id"] != me["rubrique"]["id"])
+        .map(|a| a["id"].as_i64().unwrap())
+        .take(6)
+        .collect();
+    assert_eq!(r.ids(), expected);
+});
+
+both!(
+    author_and_tag_strategies_share_a_byline_or_tags,
+    |app| async move {
+        let by_author = app
+            .get(&format!("{}&fields=authors", path("author")))
+            .await
+            .expect(200);
+        assert!(!by_author.ids().is_empty());
+        for a in by_author.body["data"].as_array().unwrap() {
+            assert!(a["authors"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|x| x["slug"] == "andre-martin-bado"));
+        }
+        let by_tags = app
+            .get(&format!("{}&fields=tags", path("tags")))
+            .await
+            .expect(200);
+        let first_tags: Vec<&str> = by_tags.body["data"][0]["tags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["slug"].as_str().unwrap())
+            .collect();
+        assert!(
+            first_tags.contains(&"cooperation-militaire") && first_tags.contains(&"defense"),
+            "{first_tags:?}"
+        );
+    }
+);
+
+both!(
+    related_never_lists_drafts_and_respects_the_limit,
+    |app| async move {
+        let admin = app.admin().await;
+        let draft = app.article(&admin, json!({"title": "Brouillon sécurité", "body": "b", "rubrique": "securite", "tags": ["Défense", "Coopération militaire"]})).await;
+        for s in ["rubrique", "latest", "author", "tags"] {
+            let r = app.get(&format!("{}&limit=20", path(s))).await.expect(200);
+            assert!(!r.ids().contains(&draft["id"].as_i64().unwrap()), "{s}");
+        }
+        assert_eq!(
+            app.get(&format!("{}&limit=1", path("latest")))
+                .await
+                .ids()
+                .len(),
+            1
+        );
+        app.get(&format!("{}&limit=0", path("latest")))
+            .await
+            .problem(400);
+        app.get(&format!("{}&limit=21", path("latest")))
+            .await
+            .problem(400);
+        app.get(&path("astrology")).await.problem(400);
+        let similar = app
+            .get(&format!("/v1/articles/{DEMO_SLUG}/related"))
+            .await
+            .problem(400);
+        assert_eq!(similar.body["errors"][0]["field"], "strategy");
+        app.get(&format!(
+            "/v1/articles/{}/related?strategy=rubrique",
+            draft["id"]
+        ))
+        .await
+        .problem(404);
+        app.get("/v1/articles/nulle-part/related?strategy=rubrique")
+            .await
+            .problem(404);
+    }
+);
+
+both!(
+    editors_pin_related_articles_or_switch_them_off,
+    |app| async move {
+        let editor = app.staff("editor", None).await;
+        let fespaco = app.get("/v1/articles?tag=fespaco&per_page=1").await.ids()[0];
+        let a = format!("/v1/articles/{DEMO_SLUG}");
+        app.patch(
+            &a,
+            &editor,
+            json!({"related": {"pinned": [fespaco], "enabled": true}}),
+        )
+        .await
+        .expect(200);
+        let r = app
+            .get(&format!("{a}/related?strategy=rubrique"))
+            .await
+            .expect(200);
+        assert_eq!(r.ids()[0], fespaco, "pinned first");
+        assert_eq!(r.ids().iter().filter(|id| **id == fespaco).count(), 1);
+        let me = app.get(&a).await.body["id"].clone();
+        app.patch(&a, &editor, json!({"related": {"pinned": [me]}}))
+            .await
+            .problem(422);
+        app.patch(&a, &editor, json!({"related": {"pinned": ["nulle-part"]}}))
+            .await
+            .problem(422);
+        app.patch(
+            &a,
+            &editor,
+            json!({"related": {"pinned": [], "enabled": false}}),
+        )
+        .await
+        .expect(200);
+        for s in ["rubrique", "latest", "author", "tags"] {
+            let r = app
+                .get(&format!("{a}/related?strategy={s}"))
+                .await
+                .expect(200);
+            assert_eq!(r.body["data"], json!([]), "{s}");
+        }
+        let author = app.staff("author", Some("andre-martin-bado")).await;
+        app.patch(&a, &author, json!({"related": {"enabled": true}}))
+            .await
+            .problem(403);
+    }
+);
