@@ -1,6 +1,6 @@
 //! The `kiosque` command: serve (default), migrate, user create, openapi.
 
-use std::io::{IsTerminal, Read};
+use std::io::{IsTerminal, Read, Write};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -53,8 +53,12 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Openapi => {
-            print!("{}", kiosque::startup::openapi_json());
-            Ok(())
+            // A closed pipe (`kiosque openapi | head`) is not an error worth a panic.
+            let mut out = std::io::stdout().lock();
+            match out.write_all(kiosque::startup::openapi_json().as_bytes()) {
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+                _ => Ok(()),
+            }
         }
         other => Config::from_env()
             .map_err(anyhow::Error::msg)

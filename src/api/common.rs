@@ -206,6 +206,31 @@ pub fn collection(
     })
 }
 
+/// A collection that is never paged (related articles): `links` all point at the request itself.
+pub fn single_page(
+    req: &HttpRequest,
+    private: bool,
+    per_page: i64,
+    data: Vec<Value>,
+) -> HttpResponse {
+    let self_ = match req.query_string() {
+        "" => req.path().to_owned(),
+        q => format!("{}?{q}", req.path()),
+    };
+    let total = data.len() as i64;
+    let body = serde_json::json!({
+        "data": data,
+        "meta": Meta { page: Some(1), per_page, total, total_pages: 1, next_cursor: None },
+        "links": Links { self_: self_.clone(), next: None, prev: None, first: self_.clone(), last: Some(self_.clone()) },
+    })
+    .to_string();
+    let etag = body_etag(&body);
+    cached(req, private, body, etag, None, |res| {
+        res.insert_header((header::LINK, format!("<{self_}>; rel=\"self\"")));
+        res.insert_header(("X-Total-Count", total.to_string()));
+    })
+}
+
 /// A strong ETag from a response body (the same on every instance for the same content).
 pub fn body_etag(body: &str) -> String {
     let digest = Sha256::digest(body.as_bytes());

@@ -185,13 +185,7 @@ pub async fn list_rubriques(
     let (data, total, next_cursor, has_next) = page_sorted(keyed, &page, "position");
     let data = data
         .into_iter()
-        .map(|r| {
-            let v = serde_json::to_value(r).unwrap_or_default();
-            match &fields {
-                Some(f) => common::keep_fields(v, f),
-                None => v,
-            }
-        })
+        .map(|r| select(serde_json::to_value(r).unwrap_or_default(), &fields))
         .collect();
     Ok(collection(
         &req,
@@ -204,6 +198,21 @@ pub async fn list_rubriques(
             has_next,
         },
     ))
+}
+
+/// Applies `fields` to a rubrique and, in a tree, to its children.
+fn select(
+    v: serde_json::Value,
+    fields: &Option<std::collections::HashSet<String>>,
+) -> serde_json::Value {
+    let Some(f) = fields else { return v };
+    let mut v = common::keep_fields(v, f);
+    if let Some(serde_json::Value::Array(children)) = v.get_mut("children") {
+        for c in children.iter_mut() {
+            *c = select(std::mem::take(c), fields);
+        }
+    }
+    v
 }
 
 async fn load_one(state: &web::Data<AppState>, key: Key) -> Result<Rubrique, ApiError> {

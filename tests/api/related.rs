@@ -34,6 +34,12 @@ both!(
             .collect();
         assert!(dates.windows(2).all(|w| w[0] >= w[1]));
         assert!(data.iter().all(|a| a.get("score").is_none()));
+        // Its own links lead back to it.
+        let self_link = r.body["links"]["self"].as_str().unwrap().to_owned();
+        assert_eq!(
+            app.get(&self_link).await.expect(200).body["data"],
+            r.body["data"]
+        );
     }
 );
 

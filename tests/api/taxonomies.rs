@@ -34,6 +34,21 @@ both!(
             .clone();
         assert_eq!(eco["children"][0]["slug"], "agriculture");
         assert_eq!(eco["children"][0]["parent"]["slug"], "economie");
+        let slim = app
+            .get("/v1/rubriques?tree=true&fields=slug,children")
+            .await
+            .expect(200);
+        let eco = slim.body["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["slug"] == "economie")
+            .unwrap()
+            .clone();
+        assert_eq!(
+            eco["children"][0],
+            serde_json::json!({"slug": "agriculture", "children": []})
+        );
         let one = app.get("/v1/rubriques/agriculture").await.expect(200);
         assert_eq!(one.body["parent"]["slug"], "economie");
         assert_eq!(

@@ -5,7 +5,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::{item_values, to_items, write, ArticleList};
-use crate::api::common::{self, collection, key, Listing, PageRequest};
+use crate::api::common::{self, key};
 use crate::auth::Caller;
 use crate::db::articles::{self as q, Filter, Scope, Sort, Start};
 use crate::db::links;
@@ -129,17 +129,10 @@ pub async fn list_related_articles(
             to_items(conn, rows, &site, now)
         })
         .await?;
-    let page = PageRequest {
-        page: Some(1),
-        per_page: limit,
-        cursor: None,
-    };
-    let total = items.len() as i64;
-    let listing = Listing {
-        data: item_values(items, &fields),
-        total,
-        next_cursor: None,
-        has_next: false,
-    };
-    Ok(collection(&req, caller.is_staff(), &page, listing))
+    Ok(common::single_page(
+        &req,
+        caller.is_staff(),
+        limit,
+        item_values(items, &fields),
+    ))
 }
