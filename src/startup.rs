@@ -91,6 +91,7 @@ impl Application {
                 .app_data(web::QueryConfig::default().error_handler(query_error))
                 .app_data(web::PathConfig::default().error_handler(path_error))
                 .wrap(actix_web::middleware::from_fn(problem_instance))
+                .wrap(actix_web::middleware::from_fn(access_log))
                 .wrap(
                     actix_web::middleware::DefaultHeaders::new()
                         .add(("X-Content-Type-Options", "nosniff")),
@@ -207,6 +208,25 @@ fn path_error(err: PathError, req: &HttpRequest) -> actix_web::Error {
 fn with_instance(e: ApiError, req: &HttpRequest) -> actix_web::Error {
     actix_web::error::InternalError::from_response(e.to_string(), e.response(Some(req.path())))
         .into()
+}
+
+/// One log line per request (target `kiosque::http`; `RUST_LOG=kiosque::http=warn` silences it).
+async fn access_log(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    let start = std::time::Instant::now();
+    let method = req.method().clone();
+    let path = req.path().to_owned();
+    let res = next.call(req).await?;
+    let status = res.status().as_u16();
+    let micros = start.elapsed().as_micros() as u64;
+    if status >= 500 {
+        tracing::error!(target: "kiosque::http", %method, %path, status, micros, "request");
+    } else {
+        tracing::info!(target: "kiosque::http", %method, %path, status, micros, "request");
+    }
+    Ok(res)
 }
 
 /// Gives handler errors their `instance` (the request path): only error responses are rebuilt.

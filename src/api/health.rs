@@ -15,7 +15,7 @@ pub struct Health {
 }
 
 /// The process is up.
-#[utoipa::path(tag = "health", operation_id = "live", responses((status = 200, body = Health)))]
+#[utoipa::path(tag = "health", operation_id = "live", responses((status = 200, description = "Alive", body = Health)))]
 #[get("/health/live")]
 pub async fn live() -> HttpResponse {
     HttpResponse::Ok()
@@ -27,7 +27,7 @@ pub async fn live() -> HttpResponse {
 
 /// The database answers.
 #[utoipa::path(tag = "health", operation_id = "ready", responses(
-    (status = 200, body = Health),
+    (status = 200, description = "The database answers", body = Health),
     (status = 503, description = "The database is unreachable", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/health/ready")]
