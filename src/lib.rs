@@ -6,6 +6,7 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod eval;
 pub mod startup;
 
 /// Logs to stderr, filtered by `RUST_LOG` (default `info`).

@@ -25,6 +25,19 @@ enum Command {
     Migrate,
     /// Print the OpenAPI document.
     Openapi,
+    /// Rebuild the full-text search index from the articles.
+    Reindex,
+    /// Measure search (nDCG@10) and related articles (precision@4) on a labelled corpus, loaded into the
+    /// empty database that DATABASE_URL names (default: a new temporary SQLite file).
+    Eval {
+        #[arg(long, default_value = "../shared/corpus/dev_corpus_fr.json")]
+        corpus: std::path::PathBuf,
+        #[arg(long, default_value = "../shared/corpus/dev_queries_fr.json")]
+        queries: std::path::PathBuf,
+        /// Print each query's nDCG@10 too.
+        #[arg(long)]
+        verbose: bool,
+    },
     /// Manage staff accounts.
     User {
         #[command(subcommand)]
@@ -80,6 +93,50 @@ fn run(command: Command, config: Config) -> anyhow::Result<()> {
             let db = kiosque::db::Db::connect(&config.database_url, 1, config.db_timeout)?;
             db.migrate()?;
             println!("migrations applied");
+            Ok(())
+        }
+        Command::Eval {
+            corpus,
+            queries,
+            verbose,
+        } => {
+            let url = match std::env::var("DATABASE_URL").ok().filter(|u| !u.is_empty()) {
+                Some(u) => u,
+                None => format!(
+                    "sqlite://{}/kiosque-eval-{}.db",
+                    std::env::temp_dir().display(),
+                    std::process::id()
+                ),
+            };
+            let db = kiosque::db::Db::connect(&url, 2, config.db_timeout)?;
+            db.migrate()?;
+            let strategies = ["rubrique", "tags", "author", "latest"];
+            let report = kiosque::eval::run(&db, &corpus, &queries, &strategies)?;
+            println!(
+                "corpus: {} articles, database {}",
+                report.articles,
+                kiosque::config::redact_url(&url)
+            );
+            for (s, p) in &report.precision_at_4 {
+                println!("related {s:<9} precision@4 = {p:.3}");
+            }
+            println!(
+                "search mean nDCG@10 = {:.3} over {} queries",
+                report.ndcg_at_10,
+                report.per_query.len()
+            );
+            if verbose {
+                for (q, n) in &report.per_query {
+                    println!("  {n:.3}  {q}");
+                }
+            }
+            Ok(())
+        }
+        Command::Reindex => {
+            let db = kiosque::db::Db::connect(&config.database_url, 1, config.db_timeout)?;
+            db.migrate()?;
+            let n = kiosque::db::seed::reindex(&db)?;
+            println!("reindexed {n} articles");
             Ok(())
         }
         Command::User {

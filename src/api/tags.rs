@@ -312,6 +312,8 @@ pub async fn update_tag(
                     None => cur.slug.clone(),
                 };
                 q::update(conn, cur.id, &slug, &name, crate::db::now())?;
+                let tagged = crate::db::search::tagged(conn, cur.id)?;
+                crate::db::search::reindex_ids(conn, &tagged)?;
                 Ok(cur.id)
             })
         })
@@ -349,7 +351,9 @@ pub async fn delete_tag(
             write_tx(conn, |conn| {
                 let cur = q::find(conn, &key)?.ok_or_else(|| ApiError::not_found("tag"))?;
                 check_if_match(im.as_deref(), &version_etag('t', cur.id, cur.version))?;
+                let tagged = crate::db::search::tagged(conn, cur.id)?;
                 q::delete(conn, cur.id)?;
+                crate::db::search::reindex_ids(conn, &tagged)?;
                 Ok(())
             })
         })

@@ -34,6 +34,26 @@ pub struct Filter {
     pub published_before: Option<NaiveDateTime>,
     pub exclude_ids: Vec<i64>,
     pub exclude_slugs: Vec<String>,
+    /// Only articles matching this full-text query (a backend-specific expression).
+    pub search: Option<SearchFilter>,
+}
+
+/// A full-text condition, in the dialect of the connection it will run on.
+#[derive(Debug, Clone)]
+pub enum SearchFilter {
+    /// An FTS5 MATCH expression.
+    Sqlite(String),
+    /// A `to_tsquery('simple', …)` expression.
+    Postgres(String),
+}
+
+impl SearchFilter {
+    pub fn for_conn(conn: &AnyConnection, q: &crate::domain::search::Query) -> SearchFilter {
+        match conn {
+            AnyConnection::Sqlite(_) => SearchFilter::Sqlite(q.fts5()),
+            AnyConnection::Postgresql(_) => SearchFilter::Postgres(q.tsquery()),
+        }
+    }
 }
 
 /// The listing sorts, with the column each one pages on.
@@ -137,7 +157,45 @@ fn filtered<'a>(scope: &Scope, f: &Filter, now: NaiveDateTime) -> Boxed<'a> {
     if !f.exclude_slugs.is_empty() {
         q = q.filter(articles::slug.ne_all(f.exclude_slugs.clone()));
     }
+    if let Some(search) = &f.search {
+        use diesel::dsl::sql;
+        use diesel::sql_types::{Bool, Text};
+        q = match search {
+            SearchFilter::Sqlite(m) => q.filter(
+                sql::<Bool>("articles.id IN (SELECT rowid FROM article_search WHERE article_search MATCH ")
+                    .bind::<Text, _>(m.clone())
+                    .sql(")"),
+            ),
+            SearchFilter::Postgres(t) => q.filter(
+                sql::<Bool>("articles.id IN (SELECT article_id FROM article_search WHERE document @@ to_tsquery('simple', ")
+                    .bind::<Text, _>(t.clone())
+                    .sql("))"),
+            ),
+        };
+    }
     q
+}
+
+/// The ids of the visible, filtered set (for ranking search results in Rust).
+pub fn ids(
+    conn: &mut AnyConnection,
+    scope: &Scope,
+    f: &Filter,
+    now: NaiveDateTime,
+) -> QueryResult<Vec<i64>> {
+    filtered(scope, f, now).select(articles::id).load(conn)
+}
+
+/// Articles by id, in the order given (the caller has already decided they may be shown).
+pub fn by_ids(conn: &mut AnyConnection, ids: &[i64]) -> QueryResult<Vec<ArticleRow>> {
+    let rows: Vec<ArticleRow> = articles::table
+        .filter(articles::id.eq_any(ids.to_vec()))
+        .select(ArticleRow::as_select())
+        .load(conn)?;
+    Ok(ids
+        .iter()
+        .filter_map(|id| rows.iter().find(|r| r.id == *id).cloned())
+        .collect())
 }
 
 /// How many articles match.

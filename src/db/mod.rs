@@ -6,6 +6,7 @@ pub mod links;
 pub mod models;
 pub mod rubriques;
 pub mod schema;
+pub mod search;
 pub mod seed;
 pub mod tags;
 pub mod users;

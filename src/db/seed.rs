@@ -99,9 +99,27 @@ pub fn on_start(db: &Db, config: &Config) -> anyhow::Result<()> {
                 );
             }
         }
-        Ok(())
+        reindex_if_incomplete(conn)
     })
     .map_err(|e: ApiError| anyhow::anyhow!("start-up data: {}", e.detail))
+}
+
+/// Rebuilds the search index in one transaction; returns the number of articles indexed.
+pub fn reindex(db: &Db) -> anyhow::Result<usize> {
+    let mut conn = db.get()?;
+    write_tx(&mut conn, |conn| Ok(super::search::reindex_all(conn)?))
+        .map_err(|e| anyhow::anyhow!("reindex: {}", e.detail))
+}
+
+/// Rebuilds the search index when it does not hold every article (a database from before the index,
+/// or one restored without it).
+fn reindex_if_incomplete(conn: &mut AnyConnection) -> Result<(), ApiError> {
+    let articles: i64 = articles::table.count().get_result(conn)?;
+    if super::search::indexed_count(conn)? != articles {
+        let n = super::search::reindex_all(conn)?;
+        tracing::info!(articles = n, "rebuilt the search index");
+    }
+    Ok(())
 }
 
 /// Writes the demo content through the same code as the API; returns the number of articles.

@@ -1,6 +1,8 @@
 //! Validated types with no actix or diesel in them.
 
+pub mod analyzer;
 pub mod cursor;
+pub mod search;
 pub mod text;
 
 use chrono::{DateTime, NaiveDateTime, Timelike, Utc};

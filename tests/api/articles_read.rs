@@ -367,9 +367,3 @@ both!(conditional_gets_answer_304, |app| async move {
         Some("private, no-store")
     );
 });
-
-both!(search_is_a_clear_400_until_it_exists, |app| async move {
-    let r = app.get("/v1/articles?q=soldats").await.problem(400);
-    assert_eq!(r.body["errors"][0]["field"], "q");
-    app.get("/v1/articles?sort=relevance").await.problem(400);
-});

@@ -9,5 +9,6 @@ mod auth;
 mod errors;
 mod openapi;
 mod related;
+mod search;
 mod taxonomies;
 mod users;

@@ -10,15 +10,17 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use self::model::{Article, ArticleInput, RelatedOut, FIELDS};
+use std::collections::HashMap;
+
+use self::model::{Article, ArticleInput, RelatedOut, SearchHit, FIELDS};
 use crate::api::common::{
     self, cached, check_if_match, collection, key, version_etag, Listing, PageRequest,
 };
 use crate::auth::Caller;
-use crate::db::articles::{self as q, Filter, Scope, Sort, Start};
+use crate::db::articles::{self as q, Filter, Scope, SearchFilter, Sort, Start};
 use crate::db::{links, rubriques, tags, AnyConnection};
 use crate::domain::cursor::Cursor;
-use crate::domain::{to_seconds, Key, Role, Status};
+use crate::domain::{search, to_seconds, Key, Role, Status};
 use crate::error::{ApiError, Problem};
 use crate::startup::AppState;
 
@@ -33,7 +35,9 @@ pub struct ListQuery {
     pub author: Option<String>,
     /// Tag slugs, comma-separated (any of).
     pub tag: Option<String>,
-    /// Full-text search (comes with the search feature; a 400 for now).
+    /// Full-text search in French, with or without accents, in any inflection: all words must match;
+    /// `"quoted phrases"` match as written; `prefix*` matches the start of a word. Sorts by `relevance`
+    /// unless `sort` says otherwise; each item then carries `search: {score, snippet}`. At most 200 characters.
     pub q: Option<String>,
     /// Published at or after this instant (RFC 3339).
     pub published_after: Option<DateTime<Utc>>,
@@ -41,7 +45,7 @@ pub struct ListQuery {
     pub published_before: Option<DateTime<Utc>>,
     /// Ids or slugs to leave out, comma-separated.
     pub exclude: Option<String>,
-    /// `-published_at` (default), `published_at`, `-updated_at`, `title`.
+    /// `-published_at` (default), `published_at`, `-updated_at`, `title`, `relevance` (default with `q`).
     pub sort: Option<String>,
     /// Staff only: `draft`, `pending`, `scheduled`, `published`, `archived`. Contributors and authors
     /// see only their own non-published articles.
@@ -73,14 +77,115 @@ fn parse_sort(raw: Option<&str>) -> Result<Sort, ApiError> {
         "published_at" => Ok(Sort::PublishedAsc),
         "-updated_at" => Ok(Sort::UpdatedDesc),
         "title" => Ok(Sort::Title),
-        "relevance" => Err(ApiError::bad_param(
-            "sort",
-            "relevance needs q, and search is not available yet",
-        )),
         other => Err(ApiError::bad_param(
             "sort",
             format!("`{other}` is not one of -published_at, published_at, -updated_at, title"),
         )),
+    }
+}
+
+/// The order of a listing: a column with keyset pagination, or relevance to `q`.
+#[derive(Debug, Clone, Copy)]
+enum ListSort {
+    Column(Sort),
+    Relevance,
+}
+
+impl ListSort {
+    fn name(self) -> &'static str {
+        match self {
+            ListSort::Column(s) => s.name(),
+            ListSort::Relevance => "relevance",
+        }
+    }
+}
+
+/// One page in a column order, by offset or keyset cursor: (rows, total, next cursor, has next).
+fn column_page(
+    conn: &mut AnyConnection,
+    scope: &Scope,
+    filter: &Filter,
+    sort: Sort,
+    p: &PageRequest,
+    now: chrono::NaiveDateTime,
+) -> Result<
+    (
+        Vec<crate::db::models::ArticleRow>,
+        i64,
+        Option<String>,
+        bool,
+    ),
+    ApiError,
+> {
+    let total = q::count(conn, scope, filter, now)?;
+    let start = match &p.cursor {
+        Some(c) => Start::After(c.value.clone(), c.id),
+        None => Start::Offset(p.offset()),
+    };
+    let mut rows = q::page(conn, scope, filter, sort, &start, p.per_page + 1, now)?;
+    let has_next = rows.len() as i64 > p.per_page;
+    rows.truncate(p.per_page as usize);
+    let next_cursor = if has_next {
+        rows.last().map(|r| {
+            Cursor {
+                sort: sort.name().into(),
+                value: sort.key_of(r),
+                id: r.id,
+            }
+            .encode()
+        })
+    } else {
+        None
+    };
+    Ok((rows, total, next_cursor, has_next))
+}
+
+/// Articles matching `sq` within `scope` and `filter`, best first: what `sort=relevance` pages through.
+pub fn search_ranked(
+    conn: &mut AnyConnection,
+    scope: &Scope,
+    mut filter: Filter,
+    sq: &search::Query,
+    now: chrono::NaiveDateTime,
+) -> Result<Vec<(i64, f64)>, ApiError> {
+    if sq.clauses.is_empty() {
+        return Ok(Vec::new());
+    }
+    filter.search = Some(SearchFilter::for_conn(conn, sq));
+    let scores: HashMap<i64, f64> = crate::db::search::scores(conn, sq)?.into_iter().collect();
+    Ok(rank(q::ids(conn, scope, &filter, now)?, &scores))
+}
+
+/// Visible ids ordered by relevance (best first, then newest id).
+fn rank(ids: Vec<i64>, scores: &HashMap<i64, f64>) -> Vec<(i64, f64)> {
+    let mut ranked: Vec<(i64, f64)> = ids
+        .into_iter()
+        .map(|id| (id, scores.get(&id).copied().unwrap_or(0.0)))
+        .collect();
+    ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(b.0.cmp(&a.0)));
+    ranked
+}
+
+/// A text key that sorts descending scores ascending (for the relevance cursor).
+fn score_key(score: f64) -> String {
+    format!("{:020.6}", 1e12 - score.clamp(0.0, 1e11))
+}
+
+/// The search block of one result: its score and a marked extract of the first field with a hit.
+fn hit(sq: &search::Query, a: &Article, score: f64) -> SearchHit {
+    let fields = [
+        a.body_text.as_deref(),
+        a.lede.as_deref(),
+        Some(a.title.as_str()),
+    ];
+    let snippet = fields
+        .into_iter()
+        .flatten()
+        .find_map(|t| sq.snippet(t, 30))
+        .unwrap_or_else(|| search::escape(&a.excerpt));
+    SearchHit {
+        score: (score * 10_000.0).round() / 10_000.0,
+        snippet,
     }
 }
 
@@ -150,13 +255,20 @@ pub async fn list_articles(
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
-    if query.q.is_some() {
-        return Err(ApiError::bad_param(
-            "q",
-            "full-text search is not available yet",
-        ));
-    }
-    let sort = parse_sort(query.sort.as_deref())?;
+    let search = match query.q.as_deref() {
+        Some(q) => Some(search::parse(q).map_err(|e| match e {
+            search::QueryError::TooLong => ApiError::bad_param("q", "at most 200 characters"),
+            search::QueryError::TooManyClauses => {
+                ApiError::bad_param("q", "at most 12 words or phrases")
+            }
+        })?),
+        None => None,
+    };
+    let sort = match (query.sort.as_deref(), &search) {
+        (None | Some("relevance"), Some(_)) => ListSort::Relevance,
+        (Some("relevance"), None) => return Err(ApiError::bad_param("sort", "relevance needs q")),
+        (s, _) => ListSort::Column(parse_sort(s)?),
+    };
     let page = PageRequest::parse(
         query.page,
         query.per_page,
@@ -235,27 +347,40 @@ pub async fn list_articles(
             if let Some(slugs) = tag_slugs {
                 filter.tag_ids = Some(tags::ids_for_slugs(conn, &slugs)?);
             }
-            let total = q::count(conn, &scope, &filter, now)?;
-            let start = match &p.cursor {
-                Some(c) => Start::After(c.value.clone(), c.id),
-                None => Start::Offset(p.offset()),
+            if let Some(sq) = &search {
+                if sq.clauses.is_empty() {
+                    return Ok(Listing {
+                        data: Vec::new(),
+                        total: 0,
+                        next_cursor: None,
+                        has_next: false,
+                    });
+                }
+                filter.search = Some(SearchFilter::for_conn(conn, sq));
+            }
+            let scores: HashMap<i64, f64> = match &search {
+                Some(sq) => crate::db::search::scores(conn, sq)?.into_iter().collect(),
+                None => HashMap::new(),
             };
-            let mut rows = q::page(conn, &scope, &filter, sort, &start, p.per_page + 1, now)?;
-            let has_next = rows.len() as i64 > p.per_page;
-            rows.truncate(p.per_page as usize);
-            let next_cursor = if has_next {
-                rows.last().map(|r| {
-                    Cursor {
-                        sort: sort.name().into(),
-                        value: sort.key_of(r),
-                        id: r.id,
-                    }
-                    .encode()
-                })
-            } else {
-                None
+            let (rows, total, next_cursor, has_next) = match sort {
+                ListSort::Column(sort) => column_page(conn, &scope, &filter, sort, &p, now)?,
+                ListSort::Relevance => {
+                    let ids = q::ids(conn, &scope, &filter, now)?;
+                    let ranked = rank(ids, &scores);
+                    let keyed = ranked
+                        .into_iter()
+                        .map(|(id, score)| (score_key(score), id, id))
+                        .collect();
+                    let (ids, total, next, has_next) = common::page_sorted(keyed, &p, "relevance");
+                    (q::by_ids(conn, &ids)?, total, next, has_next)
+                }
             };
-            let items = to_items(conn, rows, &site, now)?;
+            let mut items = to_items(conn, rows, &site, now)?;
+            if let Some(sq) = &search {
+                for a in items.iter_mut() {
+                    a.search = Some(hit(sq, a, scores.get(&a.id).copied().unwrap_or(0.0)));
+                }
+            }
             Ok(Listing {
                 data: item_values(items, &fields),
                 total,

@@ -95,6 +95,19 @@ pub struct Article {
     pub score: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<Vec<String>>,
+    /// With `q` only: the relevance and an extract with the hits in `<mark>` (the rest HTML-escaped).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub search: Option<SearchHit>,
+}
+
+/// How an article matched a search.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SearchHit {
+    /// Higher is more relevant (comparable within one result list only).
+    #[schema(example = 7.31)]
+    pub score: f64,
+    #[schema(example = "…un contingent de <mark>soldats</mark> russes a atterri…")]
+    pub snippet: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -128,6 +141,7 @@ pub const FIELDS: &[&str] = &[
     "reading_time_minutes",
     "url",
     "version",
+    "search",
 ];
 
 impl Article {
@@ -167,6 +181,7 @@ impl Article {
             related: None,
             score: None,
             reason: None,
+            search: None,
         }
     }
 }

@@ -9,8 +9,11 @@ use crate::api::common::{self, key};
 use crate::auth::Caller;
 use crate::db::articles::{self as q, Filter, Scope, Sort, Start};
 use crate::db::links;
+use crate::db::models::ArticleRow;
+use crate::db::AnyConnection;
 use crate::error::{ApiError, Problem};
 use crate::startup::AppState;
+use chrono::NaiveDateTime;
 
 /// Query of the related endpoint.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -82,50 +85,7 @@ pub async fn list_related_articles(
             if !article.related_enabled {
                 return Ok(Vec::new());
             }
-            let pins = links::pins(conn, article.id)?;
-            let mut rows = q::visible_by_ids(conn, &pins, now)?;
-            rows.truncate(limit as usize);
-            let mut exclude: Vec<i64> = rows.iter().map(|r| r.id).collect();
-            exclude.push(article.id);
-            let wanted = limit - rows.len() as i64;
-            if wanted > 0 {
-                let mut filter = Filter {
-                    exclude_ids: exclude.clone(),
-                    ..Filter::default()
-                };
-                let more = match strategy.as_str() {
-                    "tags" => {
-                        let tag_ids = links::tag_ids(conn, article.id)?;
-                        let ranked = q::sharing_tags(conn, &tag_ids, &exclude, wanted, now)?;
-                        let ids: Vec<i64> = ranked.iter().map(|(id, _)| *id).collect();
-                        q::visible_by_ids(conn, &ids, now)?
-                    }
-                    s => {
-                        match s {
-                            "rubrique" => filter.rubrique_ids = Some(vec![article.rubrique_id]),
-                            "latest" => {
-                                let others: Vec<i64> = crate::db::rubriques::all(conn)?
-                                    .into_iter()
-                                    .map(|r| r.id)
-                                    .filter(|id| *id != article.rubrique_id)
-                                    .collect();
-                                filter.rubrique_ids = Some(others);
-                            }
-                            _ => filter.author_ids = Some(links::author_ids(conn, article.id)?),
-                        }
-                        q::page(
-                            conn,
-                            &Scope::Public,
-                            &filter,
-                            Sort::PublishedDesc,
-                            &Start::Offset(0),
-                            wanted,
-                            now,
-                        )?
-                    }
-                };
-                rows.extend(more);
-            }
+            let rows = related_rows(conn, &article, &strategy, limit, now)?;
             to_items(conn, rows, &site, now)
         })
         .await?;
@@ -135,4 +95,64 @@ pub async fn list_related_articles(
         limit,
         item_values(items, &fields),
     ))
+}
+
+/// The related articles of `article` by `strategy` (`rubrique`, `latest`, `author`, `tags`): editors'
+/// pinned articles first, then the strategy's own, `limit` at most, never the article or a non-public one.
+pub fn related_rows(
+    conn: &mut AnyConnection,
+    article: &ArticleRow,
+    strategy: &str,
+    limit: i64,
+    now: NaiveDateTime,
+) -> Result<Vec<ArticleRow>, ApiError> {
+    if !article.related_enabled {
+        return Ok(Vec::new());
+    }
+    let pins = links::pins(conn, article.id)?;
+    let mut rows = q::visible_by_ids(conn, &pins, now)?;
+    rows.truncate(limit as usize);
+    let mut exclude: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    exclude.push(article.id);
+    let wanted = limit - rows.len() as i64;
+    if wanted <= 0 {
+        return Ok(rows);
+    }
+    let mut filter = Filter {
+        exclude_ids: exclude.clone(),
+        ..Filter::default()
+    };
+    let more = match strategy {
+        "tags" => {
+            let tag_ids = links::tag_ids(conn, article.id)?;
+            let ranked = q::sharing_tags(conn, &tag_ids, &exclude, wanted, now)?;
+            let ids: Vec<i64> = ranked.iter().map(|(id, _)| *id).collect();
+            q::visible_by_ids(conn, &ids, now)?
+        }
+        s => {
+            match s {
+                "rubrique" => filter.rubrique_ids = Some(vec![article.rubrique_id]),
+                "latest" => {
+                    let others: Vec<i64> = crate::db::rubriques::all(conn)?
+                        .into_iter()
+                        .map(|r| r.id)
+                        .filter(|id| *id != article.rubrique_id)
+                        .collect();
+                    filter.rubrique_ids = Some(others);
+                }
+                _ => filter.author_ids = Some(links::author_ids(conn, article.id)?),
+            }
+            q::page(
+                conn,
+                &Scope::Public,
+                &filter,
+                Sort::PublishedDesc,
+                &Start::Offset(0),
+                wanted,
+                now,
+            )?
+        }
+    };
+    rows.extend(more);
+    Ok(rows)
 }

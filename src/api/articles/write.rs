@@ -460,6 +460,13 @@ pub fn create(
     };
     let id = q::insert(conn, &w, now)?;
     write_links(conn, id, r, now)?;
+    crate::db::search::index(
+        conn,
+        id,
+        &w.title,
+        w.lede.as_deref().unwrap_or(""),
+        &w.body_text,
+    )?;
     Ok(id)
 }
 
@@ -498,6 +505,13 @@ pub fn update(
     }
     q::update(conn, cur.id, cur.created_at, &w, now)?;
     write_links(conn, cur.id, r, now)?;
+    crate::db::search::index(
+        conn,
+        cur.id,
+        &w.title,
+        w.lede.as_deref().unwrap_or(""),
+        &w.body_text,
+    )?;
     Ok(cur.id)
 }
 

@@ -1,0 +1,17 @@
+-- Full-text index over the analysed text (kiosque's French analyser runs in Rust; this table indexes its
+-- output, a space-separated list of folded stems, with the 'simple' configuration so PostgreSQL adds no
+-- stemming of its own). Title weighs A, lede and tags B, body C.
+CREATE TABLE article_search (
+    article_id BIGINT PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+    title TEXT NOT NULL,
+    lede TEXT NOT NULL,
+    tags TEXT NOT NULL,
+    body TEXT NOT NULL,
+    document tsvector GENERATED ALWAYS AS (
+        setweight(to_tsvector('simple', title), 'A') ||
+        setweight(to_tsvector('simple', lede), 'B') ||
+        setweight(to_tsvector('simple', tags), 'B') ||
+        setweight(to_tsvector('simple', body), 'C')
+    ) STORED
+);
+CREATE INDEX article_search_document ON article_search USING GIN (document);

@@ -1,0 +1,2 @@
+DROP TRIGGER articles_search_delete;
+DROP TABLE article_search;

@@ -1,0 +1,442 @@
+//! The reader's query language and search snippets, identical on both databases:
+//! words (all must match, in any inflection or accent), `"quoted phrases"`, and `prefix*` for type-ahead.
+
+use super::analyzer::{analyze, analyze_word, fold_prefix};
+
+/// The longest query accepted, in characters.
+pub const MAX_QUERY_CHARS: usize = 200;
+/// The most clauses a query may hold.
+pub const MAX_CLAUSES: usize = 12;
+
+/// One condition of a query; all must hold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Clause {
+    /// An analysed term (stem).
+    Term(String),
+    /// Terms that must follow each other.
+    Phrase(Vec<String>),
+    /// A folded prefix of a term.
+    Prefix(String),
+}
+
+/// A parsed query; `clauses` is empty when nothing searchable is left (only stop words, punctuation).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Query {
+    pub clauses: Vec<Clause>,
+}
+
+/// Why a query was refused.
+#[derive(Debug, PartialEq, Eq)]
+pub enum QueryError {
+    TooLong,
+    TooManyClauses,
+}
+
+fn is_quote(c: char) -> bool {
+    matches!(c, '"' | '«' | '»' | '“' | '”' | '„')
+}
+
+/// Parses a reader's query.
+pub fn parse(q: &str) -> Result<Query, QueryError> {
+    if q.chars().count() > MAX_QUERY_CHARS {
+        return Err(QueryError::TooLong);
+    }
+    let mut clauses = Vec::new();
+    let mut in_quote = false;
+    let mut buf = String::new();
+    let flush = |buf: &mut String, quoted: bool, clauses: &mut Vec<Clause>| {
+        let text = std::mem::take(buf);
+        if quoted {
+            let terms: Vec<String> = analyze(&text).into_iter().map(|t| t.term).collect();
+            match terms.len() {
+                0 => {}
+                1 => clauses.push(Clause::Term(terms[0].clone())),
+                _ => clauses.push(Clause::Phrase(terms)),
+            }
+        } else {
+            for word in text.split_whitespace() {
+                if let Some(stripped) = word.strip_suffix('*') {
+                    if let Some(p) = prefix_of(stripped) {
+                        clauses.push(Clause::Prefix(p));
+                    }
+                } else {
+                    clauses.extend(analyze(word).into_iter().map(|t| Clause::Term(t.term)));
+                }
+            }
+        }
+    };
+    for c in q.chars() {
+        if is_quote(c) {
+            flush(&mut buf, in_quote, &mut clauses);
+            in_quote = !in_quote;
+        } else {
+            buf.push(c);
+        }
+    }
+    flush(&mut buf, in_quote, &mut clauses);
+    let mut seen = Vec::new();
+    clauses.retain(|c| {
+        let new = !seen.contains(c);
+        seen.push(c.clone());
+        new
+    });
+    if clauses.len() > MAX_CLAUSES {
+        return Err(QueryError::TooManyClauses);
+    }
+    Ok(Query { clauses })
+}
+
+/// The prefix to look up for `word*`: its stem when the stem starts the folded word (so "élections*"
+/// finds "election"), else the folded word itself (a partial word such as "coopér").
+fn prefix_of(word: &str) -> Option<String> {
+    let folded = fold_prefix(word)?;
+    let p = match analyze_word(word) {
+        Some(stem) if folded.starts_with(&stem) => stem,
+        _ => folded,
+    };
+    (p.chars().count() >= 2).then_some(p)
+}
+
+impl Query {
+    /// The clauses that narrow the match (phrases); the others only need one of them to match.
+    fn split(&self) -> (Vec<&Clause>, Vec<&Clause>) {
+        self.clauses
+            .iter()
+            .partition(|c| matches!(c, Clause::Phrase(_)))
+    }
+
+    /// An SQLite FTS5 MATCH expression: any of the words or prefixes, and every phrase.
+    /// Terms are `[a-z0-9]` only, so quoting is enough.
+    pub fn fts5(&self) -> String {
+        let (phrases, words) = self.split();
+        let mut parts: Vec<String> = phrases.iter().map(|c| Self::fts5_clause(c)).collect();
+        if !words.is_empty() {
+            parts.push(format!(
+                "({})",
+                words
+                    .iter()
+                    .map(|c| Self::fts5_clause(c))
+                    .collect::<Vec<_>>()
+                    .join(" OR ")
+            ));
+        }
+        parts.join(" AND ")
+    }
+
+    /// One clause alone, as FTS5 (for its document frequency).
+    pub fn fts5_clause(c: &Clause) -> String {
+        match c {
+            Clause::Term(t) => format!("\"{t}\""),
+            Clause::Prefix(p) => format!("\"{p}\"*"),
+            Clause::Phrase(ts) => format!("\"{}\"", ts.join(" ")),
+        }
+    }
+
+    /// A PostgreSQL `to_tsquery('simple', …)` expression with the same meaning as [`Query::fts5`].
+    pub fn tsquery(&self) -> String {
+        let (phrases, words) = self.split();
+        let mut parts: Vec<String> = phrases.iter().map(|c| Self::tsquery_clause(c)).collect();
+        if !words.is_empty() {
+            parts.push(format!(
+                "({})",
+                words
+                    .iter()
+                    .map(|c| Self::tsquery_clause(c))
+                    .collect::<Vec<_>>()
+                    .join(" | ")
+            ));
+        }
+        parts.join(" & ")
+    }
+
+    /// One clause alone, as a tsquery.
+    pub fn tsquery_clause(c: &Clause) -> String {
+        match c {
+            Clause::Term(t) => t.clone(),
+            Clause::Prefix(p) => format!("{p}:*"),
+            Clause::Phrase(ts) => format!("({})", ts.join(" <-> ")),
+        }
+    }
+
+    /// Whether one word of a text is a hit (for snippets).
+    fn hits(&self, word: &str) -> bool {
+        let stem = analyze_word(word);
+        let folded = fold_prefix(word);
+        self.clauses.iter().any(|c| match c {
+            Clause::Term(t) => stem.as_deref() == Some(t.as_str()),
+            Clause::Phrase(ts) => stem.as_ref().is_some_and(|s| ts.contains(s)),
+            Clause::Prefix(p) => {
+                folded.as_ref().is_some_and(|f| f.starts_with(p.as_str()))
+                    || stem.as_ref().is_some_and(|s| s.starts_with(p.as_str()))
+            }
+        })
+    }
+
+    /// A short extract of `text` around its densest hits, HTML-escaped, hits wrapped in `<mark>`.
+    /// `None` when the text has no hit.
+    pub fn snippet(&self, text: &str, max_words: usize) -> Option<String> {
+        let words = word_spans(text);
+        let hits: Vec<bool> = words.iter().map(|&(s, e)| self.hits(&text[s..e])).collect();
+        if !hits.iter().any(|h| *h) {
+            return None;
+        }
+        // The window of `max_words` words with the most hits, starting a little before its first hit.
+        let n = words.len();
+        let w = max_words.min(n).max(1);
+        let mut best = (0usize, 0usize);
+        let mut count = hits[..w].iter().filter(|h| **h).count();
+        best.1 = count;
+        for start in 1..=(n - w) {
+            if hits[start - 1] {
+                count -= 1;
+            }
+            if hits[start + w - 1] {
+                count += 1;
+            }
+            if count > best.1 {
+                best = (start, count);
+            }
+        }
+        let first_hit = (best.0..best.0 + w).find(|&i| hits[i]).unwrap_or(best.0);
+        let start = first_hit
+            .saturating_sub(4)
+            .max(best.0.saturating_sub(4))
+            .min(n - w);
+        let end = (start + w).min(n);
+        let from = if start == 0 { 0 } else { words[start].0 };
+        let to = if end == n {
+            text.len()
+        } else {
+            words[end - 1].1
+        };
+        let mut out = String::new();
+        if from > 0 {
+            out.push('…');
+        }
+        let mut cursor = from;
+        for i in start..end {
+            let (s, e) = words[i];
+            out.push_str(&escape(&text[cursor..s]));
+            if hits[i] {
+                out.push_str("<mark>");
+                out.push_str(&escape(&text[s..e]));
+                out.push_str("</mark>");
+            } else {
+                out.push_str(&escape(&text[s..e]));
+            }
+            cursor = e;
+        }
+        out.push_str(&escape(&text[cursor..to]));
+        if to < text.len() {
+            out.push('…');
+        }
+        Some(collapse_spaces(out.trim()))
+    }
+}
+
+/// Byte spans of the words of a text (runs of letters and digits).
+fn word_spans(text: &str) -> Vec<(usize, usize)> {
+    let mut spans = Vec::new();
+    let mut start = None;
+    for (i, c) in text.char_indices() {
+        match (c.is_alphanumeric(), start) {
+            (true, None) => start = Some(i),
+            (false, Some(s)) => {
+                spans.push((s, i));
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(s) = start {
+        spans.push((s, text.len()));
+    }
+    spans
+}
+
+fn collapse_spaces(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Escapes text for HTML.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Corpus-wide figures for BM25F.
+#[derive(Debug, Clone, Copy)]
+pub struct Stats {
+    /// Indexed documents.
+    pub docs: f64,
+    /// Mean field lengths in terms: title, lede, body.
+    pub avg_len: [f64; 4],
+}
+
+/// One candidate's analysed fields (title, lede, tags, body: space-separated terms).
+pub struct Doc<'a> {
+    pub id: i64,
+    pub fields: [&'a str; 4],
+}
+
+/// Field weights of BM25F (title, lede, tags, body): a hit in the title counts thrice, in the lede or
+/// the editors' tags twice.
+pub const FIELD_WEIGHTS: [f64; 4] = [3.0, 2.0, 2.0, 1.0];
+const K1: f64 = 1.2;
+const B: f64 = 0.75;
+
+impl Clause {
+    /// Occurrences of this clause in a field's terms.
+    fn count(&self, terms: &[&str]) -> f64 {
+        match self {
+            Clause::Term(t) => terms.iter().filter(|x| **x == t.as_str()).count() as f64,
+            Clause::Prefix(p) => terms.iter().filter(|x| x.starts_with(p.as_str())).count() as f64,
+            Clause::Phrase(ts) => {
+                let n = ts.len();
+                if terms.len() < n {
+                    return 0.0;
+                }
+                terms
+                    .windows(n)
+                    .filter(|w| w.iter().zip(ts).all(|(a, b)| *a == b.as_str()))
+                    .count() as f64
+            }
+        }
+    }
+}
+
+impl Query {
+    /// BM25F scores of candidate documents, computed the same way whatever database found them.
+    /// `df[i]` is the number of documents matching clause `i`.
+    pub fn bm25f(&self, docs: &[Doc<'_>], df: &[f64], stats: Stats) -> Vec<(i64, f64)> {
+        let idf: Vec<f64> = df
+            .iter()
+            .map(|d| (1.0 + (stats.docs - d + 0.5) / (d + 0.5)).ln().max(0.0))
+            .collect();
+        docs.iter()
+            .map(|doc| {
+                let fields: Vec<Vec<&str>> = doc
+                    .fields
+                    .iter()
+                    .map(|f| f.split_whitespace().collect())
+                    .collect();
+                let score = self
+                    .clauses
+                    .iter()
+                    .zip(&idf)
+                    .map(|(clause, idf)| {
+                        let tf: f64 = (0..4)
+                            .map(|i| {
+                                let len = fields[i].len() as f64;
+                                let norm = 1.0 - B + B * len / stats.avg_len[i].max(1.0);
+                                FIELD_WEIGHTS[i] * clause.count(&fields[i]) / norm
+                            })
+                            .sum();
+                        idf * tf / (K1 + tf)
+                    })
+                    .sum();
+                (doc.id, score)
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_phrases_and_prefixes_are_parsed() {
+        let q = parse("soldats « coopération militaire » armé*").unwrap();
+        assert_eq!(q.clauses.len(), 3);
+        assert!(matches!(&q.clauses[1], Clause::Phrase(ts) if ts.len() == 2));
+        assert!(
+            matches!(&q.clauses[2], Clause::Prefix(p) if p == "arme"),
+            "{:?}",
+            q.clauses[2]
+        );
+        assert_eq!(parse("Soldats").unwrap(), parse("soldat").unwrap());
+        assert_eq!(parse("l’armée").unwrap(), parse("armee").unwrap());
+        assert!(parse("le la les").unwrap().clauses.is_empty());
+        assert_eq!(parse(&"a".repeat(201)), Err(QueryError::TooLong));
+    }
+
+    #[test]
+    fn query_expressions_only_hold_safe_terms() {
+        let q = parse("\"); DROP TABLE articles; -- élections* 'x'").unwrap();
+        for expr in [q.fts5(), q.tsquery()] {
+            assert!(!expr.contains(';') && !expr.contains('\''), "{expr}");
+        }
+        assert_eq!(parse("soldat").unwrap().tsquery(), "(soldat)");
+        let q = parse("soldats \"armée de l'air\" coop*").unwrap();
+        assert_eq!(q.fts5(), "\"arme air\" AND (\"soldat\" OR \"coop\"*)");
+        assert_eq!(q.tsquery(), "(arme <-> air) & (soldat | coop:*)");
+    }
+
+    #[test]
+    fn snippets_mark_hits_in_any_inflection_and_escape_the_rest() {
+        let q = parse("soldat").unwrap();
+        let s = q
+            .snippet("Les <b>soldats</b> & le soldat sont arrivés.", 30)
+            .unwrap();
+        assert_eq!(s, "Les &lt;b&gt;<mark>soldats</mark>&lt;/b&gt; &amp; le <mark>soldat</mark> sont arrivés.");
+        assert!(q.snippet("Rien à voir.", 30).is_none());
+        let long = format!(
+            "{} les soldats arrivent {}",
+            "mot ".repeat(50),
+            "fin ".repeat(50)
+        );
+        let s = q.snippet(&long, 10).unwrap();
+        assert!(
+            s.starts_with('…') && s.ends_with('…') && s.contains("<mark>soldats</mark>"),
+            "{s}"
+        );
+    }
+
+    #[test]
+    fn bm25f_prefers_rarer_terms_and_title_hits() {
+        let q = parse("transhumance bétail").unwrap();
+        let docs = [
+            Doc {
+                id: 1,
+                fields: ["transhum betail", "", "", "eleveur"],
+            },
+            Doc {
+                id: 2,
+                fields: ["marche", "", "", "betail betail transhum"],
+            },
+            Doc {
+                id: 3,
+                fields: ["marche", "", "", "betail"],
+            },
+        ];
+        let stats = Stats {
+            docs: 100.0,
+            avg_len: [2.0, 1.0, 1.0, 3.0],
+        };
+        let scores = q.bm25f(&docs, &[3.0, 40.0], stats);
+        assert!(
+            scores[0].1 > scores[1].1 && scores[1].1 > scores[2].1,
+            "{scores:?}"
+        );
+    }
+
+    #[test]
+    fn a_hostile_query_cannot_inject_markup() {
+        let q = parse("<script>alert(1)</script> soldat").unwrap();
+        let s = q
+            .snippet("Un soldat <script>alert(1)</script>", 30)
+            .unwrap();
+        assert!(!s.contains("<script>"), "{s}");
+    }
+}
