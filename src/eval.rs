@@ -179,7 +179,7 @@ pub fn run(db: &Db, corpus: &Path, queries: &Path, strategies: &[&str]) -> anyho
                 let rows = related::related_rows(conn, &article, strategy, 4, now)?;
                 let same = rows
                     .iter()
-                    .filter(|r| ids.get(&r.id).map(|x| x.1) == Some(*topic))
+                    .filter(|r| ids.get(&r.0.id).map(|x| x.1) == Some(*topic))
                     .count();
                 sum += same as f64 / 4.0;
             }

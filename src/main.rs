@@ -110,7 +110,7 @@ fn run(command: Command, config: Config) -> anyhow::Result<()> {
             };
             let db = kiosque::db::Db::connect(&url, 2, config.db_timeout)?;
             db.migrate()?;
-            let strategies = ["rubrique", "tags", "author", "latest"];
+            let strategies = ["similar", "rubrique", "tags", "author", "latest"];
             let report = kiosque::eval::run(&db, &corpus, &queries, &strategies)?;
             println!(
                 "corpus: {} articles, database {}",

@@ -319,6 +319,17 @@ impl Query {
     /// BM25F scores of candidate documents, computed the same way whatever database found them.
     /// `df[i]` is the number of documents matching clause `i`.
     pub fn bm25f(&self, docs: &[Doc<'_>], df: &[f64], stats: Stats) -> Vec<(i64, f64)> {
+        self.bm25f_boosted(docs, df, stats, &vec![1.0; self.clauses.len()])
+    }
+
+    /// BM25F with a weight per clause (a more-like-this query weighs each term by its importance).
+    pub fn bm25f_boosted(
+        &self,
+        docs: &[Doc<'_>],
+        df: &[f64],
+        stats: Stats,
+        boosts: &[f64],
+    ) -> Vec<(i64, f64)> {
         let idf: Vec<f64> = df
             .iter()
             .map(|d| (1.0 + (stats.docs - d + 0.5) / (d + 0.5)).ln().max(0.0))
@@ -334,7 +345,8 @@ impl Query {
                     .clauses
                     .iter()
                     .zip(&idf)
-                    .map(|(clause, idf)| {
+                    .zip(boosts)
+                    .map(|((clause, idf), boost)| {
                         let tf: f64 = (0..4)
                             .map(|i| {
                                 let len = fields[i].len() as f64;
@@ -342,7 +354,7 @@ impl Query {
                                 FIELD_WEIGHTS[i] * clause.count(&fields[i]) / norm
                             })
                             .sum();
-                        idf * tf / (K1 + tf)
+                        boost * idf * tf / (K1 + tf)
                     })
                     .sum();
                 (doc.id, score)

@@ -110,7 +110,7 @@ both!(
     |app| async move {
         let admin = app.admin().await;
         let draft = app.article(&admin, json!({"title": "Brouillon sécurité", "body": "b", "rubrique": "securite", "tags": ["Défense", "Coopération militaire"]})).await;
-        for s in ["rubrique", "latest", "author", "tags"] {
+        for s in ["similar", "rubrique", "latest", "author", "tags"] {
             let r = app.get(&format!("{}&limit=20", path(s))).await.expect(200);
             assert!(!r.ids().contains(&draft["id"].as_i64().unwrap()), "{s}");
         }
@@ -129,10 +129,10 @@ both!(
             .problem(400);
         app.get(&path("astrology")).await.problem(400);
         let similar = app
-            .get(&format!("/v1/articles/{DEMO_SLUG}/related"))
+            .get(&format!("/v1/articles/{DEMO_SLUG}/related?limit=20"))
             .await
-            .problem(400);
-        assert_eq!(similar.body["errors"][0]["field"], "strategy");
+            .expect(200);
+        assert!(!similar.ids().contains(&draft["id"].as_i64().unwrap()));
         app.get(&format!(
             "/v1/articles/{}/related?strategy=rubrique",
             draft["id"]
@@ -178,7 +178,7 @@ both!(
         )
         .await
         .expect(200);
-        for s in ["rubrique", "latest", "author", "tags"] {
+        for s in ["similar", "rubrique", "latest", "author", "tags"] {
             let r = app
                 .get(&format!("{a}/related?strategy={s}"))
                 .await
@@ -189,5 +189,69 @@ both!(
         app.patch(&a, &author, json!({"related": {"enabled": true}}))
             .await
             .problem(403);
+    }
+);
+
+both!(
+    similar_is_the_default_and_explains_itself,
+    |app| async move {
+        let r = app
+            .get(&format!("/v1/articles/{DEMO_SLUG}/related"))
+            .await
+            .expect(200);
+        let data = r.body["data"].as_array().unwrap();
+        assert_eq!(data.len(), 4);
+        let me = app.get(&format!("/v1/articles/{DEMO_SLUG}")).await.body["id"]
+            .as_i64()
+            .unwrap();
+        assert!(!r.ids().contains(&me));
+        let scores: Vec<f64> = data.iter().map(|a| a["score"].as_f64().unwrap()).collect();
+        assert!(scores.iter().all(|s| *s > 0.0));
+        for a in data {
+            let reasons = a["reason"].as_array().unwrap();
+            assert!(reasons.iter().all(|x| [
+                "similar_text",
+                "shared_tags",
+                "same_author",
+                "same_rubrique",
+                "recent",
+                "pinned"
+            ]
+            .contains(&x.as_str().unwrap())));
+        }
+        // The two other stories on military cooperation come first.
+        let titles: Vec<&str> = data
+            .iter()
+            .take(2)
+            .map(|a| a["title"].as_str().unwrap())
+            .collect();
+        assert!(
+            titles
+                .iter()
+                .all(|t| t.starts_with("AES") || t.starts_with("Défense")),
+            "{titles:?}"
+        );
+        assert!(data[0]["reason"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x == "similar_text" || x == "shared_tags"));
+        // Pinned articles lead, marked as such.
+        let editor = app.staff("editor", None).await;
+        let fespaco = app.get("/v1/articles?tag=fespaco&per_page=1").await.ids()[0];
+        app.patch(
+            &format!("/v1/articles/{DEMO_SLUG}"),
+            &editor,
+            json!({"related": {"pinned": [fespaco]}}),
+        )
+        .await
+        .expect(200);
+        let r = app
+            .get(&format!("/v1/articles/{DEMO_SLUG}/related"))
+            .await
+            .expect(200);
+        assert_eq!(r.ids()[0], fespaco);
+        assert_eq!(r.body["data"][0]["reason"], json!(["pinned"]));
+        assert_eq!(r.ids().len(), 4);
     }
 );

@@ -1,1 +1,2 @@
+DROP TABLE search_terms;
 DROP TABLE article_search;

@@ -15,3 +15,8 @@ CREATE TABLE article_search (
     ) STORED
 );
 CREATE INDEX article_search_document ON article_search USING GIN (document);
+-- Document frequency of every analysed term (for BM25F and "similar" articles), kept by the writer.
+CREATE TABLE search_terms (
+    term TEXT PRIMARY KEY COLLATE "C",
+    df BIGINT NOT NULL
+);

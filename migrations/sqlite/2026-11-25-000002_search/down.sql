@@ -1,2 +1,3 @@
+DROP TABLE search_terms;
 DROP TRIGGER articles_search_delete;
 DROP TABLE article_search;

@@ -4,3 +4,8 @@ CREATE VIRTUAL TABLE article_search USING fts5(title, lede, tags, body, tokenize
 CREATE TRIGGER articles_search_delete AFTER DELETE ON articles BEGIN
     DELETE FROM article_search WHERE rowid = old.id;
 END;
+-- Document frequency of every analysed term (for BM25F and "similar" articles), kept by the writer.
+CREATE TABLE search_terms (
+    term TEXT PRIMARY KEY,
+    df BIGINT NOT NULL
+);

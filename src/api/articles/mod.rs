@@ -2,6 +2,7 @@
 
 pub mod model;
 pub mod related;
+pub mod similar;
 pub mod write;
 
 use actix_web::http::header;

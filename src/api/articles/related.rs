@@ -22,7 +22,8 @@ use chrono::NaiveDateTime;
 pub struct RelatedQuery {
     /// `rubrique` ("Articles de la même rubrique": the article's own rubrique, newest first), `latest`
     /// ("Autres articles": the newest from other rubriques), `author` (sharing a byline), `tags` (most shared
-    /// tags first). `similar` (content-based) comes with the search feature and is a 400 for now.
+    /// tags first), `similar` (the default: content-based, blending text similarity, shared tags, shared
+    /// bylines, the rubrique and closeness in time; items carry `score` and `reason`).
     pub strategy: Option<String>,
     /// 1-20, default 4.
     pub limit: Option<i64>,
@@ -60,13 +61,7 @@ pub async fn list_related_articles(
         return Err(ApiError::bad_param("limit", "must be between 1 and 20"));
     }
     let strategy = match query.strategy.as_deref().unwrap_or("similar") {
-        s @ ("rubrique" | "latest" | "author" | "tags") => s.to_owned(),
-        "similar" => {
-            return Err(ApiError::bad_param(
-                "strategy",
-                "similar is not available yet: use rubrique, latest, author or tags",
-            ))
-        }
+        s @ ("similar" | "rubrique" | "latest" | "author" | "tags") => s.to_owned(),
         other => {
             return Err(ApiError::bad_param(
                 "strategy",
@@ -85,8 +80,16 @@ pub async fn list_related_articles(
             if !article.related_enabled {
                 return Ok(Vec::new());
             }
-            let rows = related_rows(conn, &article, &strategy, limit, now)?;
-            to_items(conn, rows, &site, now)
+            let related = related_rows(conn, &article, &strategy, limit, now)?;
+            let (rows, extra): (Vec<ArticleRow>, Vec<_>) = related.into_iter().unzip();
+            let mut items = to_items(conn, rows, &site, now)?;
+            for (item, extra) in items.iter_mut().zip(extra) {
+                if let Some((score, reason)) = extra {
+                    item.score = Some(score);
+                    item.reason = Some(reason);
+                }
+            }
+            Ok(items)
         })
         .await?;
     Ok(common::single_page(
@@ -97,25 +100,42 @@ pub async fn list_related_articles(
     ))
 }
 
-/// The related articles of `article` by `strategy` (`rubrique`, `latest`, `author`, `tags`): editors'
-/// pinned articles first, then the strategy's own, `limit` at most, never the article or a non-public one.
+/// A related card: the article, and for `similar` its score and reasons.
+pub type Related = (ArticleRow, Option<(f64, Vec<String>)>);
+
+/// The related articles of `article` by `strategy` (`similar`, `rubrique`, `latest`, `author`, `tags`):
+/// editors' pinned articles first, then the strategy's own, `limit` at most, never the article itself or
+/// a non-public one; none at all when related content is switched off for it.
 pub fn related_rows(
     conn: &mut AnyConnection,
     article: &ArticleRow,
     strategy: &str,
     limit: i64,
     now: NaiveDateTime,
-) -> Result<Vec<ArticleRow>, ApiError> {
+) -> Result<Vec<Related>, ApiError> {
     if !article.related_enabled {
         return Ok(Vec::new());
     }
     let pins = links::pins(conn, article.id)?;
-    let mut rows = q::visible_by_ids(conn, &pins, now)?;
+    let pinned_extra = || (strategy == "similar").then(|| (1.0, vec!["pinned".to_owned()]));
+    let mut rows: Vec<Related> = q::visible_by_ids(conn, &pins, now)?
+        .into_iter()
+        .map(|r| (r, pinned_extra()))
+        .collect();
     rows.truncate(limit as usize);
-    let mut exclude: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let mut exclude: Vec<i64> = rows.iter().map(|r| r.0.id).collect();
     exclude.push(article.id);
     let wanted = limit - rows.len() as i64;
     if wanted <= 0 {
+        return Ok(rows);
+    }
+    if strategy == "similar" {
+        let found = super::similar::similar(conn, article, &exclude, wanted as usize, now)?;
+        rows.extend(
+            found
+                .into_iter()
+                .map(|s| (s.row, Some((s.score, s.reason)))),
+        );
         return Ok(rows);
     }
     let mut filter = Filter {
@@ -153,6 +173,6 @@ pub fn related_rows(
             )?
         }
     };
-    rows.extend(more);
+    rows.extend(more.into_iter().map(|r| (r, None)));
     Ok(rows)
 }

@@ -526,6 +526,7 @@ pub fn delete(
     let cur = load_visible(conn, Some(staff), key, now)?;
     if_match(&cur)?;
     check_may_edit(conn, staff, &cur, now)?;
+    crate::db::search::unindex(conn, cur.id)?;
     q::delete(conn, cur.id)?;
     Ok(())
 }

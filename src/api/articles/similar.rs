@@ -1,0 +1,339 @@
+//! `strategy=similar`: content-based related articles.
+//!
+//! 1. A more-like-this query over the article's most distinctive terms finds candidates (BM25F, the
+//!    search ranking), joined by the articles sharing its tags.
+//! 2. Text similarity is the cosine of tf-idf vectors over the analysed fields, smoothed over the
+//!    article's nearest neighbours (a candidate close to the article's closest stories is on the same
+//!    topic even when it shares few words with the article itself).
+//! 3. The blend adds shared tags (rarer tags count more), a shared byline, the same rubrique and
+//!    closeness in time, and the cards are picked with a little diversity so four do not tell one story.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::articles as q;
+use crate::db::models::ArticleRow;
+use crate::db::schema::{article_authors, article_tags};
+use crate::db::{links, search, tags, AnyConnection};
+use crate::domain::analyzer::analyze;
+use crate::domain::search::{Clause, Query};
+use crate::error::ApiError;
+
+/// Terms of the more-like-this query.
+const MLT_TERMS: usize = 60;
+/// Candidates kept from the more-like-this query, and from shared tags.
+const TEXT_CANDIDATES: usize = 60;
+const TAG_CANDIDATES: i64 = 30;
+/// Neighbours over which text similarity is smoothed, and how much they count.
+const NEIGHBOURS: usize = 5;
+const SMOOTHING: f64 = 4.0;
+/// How much each signal weighs in the blend.
+const W_TEXT: f64 = 1.0;
+const W_TAGS: f64 = 0.05;
+const W_AUTHOR: f64 = 0.02;
+const W_RUBRIQUE: f64 = 0.02;
+const W_RECENCY: f64 = 0.02;
+/// How strongly a card that repeats an already chosen one's title is held back.
+const DIVERSITY: f64 = 0.1;
+
+/// One related card with its score and why it was chosen.
+pub struct Scored {
+    pub row: ArticleRow,
+    pub score: f64,
+    pub reason: Vec<String>,
+}
+
+fn idf(docs: f64, df: f64) -> f64 {
+    (1.0 + (docs - df + 0.5) / (df + 0.5)).ln().max(0.0)
+}
+
+/// A sparse unit vector.
+type Vector = HashMap<String, f64>;
+
+fn term_counts(fields: &[String; 4]) -> HashMap<&str, f64> {
+    let mut tf: HashMap<&str, f64> = HashMap::new();
+    for f in fields {
+        for t in f
+            .split_whitespace()
+            .filter(|t| !t.bytes().all(|b| b.is_ascii_digit()))
+        {
+            *tf.entry(t).or_default() += 1.0;
+        }
+    }
+    tf
+}
+
+/// Sublinear tf × idf, unit length; terms found in one article only are left out (they relate nothing).
+fn vector(fields: &[String; 4], df: &HashMap<String, i64>, docs: f64) -> Vector {
+    let mut v: Vector = term_counts(fields)
+        .into_iter()
+        .filter_map(|(t, f)| {
+            let d = df.get(t).copied().unwrap_or(0);
+            (d > 1).then(|| (t.to_owned(), (1.0 + f.ln()) * idf(docs, d as f64)))
+        })
+        .collect();
+    let norm = v.values().map(|x| x * x).sum::<f64>().sqrt();
+    if norm > 0.0 {
+        v.values_mut().for_each(|x| *x /= norm);
+    }
+    v
+}
+
+fn cosine(a: &Vector, b: &Vector) -> f64 {
+    let (small, large) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    small
+        .iter()
+        .map(|(t, x)| x * large.get(t).copied().unwrap_or(0.0))
+        .sum()
+}
+
+/// The more-like-this query: the article's terms with the highest tf × idf.
+fn more_like_this(own: &Vector) -> (Query, Vec<f64>) {
+    let mut weighted: Vec<(&String, f64)> = own.iter().map(|(t, w)| (t, *w)).collect();
+    weighted.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
+    weighted.truncate(MLT_TERMS);
+    let top = weighted.first().map(|w| w.1).unwrap_or(1.0);
+    let boosts = weighted.iter().map(|w| w.1 / top).collect();
+    (
+        Query {
+            clauses: weighted
+                .into_iter()
+                .map(|(t, _)| Clause::Term(t.clone()))
+                .collect(),
+        },
+        boosts,
+    )
+}
+
+fn title_terms(title: &str) -> HashSet<String> {
+    analyze(title).into_iter().map(|t| t.term).collect()
+}
+
+fn jaccard(a: &HashSet<String>, b: &HashSet<String>) -> f64 {
+    let union = a.union(b).count() as f64;
+    if union == 0.0 {
+        0.0
+    } else {
+        a.intersection(b).count() as f64 / union
+    }
+}
+
+/// Text similarity of each candidate to the article, smoothed over the article's nearest neighbours.
+fn text_similarity(
+    conn: &mut AnyConnection,
+    article: i64,
+    candidates: &[i64],
+) -> Result<HashMap<i64, f64>, ApiError> {
+    let mut ids = candidates.to_vec();
+    ids.push(article);
+    let fields = search::fields_many(conn, &ids)?;
+    let Some(own_fields) = fields.get(&article) else {
+        return Ok(HashMap::new());
+    };
+    let mut terms: Vec<String> = fields
+        .values()
+        .flat_map(|f| term_counts(f).into_keys().map(str::to_owned))
+        .collect();
+    terms.sort_unstable();
+    terms.dedup();
+    let df = search::term_df(conn, &terms)?;
+    let docs = search::stats(conn)?.docs.max(1.0);
+    let own = vector(own_fields, &df, docs);
+    let vectors: HashMap<i64, Vector> = candidates
+        .iter()
+        .filter_map(|id| fields.get(id).map(|f| (*id, vector(f, &df, docs))))
+        .collect();
+    let direct: HashMap<i64, f64> = vectors
+        .iter()
+        .map(|(id, v)| (*id, cosine(&own, v)))
+        .collect();
+    let mut nearest: Vec<(i64, f64)> = direct.iter().map(|(id, s)| (*id, *s)).collect();
+    nearest.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    nearest.truncate(NEIGHBOURS);
+    Ok(vectors
+        .iter()
+        .map(|(id, v)| {
+            let via: f64 = nearest
+                .iter()
+                .filter(|(n, _)| n != id)
+                .map(|(n, s)| s * cosine(&vectors[n], v))
+                .sum::<f64>()
+                / NEIGHBOURS as f64;
+            (*id, direct[id] + SMOOTHING * via)
+        })
+        .collect())
+}
+
+/// Candidates: the best more-like-this matches and the articles sharing the most tags.
+fn candidates(
+    conn: &mut AnyConnection,
+    article: &ArticleRow,
+    exclude: &[i64],
+    now: NaiveDateTime,
+) -> Result<Vec<ArticleRow>, ApiError> {
+    let own = match search::fields_of(conn, article.id)? {
+        Some(f) => {
+            let mut terms: Vec<String> = term_counts(&f).into_keys().map(str::to_owned).collect();
+            terms.sort_unstable();
+            let df = search::term_df(conn, &terms)?;
+            let docs = search::stats(conn)?.docs.max(1.0);
+            vector(&f, &df, docs)
+        }
+        None => Vector::new(),
+    };
+    let (query, boosts) = more_like_this(&own);
+    let mut by_text = search::scores_boosted(conn, &query, &boosts)?;
+    by_text.retain(|(id, _)| *id != article.id && !exclude.contains(id));
+    by_text.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    let my_tags = links::tag_ids(conn, article.id)?;
+    let by_tags = q::sharing_tags(conn, &my_tags, exclude, TAG_CANDIDATES, now)?;
+    // Visible ones only, then the best text matches first.
+    let mut ids: Vec<i64> = by_text
+        .iter()
+        .map(|(id, _)| *id)
+        .take(4 * TEXT_CANDIDATES)
+        .collect();
+    ids.extend(by_tags.iter().map(|(id, _)| *id));
+    let rows = q::visible_by_ids(conn, &ids, now)?;
+    let mut seen = HashSet::new();
+    let mut out: Vec<ArticleRow> = Vec::new();
+    let text_ids: HashSet<i64> = rows.iter().map(|r| r.id).collect();
+    for (id, _) in by_text
+        .iter()
+        .filter(|(id, _)| text_ids.contains(id))
+        .take(TEXT_CANDIDATES)
+    {
+        if let Some(r) = rows.iter().find(|r| r.id == *id) {
+            if seen.insert(r.id) {
+                out.push(r.clone());
+            }
+        }
+    }
+    for r in rows {
+        if r.id != article.id && seen.insert(r.id) {
+            out.push(r);
+        }
+    }
+    Ok(out)
+}
+
+/// Up to `limit` similar published articles, best first, never `article` itself or one in `exclude`.
+pub fn similar(
+    conn: &mut AnyConnection,
+    article: &ArticleRow,
+    exclude: &[i64],
+    limit: usize,
+    now: NaiveDateTime,
+) -> Result<Vec<Scored>, ApiError> {
+    let rows = candidates(conn, article, exclude, now)?;
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let text = text_similarity(conn, article.id, &ids)?;
+
+    // Shared tags, each worth its rarity.
+    let my_tags = links::tag_ids(conn, article.id)?;
+    let tag_counts = tags::article_counts(conn, Some(&my_tags), now)?;
+    let docs = search::stats(conn)?.docs.max(1.0);
+    let tag_idf: HashMap<i64, f64> = my_tags
+        .iter()
+        .map(|t| {
+            (
+                *t,
+                idf(docs, tag_counts.get(t).copied().unwrap_or(1) as f64),
+            )
+        })
+        .collect();
+    let tag_total: f64 = tag_idf.values().sum::<f64>().max(1e-9);
+    let shared: Vec<(i64, i64)> = article_tags::table
+        .filter(article_tags::article_id.eq_any(&ids))
+        .filter(article_tags::tag_id.eq_any(&my_tags))
+        .select((article_tags::article_id, article_tags::tag_id))
+        .load(conn)?;
+    let mut tag_score: HashMap<i64, f64> = HashMap::new();
+    for (a, t) in shared {
+        *tag_score.entry(a).or_default() += tag_idf.get(&t).copied().unwrap_or(0.0) / tag_total;
+    }
+    let my_authors = links::author_ids(conn, article.id)?;
+    let co_signed: HashSet<i64> = article_authors::table
+        .filter(article_authors::article_id.eq_any(&ids))
+        .filter(article_authors::author_id.eq_any(&my_authors))
+        .select(article_authors::article_id)
+        .load::<i64>(conn)?
+        .into_iter()
+        .collect();
+
+    let max_text = text.values().copied().fold(0.0, f64::max).max(1e-9);
+    let me_at = article.published_at.unwrap_or(article.sort_at);
+    let mut pool: Vec<(Scored, HashSet<String>)> = rows
+        .into_iter()
+        .map(|row| {
+            let t = text.get(&row.id).copied().unwrap_or(0.0) / max_text;
+            let g = tag_score.get(&row.id).copied().unwrap_or(0.0).min(1.0);
+            let a = if co_signed.contains(&row.id) {
+                1.0
+            } else {
+                0.0
+            };
+            let r = if row.rubrique_id == article.rubrique_id {
+                1.0
+            } else {
+                0.0
+            };
+            let days = (row.sort_at - me_at).num_days().unsigned_abs() as f64;
+            let recency = (-days / 180.0).exp();
+            let score =
+                W_TEXT * t + W_TAGS * g + W_AUTHOR * a + W_RUBRIQUE * r + W_RECENCY * recency;
+            let mut reason: Vec<(f64, &str)> = Vec::new();
+            if t >= 0.25 {
+                reason.push((W_TEXT * t, "similar_text"));
+            }
+            if g > 0.0 {
+                reason.push((W_TAGS * g, "shared_tags"));
+            }
+            if a > 0.0 {
+                reason.push((W_AUTHOR, "same_author"));
+            }
+            if r > 0.0 {
+                reason.push((W_RUBRIQUE, "same_rubrique"));
+            }
+            if days <= 7.0 {
+                reason.push((W_RECENCY * recency, "recent"));
+            }
+            reason.sort_by(|x, y| y.0.total_cmp(&x.0));
+            let terms = title_terms(&row.title);
+            let reason = reason.into_iter().map(|(_, r)| r.to_owned()).collect();
+            (Scored { row, score, reason }, terms)
+        })
+        .collect();
+
+    // Greedy pick with a penalty for repeating a chosen card's title (maximal marginal relevance).
+    let mut picked: Vec<(Scored, HashSet<String>)> = Vec::new();
+    while picked.len() < limit && !pool.is_empty() {
+        let adjusted = |c: &(Scored, HashSet<String>)| {
+            let repeat = picked
+                .iter()
+                .map(|p| jaccard(&c.1, &p.1))
+                .fold(0.0, f64::max);
+            c.0.score - DIVERSITY * repeat
+        };
+        let best = (0..pool.len())
+            .max_by(|&i, &j| {
+                adjusted(&pool[i])
+                    .total_cmp(&adjusted(&pool[j]))
+                    .then(pool[j].0.row.id.cmp(&pool[i].0.row.id))
+            })
+            .unwrap_or(0);
+        picked.push(pool.swap_remove(best));
+    }
+    Ok(picked
+        .into_iter()
+        .map(|(mut s, _)| {
+            s.score = (s.score * 10_000.0).round() / 10_000.0;
+            s
+        })
+        .collect())
+}
