@@ -27,6 +27,17 @@ enum Command {
     Openapi,
     /// Rebuild the full-text search index from the articles.
     Reindex,
+    /// Fill the database DATABASE_URL names with synthetic articles (up to --articles) and time the
+    /// front-page list, search and similar related articles from a warm process.
+    Bench {
+        #[arg(long, default_value_t = 100_000)]
+        articles: usize,
+        #[arg(long, default_value_t = 200)]
+        runs: usize,
+        /// Extra source text for the synthetic articles.
+        #[arg(long, default_value = "../shared/corpus/dev_corpus_fr.json")]
+        corpus: std::path::PathBuf,
+    },
     /// Measure search (nDCG@10) and related articles (precision@4) on a labelled corpus, loaded into the
     /// empty database that DATABASE_URL names (default: a new temporary SQLite file).
     Eval {
@@ -129,6 +140,26 @@ fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 for (q, n) in &report.per_query {
                     println!("  {n:.3}  {q}");
                 }
+            }
+            Ok(())
+        }
+        Command::Bench {
+            articles,
+            runs,
+            corpus,
+        } => {
+            let db = kiosque::db::Db::connect(&config.database_url, 2, config.db_timeout)?;
+            db.migrate()?;
+            kiosque::db::seed::on_start(&db, &config)?;
+            let n = kiosque::bench::fill(&db, &corpus, articles)?;
+            println!(
+                "database {} with {n} published articles",
+                kiosque::config::redact_url(&config.database_url)
+            );
+            // Warm up, then measure.
+            kiosque::bench::measure(&db, 20)?;
+            for (name, figures) in kiosque::bench::measure(&db, runs)? {
+                println!("{name:<32} {figures}");
             }
             Ok(())
         }

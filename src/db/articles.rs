@@ -36,6 +36,8 @@ pub struct Filter {
     pub exclude_slugs: Vec<String>,
     /// Only articles matching this full-text query (a backend-specific expression).
     pub search: Option<SearchFilter>,
+    /// Only these articles (search candidates).
+    pub only_ids: Option<Vec<i64>>,
 }
 
 /// A full-text condition, in the dialect of the connection it will run on.
@@ -156,6 +158,9 @@ fn filtered<'a>(scope: &Scope, f: &Filter, now: NaiveDateTime) -> Boxed<'a> {
     }
     if !f.exclude_slugs.is_empty() {
         q = q.filter(articles::slug.ne_all(f.exclude_slugs.clone()));
+    }
+    if let Some(ids) = &f.only_ids {
+        q = q.filter(articles::id.eq_any(ids.clone()));
     }
     if let Some(search) = &f.search {
         use diesel::dsl::sql;

@@ -1,12 +1,88 @@
 //! The full-text index: analysed text per article, FTS5 on SQLite and a weighted tsvector on PostgreSQL.
-//! The two statements differ; the analysed terms they index, and so the matches, are the same.
+//! The two statements differ; the analysed terms they index, and so the matches, are the same. Document
+//! frequencies (`search_terms`) and corpus totals (`search_totals`) are kept by the writer, in the same
+//! transaction, so that ranking never counts anything per request.
+
+use std::collections::HashMap;
 
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Double, Text};
+use diesel::sql_types::{BigInt, Text};
 
 use super::AnyConnection;
 use crate::domain::analyzer::index_text;
 use crate::domain::search::{Clause, Doc, Query, Stats};
+
+/// How many candidates the database's own ranking hands to BM25F: enough for any page a reader turns to.
+pub const MAX_CANDIDATES: i64 = 500;
+
+#[derive(QueryableByName)]
+struct Candidate {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = Text)]
+    title: String,
+    #[diesel(sql_type = Text)]
+    lede: String,
+    #[diesel(sql_type = Text)]
+    tags: String,
+    #[diesel(sql_type = Text)]
+    body: String,
+}
+
+impl Candidate {
+    fn fields(self) -> [String; 4] {
+        [self.title, self.lede, self.tags, self.body]
+    }
+}
+
+/// Runs the same statement with `?` (SQLite) or `$n` (PostgreSQL) placeholders and dynamic binds.
+macro_rules! dyn_query {
+    ($conn:expr, $sql:expr, $binds:expr, $ty:ty, $method:ident) => {{
+        let sql: &dyn Fn(bool) -> String = &$sql;
+        match $conn {
+            AnyConnection::Sqlite(c) => {
+                let mut q = diesel::sql_query(sql(false)).into_boxed::<diesel::sqlite::Sqlite>();
+                for b in $binds {
+                    q = q.bind::<$ty, _>(b);
+                }
+                q.$method(c)
+            }
+            AnyConnection::Postgresql(c) => {
+                let mut q = diesel::sql_query(sql(true)).into_boxed::<diesel::pg::Pg>();
+                for b in $binds {
+                    q = q.bind::<$ty, _>(b);
+                }
+                q.$method(c)
+            }
+        }
+    }};
+}
+
+/// `n` placeholders, numbered from `from` on PostgreSQL.
+fn placeholders(pg: bool, from: usize, n: usize) -> String {
+    (0..n)
+        .map(|i| {
+            if pg {
+                format!("${}", from + i)
+            } else {
+                "?".to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn terms_in(field: &str) -> i64 {
+    field.split_whitespace().count() as i64
+}
+
+/// The distinct terms of some analysed fields, sorted.
+fn distinct_terms(fields: &[String; 4]) -> Vec<&str> {
+    let mut terms: Vec<&str> = fields.iter().flat_map(|f| f.split_whitespace()).collect();
+    terms.sort_unstable();
+    terms.dedup();
+    terms
+}
 
 /// (Re)indexes one article with its tag names, in the caller's transaction.
 pub fn index(
@@ -24,27 +100,34 @@ pub fn index(
             .select(tags::name)
             .load(conn)?
     };
-    let (t, l, g, b) = (
+    let new = [
         index_text(title),
         index_text(lede),
         index_text(&tags.join(" , ")),
         index_text(body_text),
-    );
-    let new_terms = distinct_terms(&[&t, &l, &g, &b]);
-    let old = fields_of(conn, id)?.unwrap_or_default();
-    let old_terms = distinct_terms(&[&old[0], &old[1], &old[2], &old[3]]);
+    ];
+    let old = fields_of(conn, id)?;
+    let empty: [String; 4] = Default::default();
+    let old_fields = old.as_ref().unwrap_or(&empty);
+    let (new_terms, old_terms) = (distinct_terms(&new), distinct_terms(old_fields));
     let added: Vec<&str> = new_terms
         .iter()
-        .filter(|x| !old_terms.contains(x))
+        .filter(|x| old_terms.binary_search(x).is_err())
         .copied()
         .collect();
     let removed: Vec<&str> = old_terms
         .iter()
-        .filter(|x| !new_terms.contains(x))
+        .filter(|x| new_terms.binary_search(x).is_err())
         .copied()
         .collect();
     adjust_df(conn, &added, 1)?;
     adjust_df(conn, &removed, -1)?;
+    let mut delta = [if old.is_some() { 0 } else { 1 }, 0, 0, 0, 0];
+    for i in 0..4 {
+        delta[i + 1] = terms_in(&new[i]) - terms_in(&old_fields[i]);
+    }
+    adjust_totals(conn, delta)?;
+    let [t, l, g, b] = new;
     match conn {
         AnyConnection::Sqlite(c) => {
             diesel::sql_query("DELETE FROM article_search WHERE rowid = ?")
@@ -75,134 +158,22 @@ pub fn index(
     Ok(())
 }
 
-/// The distinct terms of some analysed fields, sorted.
-fn distinct_terms<'a>(fields: &[&'a str]) -> Vec<&'a str> {
-    let mut terms: Vec<&str> = fields.iter().flat_map(|f| f.split_whitespace()).collect();
-    terms.sort_unstable();
-    terms.dedup();
-    terms
-}
-
-/// The analysed fields (title, lede, tags, body) an article is indexed with.
-pub fn fields_of(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<[String; 4]>> {
-    let row: Option<Candidate> = match conn {
-        AnyConnection::Sqlite(c) => diesel::sql_query("SELECT rowid AS id, title, lede, tags, body FROM article_search WHERE rowid = ?")
-            .bind::<BigInt, _>(id)
-            .get_result(c)
-            .optional()?,
-        AnyConnection::Postgresql(c) => {
-            diesel::sql_query("SELECT article_id AS id, title, lede, tags, body FROM article_search WHERE article_id = $1")
-                .bind::<BigInt, _>(id)
-                .get_result(c)
-                .optional()?
-        }
-    };
-    Ok(row.map(|r| [r.title, r.lede, r.tags, r.body]))
-}
-
-/// The analysed fields of several articles (those not indexed are absent).
-pub fn fields_many(
-    conn: &mut AnyConnection,
-    ids: &[i64],
-) -> QueryResult<std::collections::HashMap<i64, [String; 4]>> {
-    let mut out = std::collections::HashMap::new();
-    for chunk in ids.chunks(400) {
-        let rows: Vec<Candidate> = match conn {
-            AnyConnection::Sqlite(c) => {
-                let list = vec!["?"; chunk.len()].join(", ");
-                let mut q = diesel::sql_query(format!(
-                    "SELECT rowid AS id, title, lede, tags, body FROM article_search WHERE rowid IN ({list})"
-                ))
-                .into_boxed::<diesel::sqlite::Sqlite>();
-                for id in chunk {
-                    q = q.bind::<BigInt, _>(*id);
-                }
-                q.load(c)?
-            }
-            AnyConnection::Postgresql(c) => {
-                let list: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-                let mut q = diesel::sql_query(format!(
-                    "SELECT article_id AS id, title, lede, tags, body FROM article_search WHERE article_id IN ({})",
-                    list.join(", ")
-                ))
-                .into_boxed::<diesel::pg::Pg>();
-                for id in chunk {
-                    q = q.bind::<BigInt, _>(*id);
-                }
-                q.load(c)?
-            }
-        };
-        out.extend(
-            rows.into_iter()
-                .map(|r| (r.id, [r.title, r.lede, r.tags, r.body])),
-        );
-    }
-    Ok(out)
-}
-
-/// Adds `delta` (+1 or -1) to the document frequency of each term.
-fn adjust_df(conn: &mut AnyConnection, terms: &[&str], delta: i64) -> QueryResult<()> {
-    for chunk in terms.chunks(400) {
-        let sql = |pg: bool| {
-            let ph = |i: usize| {
-                if pg {
-                    format!("${}", i + 1)
-                } else {
-                    "?".to_owned()
-                }
-            };
-            if delta > 0 {
-                let values: Vec<String> = (0..chunk.len())
-                    .map(|i| format!("({}, 1)", ph(i)))
-                    .collect();
-                format!(
-                    "INSERT INTO search_terms (term, df) VALUES {} ON CONFLICT (term) DO UPDATE SET df = search_terms.df + 1",
-                    values.join(", ")
-                )
-            } else {
-                let list: Vec<String> = (0..chunk.len()).map(ph).collect();
-                format!(
-                    "UPDATE search_terms SET df = df - 1 WHERE term IN ({})",
-                    list.join(", ")
-                )
-            }
-        };
-        match conn {
-            AnyConnection::Sqlite(c) => {
-                let mut q = diesel::sql_query(sql(false)).into_boxed::<diesel::sqlite::Sqlite>();
-                for t in chunk {
-                    q = q.bind::<Text, _>(*t);
-                }
-                q.execute(c)?;
-            }
-            AnyConnection::Postgresql(c) => {
-                let mut q = diesel::sql_query(sql(true)).into_boxed::<diesel::pg::Pg>();
-                for t in chunk {
-                    q = q.bind::<Text, _>(*t);
-                }
-                q.execute(c)?;
-            }
-        }
-    }
-    if delta < 0 && !terms.is_empty() {
-        match conn {
-            AnyConnection::Sqlite(c) => {
-                diesel::sql_query("DELETE FROM search_terms WHERE df <= 0").execute(c)?
-            }
-            AnyConnection::Postgresql(c) => {
-                diesel::sql_query("DELETE FROM search_terms WHERE df <= 0").execute(c)?
-            }
-        };
-    }
-    Ok(())
-}
-
 /// Removes an article from the index (before the article itself is deleted).
 pub fn unindex(conn: &mut AnyConnection, id: i64) -> QueryResult<()> {
-    if let Some(old) = fields_of(conn, id)? {
-        let terms = distinct_terms(&[&old[0], &old[1], &old[2], &old[3]]);
-        adjust_df(conn, &terms, -1)?;
-    }
+    let Some(old) = fields_of(conn, id)? else {
+        return Ok(());
+    };
+    adjust_df(conn, &distinct_terms(&old), -1)?;
+    adjust_totals(
+        conn,
+        [
+            -1,
+            -terms_in(&old[0]),
+            -terms_in(&old[1]),
+            -terms_in(&old[2]),
+            -terms_in(&old[3]),
+        ],
+    )?;
     match conn {
         AnyConnection::Sqlite(c) => diesel::sql_query("DELETE FROM article_search WHERE rowid = ?")
             .bind::<BigInt, _>(id)
@@ -216,11 +187,82 @@ pub fn unindex(conn: &mut AnyConnection, id: i64) -> QueryResult<()> {
     Ok(())
 }
 
-/// Document frequencies of some terms (absent terms are in no document).
-pub fn term_df(
+/// Adds to the corpus totals: documents, then terms in title, lede, tags and body.
+fn adjust_totals(conn: &mut AnyConnection, d: [i64; 5]) -> QueryResult<()> {
+    let sql = |pg: bool| {
+        let p = placeholders(pg, 1, 5);
+        let p: Vec<&str> = p.split(", ").collect();
+        format!(
+            "UPDATE search_totals SET docs = docs + {}, title_terms = title_terms + {}, lede_terms = lede_terms + {}, \
+             tags_terms = tags_terms + {}, body_terms = body_terms + {} WHERE id = 1",
+            p[0], p[1], p[2], p[3], p[4]
+        )
+    };
+    dyn_query!(conn, sql, d, BigInt, execute)?;
+    Ok(())
+}
+
+/// Adds `delta` (+1 or -1) to the document frequency of each term.
+fn adjust_df(conn: &mut AnyConnection, terms: &[&str], delta: i64) -> QueryResult<()> {
+    for chunk in terms.chunks(400) {
+        let sql = |pg: bool| {
+            if delta > 0 {
+                let values: Vec<String> = (0..chunk.len())
+                    .map(|i| format!("({}, 1)", placeholders(pg, i + 1, 1)))
+                    .collect();
+                format!(
+                    "INSERT INTO search_terms (term, df) VALUES {} ON CONFLICT (term) DO UPDATE SET df = search_terms.df + 1",
+                    values.join(", ")
+                )
+            } else {
+                format!(
+                    "UPDATE search_terms SET df = df - 1 WHERE term IN ({})",
+                    placeholders(pg, 1, chunk.len())
+                )
+            }
+        };
+        dyn_query!(conn, sql, chunk.iter().copied(), Text, execute)?;
+    }
+    if delta < 0 && !terms.is_empty() {
+        let none: [i64; 0] = [];
+        dyn_query!(
+            conn,
+            |_| "DELETE FROM search_terms WHERE df <= 0".to_owned(),
+            none,
+            BigInt,
+            execute
+        )?;
+    }
+    Ok(())
+}
+
+/// The analysed fields (title, lede, tags, body) an article is indexed with.
+pub fn fields_of(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<[String; 4]>> {
+    Ok(fields_many(conn, &[id])?.remove(&id))
+}
+
+/// The analysed fields of several articles (those not indexed are absent).
+pub fn fields_many(
     conn: &mut AnyConnection,
-    terms: &[String],
-) -> QueryResult<std::collections::HashMap<String, i64>> {
+    ids: &[i64],
+) -> QueryResult<HashMap<i64, [String; 4]>> {
+    let mut out = HashMap::new();
+    for chunk in ids.chunks(400) {
+        let sql = |pg: bool| {
+            let key = if pg { "article_id" } else { "rowid" };
+            format!(
+                "SELECT {key} AS id, title, lede, tags, body FROM article_search WHERE {key} IN ({})",
+                placeholders(pg, 1, chunk.len())
+            )
+        };
+        let rows: Vec<Candidate> = dyn_query!(conn, sql, chunk.iter().copied(), BigInt, load)?;
+        out.extend(rows.into_iter().map(|r| (r.id, r.fields())));
+    }
+    Ok(out)
+}
+
+/// Document frequencies of some terms (absent terms are in no document).
+pub fn term_df(conn: &mut AnyConnection, terms: &[String]) -> QueryResult<HashMap<String, i64>> {
     #[derive(QueryableByName)]
     struct Df {
         #[diesel(sql_type = Text)]
@@ -228,139 +270,84 @@ pub fn term_df(
         #[diesel(sql_type = BigInt)]
         df: i64,
     }
-    let mut out = std::collections::HashMap::new();
+    let mut out = HashMap::new();
     for chunk in terms.chunks(400) {
-        let rows: Vec<Df> = match conn {
-            AnyConnection::Sqlite(c) => {
-                let list = vec!["?"; chunk.len()].join(", ");
-                let mut q = diesel::sql_query(format!(
-                    "SELECT term, df FROM search_terms WHERE term IN ({list})"
-                ))
-                .into_boxed::<diesel::sqlite::Sqlite>();
-                for t in chunk {
-                    q = q.bind::<Text, _>(t.as_str());
-                }
-                q.load(c)?
-            }
-            AnyConnection::Postgresql(c) => {
-                let list: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-                let mut q = diesel::sql_query(format!(
-                    "SELECT term, df FROM search_terms WHERE term IN ({})",
-                    list.join(", ")
-                ))
-                .into_boxed::<diesel::pg::Pg>();
-                for t in chunk {
-                    q = q.bind::<Text, _>(t.as_str());
-                }
-                q.load(c)?
-            }
+        let sql = |pg: bool| {
+            format!(
+                "SELECT term, df FROM search_terms WHERE term IN ({})",
+                placeholders(pg, 1, chunk.len())
+            )
         };
+        let rows: Vec<Df> = dyn_query!(conn, sql, chunk.iter().map(String::as_str), Text, load)?;
         out.extend(rows.into_iter().map(|r| (r.term, r.df)));
     }
     Ok(out)
 }
 
-/// How many candidates the database's own ranking hands to BM25F: enough for any page a reader turns to.
-pub const MAX_CANDIDATES: i64 = 1000;
-
-#[derive(QueryableByName)]
-struct Candidate {
-    #[diesel(sql_type = BigInt)]
-    id: i64,
-    #[diesel(sql_type = Text)]
-    title: String,
-    #[diesel(sql_type = Text)]
-    lede: String,
-    #[diesel(sql_type = Text)]
-    tags: String,
-    #[diesel(sql_type = Text)]
-    body: String,
-}
-
-#[derive(QueryableByName)]
-struct Count {
-    #[diesel(sql_type = BigInt)]
-    n: i64,
-}
-
-#[derive(QueryableByName)]
-struct Lengths {
-    #[diesel(sql_type = BigInt)]
-    n: i64,
-    #[diesel(sql_type = Double)]
-    title: f64,
-    #[diesel(sql_type = Double)]
-    lede: f64,
-    #[diesel(sql_type = Double)]
-    tags: f64,
-    #[diesel(sql_type = Double)]
-    body: f64,
-}
-
-/// Terms in a space-separated field, in SQL that both databases speak.
-const TERMS: &str = "(length(FIELD) - length(replace(FIELD, ' ', '')) + CASE WHEN length(FIELD) > 0 THEN 1 ELSE 0 END)";
-
-/// Corpus figures for BM25F: indexed documents and mean field lengths.
+/// Corpus figures for BM25F: indexed documents and mean field lengths (kept up to date by the writer).
 pub fn stats(conn: &mut AnyConnection) -> QueryResult<Stats> {
-    let avg = |f: &str| {
-        format!(
-            "CAST(COALESCE(AVG({}), 0) AS DOUBLE PRECISION)",
-            TERMS.replace("FIELD", f)
-        )
-    };
-    let sql = format!(
-        "SELECT count(*) AS n, {} AS title, {} AS lede, {} AS tags, {} AS body FROM article_search",
-        avg("title"),
-        avg("lede"),
-        avg("tags"),
-        avg("body")
-    );
-    let l: Lengths = match conn {
-        AnyConnection::Sqlite(c) => {
-            diesel::sql_query(sql.replace("DOUBLE PRECISION", "REAL")).get_result(c)?
-        }
-        AnyConnection::Postgresql(c) => diesel::sql_query(sql).get_result(c)?,
-    };
+    #[derive(QueryableByName)]
+    struct Totals {
+        #[diesel(sql_type = BigInt)]
+        docs: i64,
+        #[diesel(sql_type = BigInt)]
+        title_terms: i64,
+        #[diesel(sql_type = BigInt)]
+        lede_terms: i64,
+        #[diesel(sql_type = BigInt)]
+        tags_terms: i64,
+        #[diesel(sql_type = BigInt)]
+        body_terms: i64,
+    }
+    let none: [i64; 0] = [];
+    let t: Totals = dyn_query!(
+        conn,
+        |_| {
+            "SELECT docs, title_terms, lede_terms, tags_terms, body_terms FROM search_totals WHERE id = 1".to_owned()
+        },
+        none,
+        BigInt,
+        get_result
+    )?;
+    let n = t.docs.max(1) as f64;
     Ok(Stats {
-        docs: l.n as f64,
-        avg_len: [l.title, l.lede, l.tags, l.body],
+        docs: t.docs as f64,
+        avg_len: [
+            t.title_terms as f64 / n,
+            t.lede_terms as f64 / n,
+            t.tags_terms as f64 / n,
+            t.body_terms as f64 / n,
+        ],
     })
 }
 
-/// Articles matching the query with their BM25F relevance (higher is better), whatever their status:
-/// the caller intersects with what it may show. The database finds the matches and pre-ranks them
-/// (at most [`MAX_CANDIDATES`]); the score itself is computed in Rust, so both databases agree.
-pub fn scores(conn: &mut AnyConnection, q: &Query) -> QueryResult<Vec<(i64, f64)>> {
-    scores_boosted(conn, q, &vec![1.0; q.clauses.len()])
-}
-
-/// [`scores`] with a weight per clause.
-pub fn scores_boosted(
-    conn: &mut AnyConnection,
-    q: &Query,
-    boosts: &[f64],
-) -> QueryResult<Vec<(i64, f64)>> {
-    if q.clauses.is_empty() {
-        return Ok(Vec::new());
-    }
-    let candidates: Vec<Candidate> = match conn {
+/// The best matches by the database's own ranking (FTS5 bm25, or ts_rank_cd), with their fields.
+fn candidates(conn: &mut AnyConnection, q: &Query, limit: i64) -> QueryResult<Vec<Candidate>> {
+    match conn {
         AnyConnection::Sqlite(c) => diesel::sql_query(
             "SELECT rowid AS id, title, lede, tags, body FROM article_search WHERE article_search MATCH ? \
              ORDER BY bm25(article_search, 3.0, 2.0, 2.0, 1.0) LIMIT ?",
         )
         .bind::<Text, _>(q.fts5())
-        .bind::<BigInt, _>(MAX_CANDIDATES)
-        .load(c)?,
+        .bind::<BigInt, _>(limit)
+        .load(c),
         AnyConnection::Postgresql(c) => diesel::sql_query(
-            "SELECT article_id AS id, title, lede, tags, body FROM article_search WHERE document @@ to_tsquery('simple', $1) \
+            "SELECT article_id AS id, title, lede, tags, body FROM article_search \
+             WHERE document @@ to_tsquery('simple', $1) \
              ORDER BY ts_rank_cd(document, to_tsquery('simple', $1), 1) DESC LIMIT $2",
         )
         .bind::<Text, _>(q.tsquery())
-        .bind::<BigInt, _>(MAX_CANDIDATES)
-        .load(c)?,
-    };
-    if candidates.is_empty() {
-        return Ok(Vec::new());
+        .bind::<BigInt, _>(limit)
+        .load(c),
+    }
+}
+
+/// The number of documents matching each clause alone.
+fn clause_df(conn: &mut AnyConnection, q: &Query) -> QueryResult<Vec<f64>> {
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
     }
     let plain: Vec<String> = q
         .clauses
@@ -381,11 +368,9 @@ pub fn scores_boosted(
             continue;
         }
         let n: Count = match conn {
-            AnyConnection::Sqlite(c) => {
-                diesel::sql_query("SELECT count(*) AS n FROM article_search WHERE article_search MATCH ?")
-                    .bind::<Text, _>(Query::fts5_clause(clause))
-                    .get_result(c)?
-            }
+            AnyConnection::Sqlite(c) => diesel::sql_query("SELECT count(*) AS n FROM article_search WHERE article_search MATCH ?")
+                .bind::<Text, _>(Query::fts5_clause(clause))
+                .get_result(c)?,
             AnyConnection::Postgresql(c) => {
                 diesel::sql_query("SELECT count(*) AS n FROM article_search WHERE document @@ to_tsquery('simple', $1)")
                     .bind::<Text, _>(Query::tsquery_clause(clause))
@@ -394,8 +379,33 @@ pub fn scores_boosted(
         };
         df.push(n.n as f64);
     }
+    Ok(df)
+}
+
+/// Articles matching the query with their BM25F relevance (higher is better), whatever their status:
+/// the caller intersects with what it may show. The database finds the matches and pre-ranks them
+/// (the best [`MAX_CANDIDATES`]); the score itself is computed in Rust, so both databases agree.
+pub fn scores(conn: &mut AnyConnection, q: &Query) -> QueryResult<Vec<(i64, f64)>> {
+    scores_boosted(conn, q, &vec![1.0; q.clauses.len()], MAX_CANDIDATES)
+}
+
+/// [`scores`] with a weight per clause and a candidate limit.
+pub fn scores_boosted(
+    conn: &mut AnyConnection,
+    q: &Query,
+    boosts: &[f64],
+    limit: i64,
+) -> QueryResult<Vec<(i64, f64)>> {
+    if q.clauses.is_empty() {
+        return Ok(Vec::new());
+    }
+    let found = candidates(conn, q, limit)?;
+    if found.is_empty() {
+        return Ok(Vec::new());
+    }
+    let df = clause_df(conn, q)?;
     let stats = stats(conn)?;
-    let docs: Vec<Doc<'_>> = candidates
+    let docs: Vec<Doc<'_>> = found
         .iter()
         .map(|c| Doc {
             id: c.id,
@@ -413,25 +423,20 @@ pub fn scores_boosted(
 /// Rebuilds the whole index from the articles; returns how many were indexed.
 pub fn reindex_all(conn: &mut AnyConnection) -> QueryResult<usize> {
     use super::schema::articles;
-    let rows: Vec<(i64, String, Option<String>, String)> = articles::table
-        .select((
-            articles::id,
-            articles::title,
-            articles::lede,
-            articles::body_text,
-        ))
+    let none: [i64; 0] = [];
+    for sql in [
+        "DELETE FROM search_terms",
+        "DELETE FROM article_search",
+        "UPDATE search_totals SET docs = 0, title_terms = 0, lede_terms = 0, tags_terms = 0, body_terms = 0",
+    ] {
+        dyn_query!(conn, |_| sql.to_owned(), none, BigInt, execute)?;
+    }
+    let ids: Vec<i64> = articles::table
+        .select(articles::id)
         .order(articles::id.asc())
         .load(conn)?;
-    match conn {
-        AnyConnection::Sqlite(c) => diesel::sql_query("DELETE FROM article_search").execute(c)?,
-        AnyConnection::Postgresql(c) => {
-            diesel::sql_query("DELETE FROM article_search").execute(c)?
-        }
-    };
-    for (id, title, lede, body) in &rows {
-        index(conn, *id, title, lede.as_deref().unwrap_or(""), body)?;
-    }
-    Ok(rows.len())
+    reindex_ids(conn, &ids)?;
+    Ok(ids.len())
 }
 
 /// The ids of the articles carrying a tag (whose index changes when the tag is renamed or deleted).
@@ -446,35 +451,24 @@ pub fn tagged(conn: &mut AnyConnection, tag_id: i64) -> QueryResult<Vec<i64>> {
 /// Reindexes some articles.
 pub fn reindex_ids(conn: &mut AnyConnection, ids: &[i64]) -> QueryResult<()> {
     use super::schema::articles;
-    let rows: Vec<(i64, String, Option<String>, String)> = articles::table
-        .filter(articles::id.eq_any(ids))
-        .select((
-            articles::id,
-            articles::title,
-            articles::lede,
-            articles::body_text,
-        ))
-        .load(conn)?;
-    for (id, title, lede, body) in rows {
-        index(conn, id, &title, lede.as_deref().unwrap_or(""), &body)?;
+    for chunk in ids.chunks(500) {
+        let rows: Vec<(i64, String, Option<String>, String)> = articles::table
+            .filter(articles::id.eq_any(chunk))
+            .select((
+                articles::id,
+                articles::title,
+                articles::lede,
+                articles::body_text,
+            ))
+            .load(conn)?;
+        for (id, title, lede, body) in rows {
+            index(conn, id, &title, lede.as_deref().unwrap_or(""), &body)?;
+        }
     }
     Ok(())
 }
 
 /// How many articles the index holds.
 pub fn indexed_count(conn: &mut AnyConnection) -> QueryResult<i64> {
-    #[derive(QueryableByName)]
-    struct N {
-        #[diesel(sql_type = BigInt)]
-        n: i64,
-    }
-    let n: N = match conn {
-        AnyConnection::Sqlite(c) => {
-            diesel::sql_query("SELECT count(*) AS n FROM article_search").get_result(c)?
-        }
-        AnyConnection::Postgresql(c) => {
-            diesel::sql_query("SELECT count(*) AS n FROM article_search").get_result(c)?
-        }
-    };
-    Ok(n.n)
+    Ok(stats(conn)?.docs as i64)
 }

@@ -1,6 +1,8 @@
 //! The reader's query language and search snippets, identical on both databases:
 //! words (all must match, in any inflection or accent), `"quoted phrases"`, and `prefix*` for type-ahead.
 
+use std::collections::HashMap;
+
 use super::analyzer::{analyze, analyze_word, fold_prefix};
 
 /// The longest query accepted, in characters.
@@ -334,12 +336,28 @@ impl Query {
             .iter()
             .map(|d| (1.0 + (stats.docs - d + 0.5) / (d + 0.5)).ln().max(0.0))
             .collect();
+        let needs_positions = self.clauses.iter().any(|c| !matches!(c, Clause::Term(_)));
         docs.iter()
             .map(|doc| {
-                let fields: Vec<Vec<&str>> = doc
-                    .fields
-                    .iter()
-                    .map(|f| f.split_whitespace().collect())
+                // Term counts per field, built once per document.
+                let mut counts: HashMap<&str, [f64; 4]> = HashMap::new();
+                let mut lens = [0f64; 4];
+                for (i, f) in doc.fields.iter().enumerate() {
+                    for t in f.split_whitespace() {
+                        counts.entry(t).or_insert([0.0; 4])[i] += 1.0;
+                        lens[i] += 1.0;
+                    }
+                }
+                let fields: Vec<Vec<&str>> = if needs_positions {
+                    doc.fields
+                        .iter()
+                        .map(|f| f.split_whitespace().collect())
+                        .collect()
+                } else {
+                    Vec::new()
+                };
+                let norm: Vec<f64> = (0..4)
+                    .map(|i| 1.0 - B + B * lens[i] / stats.avg_len[i].max(1.0))
                     .collect();
                 let score = self
                     .clauses
@@ -347,12 +365,23 @@ impl Query {
                     .zip(&idf)
                     .zip(boosts)
                     .map(|((clause, idf), boost)| {
+                        let per_field: [f64; 4] = match clause {
+                            Clause::Term(t) => counts.get(t.as_str()).copied().unwrap_or([0.0; 4]),
+                            Clause::Prefix(p) => counts
+                                .iter()
+                                .filter(|(t, _)| t.starts_with(p.as_str()))
+                                .fold([0.0; 4], |mut acc, (_, c)| {
+                                    (0..4).for_each(|i| acc[i] += c[i]);
+                                    acc
+                                }),
+                            Clause::Phrase(_) => {
+                                let mut acc = [0.0; 4];
+                                (0..4).for_each(|i| acc[i] = clause.count(&fields[i]));
+                                acc
+                            }
+                        };
                         let tf: f64 = (0..4)
-                            .map(|i| {
-                                let len = fields[i].len() as f64;
-                                let norm = 1.0 - B + B * len / stats.avg_len[i].max(1.0);
-                                FIELD_WEIGHTS[i] * clause.count(&fields[i]) / norm
-                            })
+                            .map(|i| FIELD_WEIGHTS[i] * per_field[i] / norm[i])
                             .sum();
                         boost * idf * tf / (K1 + tf)
                     })

@@ -1,2 +1,3 @@
+DROP TABLE search_totals;
 DROP TABLE search_terms;
 DROP TABLE article_search;

@@ -20,3 +20,13 @@ CREATE TABLE search_terms (
     term TEXT PRIMARY KEY COLLATE "C",
     df BIGINT NOT NULL
 );
+-- Corpus totals for BM25F (documents, terms per field), kept by the writer: one row.
+CREATE TABLE search_totals (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    docs BIGINT NOT NULL,
+    title_terms BIGINT NOT NULL,
+    lede_terms BIGINT NOT NULL,
+    tags_terms BIGINT NOT NULL,
+    body_terms BIGINT NOT NULL
+);
+INSERT INTO search_totals VALUES (1, 0, 0, 0, 0, 0);

@@ -152,8 +152,10 @@ pub fn search_ranked(
     if sq.clauses.is_empty() {
         return Ok(Vec::new());
     }
-    filter.search = Some(SearchFilter::for_conn(conn, sq));
+    // The candidates already match; the filters and the caller's scope decide which may be shown.
     let scores: HashMap<i64, f64> = crate::db::search::scores(conn, sq)?.into_iter().collect();
+    filter.search = None;
+    filter.only_ids = Some(scores.keys().copied().collect());
     Ok(rank(q::ids(conn, scope, &filter, now)?, &scores))
 }
 
@@ -359,21 +361,28 @@ pub async fn list_articles(
                 }
                 filter.search = Some(SearchFilter::for_conn(conn, sq));
             }
-            let scores: HashMap<i64, f64> = match &search {
-                Some(sq) => crate::db::search::scores(conn, sq)?.into_iter().collect(),
-                None => HashMap::new(),
-            };
-            let (rows, total, next_cursor, has_next) = match sort {
-                ListSort::Column(sort) => column_page(conn, &scope, &filter, sort, &p, now)?,
-                ListSort::Relevance => {
-                    let ids = q::ids(conn, &scope, &filter, now)?;
-                    let ranked = rank(ids, &scores);
+            let (rows, total, next_cursor, has_next, scores) = match (sort, &search) {
+                (ListSort::Relevance, Some(sq)) => {
+                    let ranked = search_ranked(conn, &scope, filter.clone(), sq, now)?;
+                    let scores: HashMap<i64, f64> = ranked.iter().copied().collect();
                     let keyed = ranked
                         .into_iter()
                         .map(|(id, score)| (score_key(score), id, id))
                         .collect();
                     let (ids, total, next, has_next) = common::page_sorted(keyed, &p, "relevance");
-                    (q::by_ids(conn, &ids)?, total, next, has_next)
+                    (q::by_ids(conn, &ids)?, total, next, has_next, scores)
+                }
+                (ListSort::Column(sort), _) => {
+                    let scores: HashMap<i64, f64> = match &search {
+                        Some(sq) => crate::db::search::scores(conn, sq)?.into_iter().collect(),
+                        None => HashMap::new(),
+                    };
+                    let (rows, total, next, has_next) =
+                        column_page(conn, &scope, &filter, sort, &p, now)?;
+                    (rows, total, next, has_next, scores)
+                }
+                (ListSort::Relevance, None) => {
+                    return Err(ApiError::bad_param("sort", "relevance needs q"))
                 }
             };
             let mut items = to_items(conn, rows, &site, now)?;

@@ -21,8 +21,10 @@ use crate::domain::analyzer::analyze;
 use crate::domain::search::{Clause, Query};
 use crate::error::ApiError;
 
-/// Terms of the more-like-this query.
-const MLT_TERMS: usize = 60;
+/// Terms of the more-like-this query, and how many of its best matches (by the database's ranking) are
+/// rescored.
+const MLT_TERMS: usize = 20;
+const MLT_POOL: i64 = 200;
 /// Candidates kept from the more-like-this query, and from shared tags.
 const TEXT_CANDIDATES: usize = 60;
 const TAG_CANDIDATES: i64 = 30;
@@ -184,7 +186,7 @@ fn candidates(
         None => Vector::new(),
     };
     let (query, boosts) = more_like_this(&own);
-    let mut by_text = search::scores_boosted(conn, &query, &boosts)?;
+    let mut by_text = search::scores_boosted(conn, &query, &boosts, MLT_POOL)?;
     by_text.retain(|(id, _)| *id != article.id && !exclude.contains(id));
     by_text.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     let my_tags = links::tag_ids(conn, article.id)?;
