@@ -504,7 +504,7 @@ impl Checks {
     }
 }
 
-/// Makes a unique slug from `base` with `-2`, `-3`… suffixes, asking `taken` about each.
+/// Makes a unique slug from `base` with `-2` … `-9` suffixes, then a short random one, asking `taken`.
 pub fn unique_slug(
     base: &str,
     fallback: &str,
@@ -524,8 +524,21 @@ pub fn unique_slug(
     if !taken(&base)? {
         return Ok(base);
     }
-    for n in 2..1000 {
+    for n in 2..10 {
         let candidate = format!("{base}-{n}");
+        if !taken(&candidate)? {
+            return Ok(candidate);
+        }
+    }
+    // A crowded title: a short random suffix instead of counting on.
+    for _ in 0..5 {
+        let mut bytes = [0u8; 3];
+        getrandom::fill(&mut bytes)
+            .map_err(|e| ApiError::internal(anyhow::anyhow!("no randomness: {e}")))?;
+        let candidate = format!(
+            "{base}-{}",
+            bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
+        );
         if !taken(&candidate)? {
             return Ok(candidate);
         }

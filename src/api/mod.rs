@@ -53,6 +53,8 @@ pub fn v1(cfg: &mut ServiceConfig) {
         .service(tags::update_tag)
         .service(tags::delete_tag)
         .service(auth::create_token)
+        .service(auth::refresh_token)
+        .service(auth::logout)
         .service(auth::find_me)
         .service(users::list_users)
         .service(users::create_user)

@@ -144,6 +144,7 @@ fn prepare(
                 disabled: false,
                 created_at: now,
                 updated_at: now,
+                sessions_valid_after: None,
             }
         }
     };
@@ -313,6 +314,8 @@ pub async fn update_user(
             write_tx(conn, |conn| {
                 let cur = q::find(conn, id)?.ok_or_else(|| ApiError::not_found("user"))?;
                 let old_email = cur.email.clone();
+                let (old_hash, old_role, was_disabled) =
+                    (cur.password_hash.clone(), cur.role.clone(), cur.disabled);
                 let u = prepare(conn, input.into_inner(), Some(cur))?;
                 if u.id == me && (u.disabled || u.role != "admin") {
                     return Err(ApiError::conflict(
@@ -322,7 +325,15 @@ pub async fn update_user(
                 if u.email != old_email && q::find_by_email(conn, &u.email)?.is_some() {
                     return Err(ApiError::conflict("an account with this e-mail exists"));
                 }
-                q::update(conn, &u, crate::db::now())?;
+                let now = crate::db::now();
+                q::update(conn, &u, now)?;
+                // A new password, another role or a disabled account ends every open session.
+                if u.password_hash != old_hash
+                    || u.role != old_role
+                    || (u.disabled && !was_disabled)
+                {
+                    crate::db::sessions::revoke_user(conn, u.id, now)?;
+                }
                 to_out(conn, u)
             })
         })

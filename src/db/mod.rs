@@ -8,6 +8,7 @@ pub mod rubriques;
 pub mod schema;
 pub mod search;
 pub mod seed;
+pub mod sessions;
 pub mod tags;
 pub mod users;
 

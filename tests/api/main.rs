@@ -10,5 +10,6 @@ mod errors;
 mod openapi;
 mod related;
 mod search;
+mod sessions;
 mod taxonomies;
 mod users;

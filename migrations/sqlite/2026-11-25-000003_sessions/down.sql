@@ -1,0 +1,2 @@
+ALTER TABLE users DROP COLUMN sessions_valid_after;
+DROP TABLE refresh_tokens;
