@@ -36,6 +36,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         .configure(api::root)
         .split_for_parts();
     doc.info.version = env!("CARGO_PKG_VERSION").into();
+    api::add_common_responses(&mut doc);
     doc
 }
 
@@ -92,6 +93,7 @@ impl Application {
                 .app_data(web::PathConfig::default().error_handler(path_error))
                 .wrap(actix_web::middleware::from_fn(problem_instance))
                 .wrap(actix_web::middleware::from_fn(access_log))
+                .wrap(actix_web::middleware::from_fn(head_as_get))
                 .wrap(
                     actix_web::middleware::DefaultHeaders::new()
                         .add(("X-Content-Type-Options", "nosniff")),
@@ -165,7 +167,7 @@ async fn not_found(
         .filter(|(def, _)| def.is_match(path))
         .flat_map(|(_, m)| m.iter())
         .collect();
-    if allowed.is_empty() || req.method() == Method::HEAD && allowed.iter().any(|m| *m == "GET") {
+    if allowed.is_empty() {
         return ApiError::not_found("route").response(Some(path));
     }
     let allow = allowed
@@ -227,6 +229,17 @@ async fn access_log(
         tracing::info!(target: "kiosque::http", %method, %path, status, micros, "request");
     }
     Ok(res)
+}
+
+/// Answers HEAD like GET (the server sends the headers without the body).
+async fn head_as_get(
+    mut req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    if req.method() == Method::HEAD {
+        req.head_mut().method = Method::GET;
+    }
+    next.call(req).await
 }
 
 /// Gives handler errors their `instance` (the request path): only error responses are rebuilt.

@@ -78,10 +78,10 @@ pub struct GetQuery {
 #[serde(deny_unknown_fields)]
 pub struct AuthorInput {
     #[serde(default)]
-    #[schema(value_type = Option<String>, example = "André-Martin Bado")]
+    #[schema(value_type = String, required = false, example = "André-Martin Bado")]
     pub name: Patch<String>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = String, required = false)]
     pub slug: Patch<String>,
     #[serde(default)]
     #[schema(value_type = Option<String>)]

@@ -269,9 +269,12 @@ pub fn check_if_match(if_match: Option<&str>, current: &str) -> Result<(), ApiEr
 /// The `If-Match` header, read before the request goes to a blocking thread (a non-ASCII value
 /// matches nothing).
 pub fn if_match(req: &HttpRequest) -> Option<String> {
-    req.headers()
-        .get(header::IF_MATCH)
-        .map(|v| v.to_str().unwrap_or("\u{0}").to_owned())
+    let values: Vec<&str> = req
+        .headers()
+        .get_all(header::IF_MATCH)
+        .map(|v| v.to_str().unwrap_or("\u{0}"))
+        .collect();
+    (!values.is_empty()).then(|| values.join(", "))
 }
 
 /// A JSON 200 with ETag, Cache-Control and conditional-GET handling (304).
@@ -366,10 +369,17 @@ pub fn csv(param: &str, raw: Option<&str>, max: usize) -> Result<Option<Vec<Stri
         .filter(|s| !s.is_empty())
         .map(str::to_owned)
         .collect();
-    if items.len() > max || items.iter().any(|s| s.chars().count() > 200) {
+    if items.len() > max {
         return Err(ApiError::bad_param(param, format!("at most {max} values")));
     }
-    Ok(Some(items))
+    if items.iter().any(|s| s.chars().count() > 200) {
+        return Err(ApiError::bad_param(
+            param,
+            "a value is at most 200 characters",
+        ));
+    }
+    // An empty filter (`?tag=`) filters nothing, like an absent one.
+    Ok((!items.is_empty()).then_some(items))
 }
 
 /// `{id}` or `{slug}` in a path.
@@ -453,11 +463,19 @@ impl Checks {
         self.0
             .push(crate::error::FieldError::new(field, code, message));
     }
-    /// A trimmed text of `min..=max` characters.
+    /// A trimmed text of `min..=max` characters, without control characters (line breaks aside).
     pub fn text(&mut self, field: &str, value: &str, min: usize, max: usize) -> String {
         let v = value.trim();
         let n = v.chars().count();
-        if n < min {
+        if v.chars()
+            .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+        {
+            self.fail(
+                field,
+                "control_characters",
+                format!("{field} must not contain control characters"),
+            );
+        } else if n < min {
             self.fail(field, "required", format!("{field} must not be empty"));
         } else if n > max {
             self.fail(

@@ -58,8 +58,23 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
                     ApiError::bad_request("the body could not be read")
                 }
             })?;
+            // Every kiosque input is an object: an array would fill a struct's fields by position.
+            if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+                return Err(ApiError::invalid(
+                    "body",
+                    "not_an_object",
+                    "the body must be a JSON object",
+                ));
+            }
             let de = &mut serde_json::Deserializer::from_slice(&bytes);
-            match serde_path_to_error::deserialize(de) {
+            let parsed = serde_path_to_error::deserialize(&mut *de);
+            // Nothing but white space may follow the object.
+            if parsed.is_ok() {
+                if let Err(e) = de.end() {
+                    return Err(ApiError::bad_request(format!("malformed JSON: {e}")));
+                }
+            }
+            match parsed {
                 Ok(v) => Ok(Json(v)),
                 Err(e) => {
                     let path = e.path().to_string();
@@ -88,10 +103,18 @@ fn shape_error(path: &str, msg: &str) -> ApiError {
     } else {
         format!("{path}.")
     };
+    // serde_path_to_error already ends the path with an unknown field's name.
+    let join = |f: String| {
+        if path == f || path.ends_with(&format!(".{f}")) {
+            path.to_owned()
+        } else {
+            format!("{prefix}{f}")
+        }
+    };
     let (field, code) = if let Some(f) = quoted("unknown field `") {
-        (format!("{prefix}{f}"), "unknown_field")
+        (join(f), "unknown_field")
     } else if let Some(f) = quoted("missing field `") {
-        (format!("{prefix}{f}"), "required")
+        (join(f), "required")
     } else if path == "." {
         ("body".to_owned(), "invalid")
     } else {

@@ -106,3 +106,59 @@ impl Modify for BearerScheme {
     )
 )]
 pub struct ApiDoc;
+
+/// Documents the answers every operation can give, so that no client meets an undocumented status:
+/// 400 (a malformed parameter or query string), 401 (a bearer token that is invalid), 503 (the database
+/// busy; `Retry-After`), and on operations with a body 413, 415 and 422.
+pub fn add_common_responses(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    let problem = |description: &str| {
+        ResponseBuilder::new()
+            .description(description)
+            .content(
+                "application/problem+json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("Problem")))
+                    .build(),
+            )
+            .build()
+    };
+    for item in doc.paths.paths.values_mut() {
+        for op in [
+            &mut item.get,
+            &mut item.post,
+            &mut item.patch,
+            &mut item.put,
+            &mut item.delete,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            let mut common = vec![
+                ("400", "Malformed parameter, query string or body"),
+                (
+                    "401",
+                    "A bearer token was sent and is invalid or expired, or one is required",
+                ),
+                (
+                    "503",
+                    "The database is busy or unreachable; retry after `Retry-After` seconds",
+                ),
+            ];
+            if op.request_body.is_some() {
+                common.push(("413", "The body is larger than 1 MiB"));
+                common.push(("415", "The body is not application/json"));
+                common.push((
+                    "422",
+                    "The body is JSON of the wrong shape: unknown, missing or invalid fields",
+                ));
+            }
+            for (status, description) in common {
+                op.responses
+                    .responses
+                    .entry(status.to_owned())
+                    .or_insert_with(|| problem(description).into());
+            }
+        }
+    }
+}

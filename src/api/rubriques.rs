@@ -78,10 +78,10 @@ pub struct GetQuery {
 #[serde(deny_unknown_fields)]
 pub struct RubriqueInput {
     #[serde(default)]
-    #[schema(value_type = Option<String>, example = "Sécurité")]
+    #[schema(value_type = String, required = false, example = "Sécurité")]
     pub name: Patch<String>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = String, required = false)]
     pub slug: Patch<String>,
     #[serde(default)]
     #[schema(value_type = Option<String>)]
@@ -91,7 +91,7 @@ pub struct RubriqueInput {
     #[schema(value_type = Option<KeyRef>)]
     pub parent: Patch<KeyRef>,
     #[serde(default)]
-    #[schema(value_type = Option<i32>)]
+    #[schema(value_type = i32, required = false)]
     pub position: Patch<i32>,
 }
 

@@ -56,10 +56,10 @@ pub struct GetQuery {
 #[serde(deny_unknown_fields)]
 pub struct TagInput {
     #[serde(default)]
-    #[schema(value_type = Option<String>, example = "Coopération militaire")]
+    #[schema(value_type = String, required = false, example = "Coopération militaire")]
     pub name: Patch<String>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = String, required = false)]
     pub slug: Patch<String>,
 }
 

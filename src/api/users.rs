@@ -32,21 +32,21 @@ pub struct User {
 #[serde(deny_unknown_fields)]
 pub struct UserInput {
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = String, required = false)]
     pub email: Patch<String>,
     /// At least 12 characters; on creation, or to change it.
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = String, required = false)]
     pub password: Patch<String>,
     #[serde(default)]
-    #[schema(value_type = Option<Role>)]
+    #[schema(value_type = Role, required = false)]
     pub role: Patch<Role>,
     /// Author id or slug, or null.
     #[serde(default)]
     #[schema(value_type = Option<KeyRef>)]
     pub author: Patch<KeyRef>,
     #[serde(default)]
-    #[schema(value_type = Option<bool>)]
+    #[schema(value_type = bool, required = false)]
     pub disabled: Patch<bool>,
 }
 

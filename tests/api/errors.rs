@@ -69,3 +69,97 @@ both!(
         assert!(r.status.is_client_error(), "{}", r.status);
     }
 );
+
+both!(bodies_must_be_one_json_object, |app| async move {
+    let admin = app.admin().await;
+    let post = |body: &'static str| {
+        app.raw(
+            awc::http::Method::POST,
+            "/v1/tags",
+            Some(&admin),
+            Some(body.into()),
+            &[],
+        )
+    };
+    post("{\"name\":\"a\"} trailing").await.problem(400);
+    post("{\"name\":\"b\"}{\"name\":\"c\"}").await.problem(400);
+    let r = post("[\"Tableau\", \"tableau\"]").await.problem(422);
+    assert_eq!(r.body["errors"][0]["code"], "not_an_object");
+    post("  {\"name\":\"Espaces autour\"}  \n")
+        .await
+        .expect(201);
+    let r = post("{\"zzz\": 1}").await.problem(422);
+    assert_eq!(r.body["errors"][0]["field"], "zzz");
+    let r = app
+        .post(
+            "/v1/tags",
+            &admin,
+            serde_json::json!({"name": "nul\u{0}octet"}),
+        )
+        .await
+        .problem(422);
+    assert_eq!(r.body["errors"][0]["code"], "control_characters");
+    app.post(
+        "/v1/articles",
+        &admin,
+        serde_json::json!({"title": "Titre \u{1b}[31m", "body": "b", "rubrique": "politique"}),
+    )
+    .await
+    .problem(422);
+    app.post("/v1/articles", &admin, serde_json::json!({"title": "t", "body": "b", "rubrique": "politique", "tags": ["a\u{7}b"]})).await.problem(422);
+});
+
+both!(head_answers_like_get_without_a_body, |app| async move {
+    let r = app
+        .request(awc::http::Method::HEAD, "/v1/articles", None, None)
+        .await;
+    assert_eq!(r.status.as_u16(), 200);
+    assert!(r.text.is_empty());
+    assert!(r.header("etag").is_some());
+    assert_eq!(
+        app.request(awc::http::Method::HEAD, "/health/live", None, None)
+            .await
+            .status
+            .as_u16(),
+        200
+    );
+});
+
+both!(
+    empty_filters_filter_nothing_and_cursors_are_checked,
+    |app| async move {
+        let all = app.get("/v1/articles").await.expect(200).body["meta"]["total"].clone();
+        for f in ["tag=", "rubrique=", "author=", "tag=,", "exclude="] {
+            assert_eq!(
+                app.get(&format!("/v1/articles?{f}")).await.expect(200).body["meta"]["total"],
+                all,
+                "{f}"
+            );
+        }
+        use base64::Engine;
+        let forged = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(r#"{"s":"-published_at","v":"garbage","i":17}"#);
+        app.get(&format!("/v1/articles?cursor={forged}"))
+            .await
+            .problem(400);
+    }
+);
+
+both!(several_if_match_headers_count_together, |app| async move {
+    let admin = app.admin().await;
+    let r = app
+        .post("/v1/tags", &admin, serde_json::json!({"name": "Versions"}))
+        .await
+        .expect(201);
+    let etag = r.header("etag").unwrap();
+    let path = format!("/v1/tags/{}", r.body["id"]);
+    let mut req = app
+        .client
+        .patch(format!("{}{}", app.base, path))
+        .insert_header(("Authorization", format!("Bearer {admin}")))
+        .insert_header(("Content-Type", "application/json"))
+        .insert_header(("If-Match", "\"other\""));
+    req = req.append_header(("If-Match", etag.as_str()));
+    let res = req.send_body(r#"{"name": "Versions 2"}"#).await.unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+});

@@ -278,6 +278,15 @@ pub async fn list_articles(
         query.cursor.as_deref(),
         sort.name(),
     )?;
+    // A cursor of a date sort must hold a date (the sort already had to match).
+    if let (Some(c), ListSort::Column(s)) = (&page.cursor, sort) {
+        if s != Sort::Title && q::parse_ts(&c.value).is_none() {
+            return Err(ApiError::bad_param(
+                "cursor",
+                "malformed, or made for another sort",
+            ));
+        }
+    }
     let fields = common::parse_fields(query.fields.as_deref(), FIELDS)?;
     let scope = match (query.status, caller.staff()) {
         (None, _) => Scope::Public,

@@ -201,7 +201,7 @@ pub enum BodyFormat {
 pub struct ArticleInput {
     /// 1-300 characters.
     #[serde(default)]
-    #[schema(value_type = Option<String>, example = "Coopération militaire : des soldats russes atterrissent à Ouagadougou")]
+    #[schema(value_type = String, required = false, example = "Coopération militaire : des soldats russes atterrissent à Ouagadougou")]
     pub title: Patch<String>,
     /// Made from the title when absent (accents folded, made unique); a given slug that is taken is a 409.
     #[serde(default)]
@@ -219,30 +219,30 @@ pub struct ArticleInput {
     pub excerpt: Patch<String>,
     /// Markdown or HTML (see `body_format`); sanitised with an allow-list.
     #[serde(default)]
-    #[schema(value_type = Option<String>, example = "Un contingent est arrivé **jeudi** à Ouagadougou.")]
+    #[schema(value_type = String, required = false, example = "Un contingent est arrivé **jeudi** à Ouagadougou.")]
     pub body: Patch<String>,
     /// `markdown` (default) or `html`.
     #[serde(default)]
-    #[schema(value_type = Option<BodyFormat>)]
+    #[schema(value_type = BodyFormat, required = false)]
     pub body_format: Patch<BodyFormat>,
     /// Defaults to `draft`. `published` with a future `published_at` is `scheduled`.
     #[serde(default)]
-    #[schema(value_type = Option<Status>)]
+    #[schema(value_type = Status, required = false)]
     pub status: Patch<Status>,
     #[serde(default)]
     #[schema(value_type = Option<DateTime<Utc>>)]
     pub published_at: Patch<DateTime<Utc>>,
     /// A rubrique id or slug.
     #[serde(default)]
-    #[schema(value_type = Option<KeyRef>)]
+    #[schema(value_type = KeyRef, required = false)]
     pub rubrique: Patch<KeyRef>,
     /// Author ids or slugs, in byline order (at most 20). Defaults to the caller's linked author.
     #[serde(default)]
-    #[schema(value_type = Option<Vec<KeyRef>>)]
+    #[schema(value_type = Vec<KeyRef>, required = false)]
     pub authors: Patch<Vec<KeyRef>>,
     /// Tag names or slugs (at most 50); an unknown name creates the tag.
     #[serde(default)]
-    #[schema(value_type = Option<Vec<String>>)]
+    #[schema(value_type = Vec<String>, required = false)]
     pub tags: Patch<Vec<String>>,
     #[serde(default)]
     #[schema(value_type = Option<FeaturedImage>)]
@@ -255,10 +255,10 @@ pub struct ArticleInput {
     pub location: Patch<String>,
     /// BCP 47, default `fr`.
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = String, required = false)]
     pub language: Patch<String>,
     /// Editors and admins only.
     #[serde(default)]
-    #[schema(value_type = Option<RelatedSettings>)]
+    #[schema(value_type = RelatedSettings, required = false)]
     pub related: Patch<RelatedSettings>,
 }

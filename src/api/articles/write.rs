@@ -160,7 +160,11 @@ fn resolve_refs(
         Some(list) => {
             for (i, t) in list.iter().enumerate() {
                 let n = t.trim().chars().count();
-                if n == 0 || n > 60 || text::slugify(t).is_empty() {
+                if n == 0
+                    || n > 60
+                    || text::slugify(t).is_empty()
+                    || t.chars().any(char::is_control)
+                {
                     checks.fail(
                         &format!("tags[{i}]"),
                         "invalid",
