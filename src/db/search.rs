@@ -13,7 +13,7 @@ use crate::domain::analyzer::index_text;
 use crate::domain::search::{Clause, Doc, Query, Stats};
 
 /// How many candidates the database's own ranking hands to BM25F: enough for any page a reader turns to.
-pub const MAX_CANDIDATES: i64 = 500;
+pub const MAX_CANDIDATES: i64 = 200;
 
 #[derive(QueryableByName)]
 struct Candidate {

@@ -1,7 +1,7 @@
 //! `strategy=similar`: content-based related articles.
 //!
 //! 1. A more-like-this query over the article's most distinctive terms finds candidates (BM25F, the
-//!    search ranking), joined by the articles sharing its tags.
+//!    search ranking), joined by the articles sharing its tags when the text finds too few.
 //! 2. Text similarity is the cosine of tf-idf vectors over the analysed fields, smoothed over the
 //!    article's nearest neighbours (a candidate close to the article's closest stories is on the same
 //!    topic even when it shares few words with the article itself).
@@ -16,17 +16,19 @@ use diesel::prelude::*;
 use crate::db::articles as q;
 use crate::db::models::ArticleRow;
 use crate::db::schema::{article_authors, article_tags};
-use crate::db::{links, search, tags, AnyConnection};
+use crate::db::{links, search, AnyConnection};
 use crate::domain::analyzer::analyze;
 use crate::domain::search::{Clause, Query};
 use crate::error::ApiError;
 
 /// Terms of the more-like-this query, and how many of its best matches (by the database's ranking) are
 /// rescored.
-const MLT_TERMS: usize = 20;
-const MLT_POOL: i64 = 200;
+const MLT_TERMS: usize = 12;
+const MLT_POOL: i64 = 120;
+/// Terms in more than this share of the articles find too much to be worth querying.
+const MLT_MAX_DF_SHARE: f64 = 0.05;
 /// Candidates kept from the more-like-this query, and from shared tags.
-const TEXT_CANDIDATES: usize = 60;
+const TEXT_CANDIDATES: usize = 40;
 const TAG_CANDIDATES: i64 = 30;
 /// Neighbours over which text similarity is smoothed, and how much they count.
 const NEIGHBOURS: usize = 5;
@@ -91,9 +93,14 @@ fn cosine(a: &Vector, b: &Vector) -> f64 {
         .sum()
 }
 
-/// The more-like-this query: the article's terms with the highest tf × idf.
-fn more_like_this(own: &Vector) -> (Query, Vec<f64>) {
-    let mut weighted: Vec<(&String, f64)> = own.iter().map(|(t, w)| (t, *w)).collect();
+/// The more-like-this query: the article's terms with the highest tf × idf, common ones left out.
+fn more_like_this(own: &Vector, df: &HashMap<String, i64>, docs: f64) -> (Query, Vec<f64>) {
+    let max_df = (docs * MLT_MAX_DF_SHARE).max(10.0);
+    let mut weighted: Vec<(&String, f64)> = own
+        .iter()
+        .filter(|(t, _)| df.get(*t).copied().unwrap_or(0) as f64 <= max_df)
+        .map(|(t, w)| (t, *w))
+        .collect();
     weighted.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
     weighted.truncate(MLT_TERMS);
     let top = weighted.first().map(|w| w.1).unwrap_or(1.0);
@@ -175,22 +182,27 @@ fn candidates(
     exclude: &[i64],
     now: NaiveDateTime,
 ) -> Result<Vec<ArticleRow>, ApiError> {
-    let own = match search::fields_of(conn, article.id)? {
+    let (query, boosts) = match search::fields_of(conn, article.id)? {
         Some(f) => {
             let mut terms: Vec<String> = term_counts(&f).into_keys().map(str::to_owned).collect();
             terms.sort_unstable();
             let df = search::term_df(conn, &terms)?;
             let docs = search::stats(conn)?.docs.max(1.0);
-            vector(&f, &df, docs)
+            more_like_this(&vector(&f, &df, docs), &df, docs)
         }
-        None => Vector::new(),
+        None => (Query::default(), Vec::new()),
     };
-    let (query, boosts) = more_like_this(&own);
     let mut by_text = search::scores_boosted(conn, &query, &boosts, MLT_POOL)?;
     by_text.retain(|(id, _)| *id != article.id && !exclude.contains(id));
     by_text.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-    let my_tags = links::tag_ids(conn, article.id)?;
-    let by_tags = q::sharing_tags(conn, &my_tags, exclude, TAG_CANDIDATES, now)?;
+    // Articles sharing tags join only when the text finds too few (an article with little text): at
+    // scale, counting shared tags over popular tags costs more than all the rest.
+    let by_tags = if by_text.len() < TEXT_CANDIDATES / 2 {
+        let my_tags = links::tag_ids(conn, article.id)?;
+        q::sharing_tags(conn, &my_tags, exclude, TAG_CANDIDATES, now)?
+    } else {
+        Vec::new()
+    };
     // Visible ones only, then the best text matches first.
     let mut ids: Vec<i64> = by_text
         .iter()
@@ -238,7 +250,14 @@ pub fn similar(
 
     // Shared tags, each worth its rarity.
     let my_tags = links::tag_ids(conn, article.id)?;
-    let tag_counts = tags::article_counts(conn, Some(&my_tags), now)?;
+    // Rarity from the link counts (an index-only count; drafts included, which is fine for a weight).
+    let tag_counts: HashMap<i64, i64> = article_tags::table
+        .filter(article_tags::tag_id.eq_any(&my_tags))
+        .group_by(article_tags::tag_id)
+        .select((article_tags::tag_id, diesel::dsl::count_star()))
+        .load::<(i64, i64)>(conn)?
+        .into_iter()
+        .collect();
     let docs = search::stats(conn)?.docs.max(1.0);
     let tag_idf: HashMap<i64, f64> = my_tags
         .iter()
