@@ -18,6 +18,16 @@ pub struct Config {
     pub db_pool_size: u32,
     pub db_timeout: Duration,
     pub workers: usize,
+    /// Requests per minute per client address (0: off).
+    pub rate_limit_anonymous: u32,
+    /// Requests per minute per staff user (0: off).
+    pub rate_limit_staff: u32,
+    /// Log-in attempts per minute per account (five times as many per client address; 0: off).
+    pub rate_limit_login: u32,
+    /// Proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Origins allowed to call the API from a browser (CORS); empty: none.
+    pub cors_origins: Vec<String>,
 }
 
 impl std::fmt::Debug for Config {
@@ -103,6 +113,41 @@ impl Config {
                 1..=60,
             )?),
             workers: parse_num("KIOSQUE_WORKERS", var("KIOSQUE_WORKERS"), 0, 0..=256)? as usize,
+            rate_limit_anonymous: parse_num(
+                "KIOSQUE_RATE_LIMIT_ANONYMOUS",
+                var("KIOSQUE_RATE_LIMIT_ANONYMOUS"),
+                300,
+                0..=1_000_000,
+            )? as u32,
+            rate_limit_staff: parse_num(
+                "KIOSQUE_RATE_LIMIT_STAFF",
+                var("KIOSQUE_RATE_LIMIT_STAFF"),
+                1200,
+                0..=1_000_000,
+            )? as u32,
+            rate_limit_login: parse_num(
+                "KIOSQUE_RATE_LIMIT_LOGIN",
+                var("KIOSQUE_RATE_LIMIT_LOGIN"),
+                10,
+                0..=10_000,
+            )? as u32,
+            trusted_proxies: parse_list(
+                "KIOSQUE_TRUSTED_PROXIES",
+                var("KIOSQUE_TRUSTED_PROXIES"),
+                |s| s.parse().map_err(|_| format!("`{s}` is not an IP address")),
+            )?,
+            cors_origins: parse_list("KIOSQUE_CORS_ORIGINS", var("KIOSQUE_CORS_ORIGINS"), |s| {
+                let ok = (s.starts_with("https://") || s.starts_with("http://"))
+                    && !s.ends_with('/')
+                    && s != "*";
+                if ok {
+                    Ok(s.to_owned())
+                } else {
+                    Err(format!(
+                        "`{s}` is not an origin such as https://www.example.org"
+                    ))
+                }
+            })?,
         })
     }
 
@@ -110,6 +155,19 @@ impl Config {
     pub fn from_env() -> Result<Config, String> {
         Config::from_lookup(|name| std::env::var(name).ok())
     }
+}
+
+fn parse_list<T>(
+    name: &str,
+    raw: Option<String>,
+    item: impl Fn(&str) -> Result<T, String>,
+) -> Result<Vec<T>, String> {
+    raw.unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| item(s).map_err(|e| format!("{name}: {e}")))
+        .collect()
 }
 
 fn parse_bool(name: &str, raw: Option<String>, default: bool) -> Result<bool, String> {

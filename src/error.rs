@@ -57,6 +57,8 @@ pub struct ApiError {
     pub detail: String,
     pub errors: Vec<FieldError>,
     pub retry_after: Option<u64>,
+    /// The limit that refused the request (429 only).
+    pub rate: Option<crate::ratelimit::Decision>,
 }
 
 impl ApiError {
@@ -67,6 +69,7 @@ impl ApiError {
             detail: detail.into(),
             errors: Vec::new(),
             retry_after: None,
+            rate: None,
         }
     }
     pub fn bad_request(detail: impl Into<String>) -> Self {
@@ -116,6 +119,22 @@ impl ApiError {
     /// A 422 about one field.
     pub fn invalid(field: &str, code: &str, message: impl Into<String>) -> Self {
         Self::validation(vec![FieldError::new(field, code, message)])
+    }
+    /// 429, with `Retry-After` and the `RateLimit-*` figures.
+    pub fn too_many(d: crate::ratelimit::Decision) -> Self {
+        ApiError {
+            retry_after: Some(d.reset.max(1)),
+            rate: Some(d),
+            ..Self::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate-limited",
+                format!(
+                    "more than {} requests a minute; retry in {} s",
+                    d.limit,
+                    d.reset.max(1)
+                ),
+            )
+        }
     }
     pub fn unavailable() -> Self {
         ApiError {
@@ -174,6 +193,11 @@ impl ApiError {
         if let Some(secs) = self.retry_after {
             res.insert_header((header::RETRY_AFTER, secs.to_string()));
         }
+        if let Some(d) = self.rate {
+            for (name, value) in rate_limit_values(d) {
+                res.insert_header((name, value));
+            }
+        }
         if self.status == StatusCode::UNAUTHORIZED {
             res.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
         }
@@ -206,6 +230,37 @@ impl From<diesel::result::Error> for ApiError {
 impl From<anyhow::Error> for ApiError {
     fn from(e: anyhow::Error) -> Self {
         ApiError::internal(e)
+    }
+}
+
+fn rate_limit_values(d: crate::ratelimit::Decision) -> [(&'static str, String); 3] {
+    [
+        ("RateLimit-Limit", d.limit.to_string()),
+        ("RateLimit-Remaining", d.remaining.to_string()),
+        ("RateLimit-Reset", d.reset.to_string()),
+    ]
+}
+
+/// Adds the `RateLimit-*` headers of a decision to a response.
+pub fn rate_limit_headers(
+    h: &mut actix_web::http::header::HeaderMap,
+    d: crate::ratelimit::Decision,
+) {
+    for (name, value) in rate_limit_values(d) {
+        if let Ok(v) = actix_web::http::header::HeaderValue::from_str(&value) {
+            h.insert(
+                actix_web::http::header::HeaderName::from_static(name_lower(name)),
+                v,
+            );
+        }
+    }
+}
+
+fn name_lower(name: &'static str) -> &'static str {
+    match name {
+        "RateLimit-Limit" => "ratelimit-limit",
+        "RateLimit-Remaining" => "ratelimit-remaining",
+        _ => "ratelimit-reset",
     }
 }
 

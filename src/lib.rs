@@ -8,6 +8,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod eval;
+pub mod ratelimit;
 pub mod startup;
 
 /// Logs to stderr, filtered by `RUST_LOG` (default `info`).

@@ -22,6 +22,22 @@ pub struct AppState {
     pub db: Db,
     pub config: Arc<Config>,
     pub jwt: JwtKeys,
+    pub limiter: Arc<dyn crate::ratelimit::Limiter>,
+}
+
+impl AppState {
+    /// The client's address, as the rate limits see it.
+    pub fn client_ip(&self, req: &HttpRequest) -> Option<std::net::IpAddr> {
+        let xff = req
+            .headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok());
+        crate::ratelimit::client_ip(
+            req.peer_addr().map(|a| a.ip()),
+            xff,
+            &self.config.trusted_proxies,
+        )
+    }
 }
 
 /// The largest JSON body accepted (an article body is at most 200,000 characters).
@@ -76,10 +92,12 @@ impl Application {
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.bind))?;
         let addr = listener.local_addr()?;
         let workers = config.workers;
+        let cors_origins = config.cors_origins.clone();
         let state = web::Data::new(AppState {
             db,
             config: Arc::new(config),
             jwt,
+            limiter: Arc::new(crate::ratelimit::MemoryLimiter::default()),
         });
         let spec = web::Data::new(openapi_json());
         let routes = web::Data::new(route_table(&openapi()));
@@ -92,12 +110,14 @@ impl Application {
                 .app_data(web::QueryConfig::default().error_handler(query_error))
                 .app_data(web::PathConfig::default().error_handler(path_error))
                 .wrap(actix_web::middleware::from_fn(problem_instance))
+                .wrap(actix_web::middleware::from_fn(rate_limit))
+                .wrap(actix_web::middleware::from_fn(security_headers))
+                .wrap(actix_web::middleware::Condition::new(
+                    !cors_origins.is_empty(),
+                    cors(&cors_origins),
+                ))
                 .wrap(actix_web::middleware::from_fn(access_log))
                 .wrap(actix_web::middleware::from_fn(head_as_get))
-                .wrap(
-                    actix_web::middleware::DefaultHeaders::new()
-                        .add(("X-Content-Type-Options", "nosniff")),
-                )
                 .into_utoipa_app()
                 .service(utoipa_actix_web::scope("/v1").configure(api::v1))
                 .configure(api::root)
@@ -229,6 +249,110 @@ async fn access_log(
         tracing::info!(target: "kiosque::http", %method, %path, status, micros, "request");
     }
     Ok(res)
+}
+
+/// CORS for the configured origins only (no credentials: tokens travel in headers, never cookies).
+fn cors(origins: &[String]) -> actix_cors::Cors {
+    let mut cors = actix_cors::Cors::default()
+        .allowed_methods(["GET", "HEAD", "POST", "PATCH", "DELETE"])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::IF_MATCH,
+            header::IF_NONE_MATCH,
+            header::IF_MODIFIED_SINCE,
+        ])
+        .expose_headers([
+            header::ETAG,
+            header::LINK,
+            header::LOCATION,
+            header::RETRY_AFTER,
+            header::LAST_MODIFIED,
+            header::HeaderName::from_static("x-total-count"),
+            header::HeaderName::from_static("ratelimit-limit"),
+            header::HeaderName::from_static("ratelimit-remaining"),
+            header::HeaderName::from_static("ratelimit-reset"),
+        ])
+        .max_age(3600);
+    for o in origins {
+        cors = cors.allowed_origin(o);
+    }
+    cors
+}
+
+/// Security headers on every response; a content policy that forbids everything but on the docs page.
+async fn security_headers(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    let docs = req.path().starts_with("/docs");
+    let mut res = next.call(req).await?;
+    let h = res.headers_mut();
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        header::HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::X_FRAME_OPTIONS,
+        header::HeaderValue::from_static("DENY"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        header::HeaderValue::from_static("no-referrer"),
+    );
+    if !docs {
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            header::HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
+        );
+    }
+    Ok(res)
+}
+
+/// Counts each request against its caller's limit: staff per user (a valid bearer token), everyone
+/// else per client address. Limited responses carry `RateLimit-*`; over the limit, a 429 problem with
+/// `Retry-After`. Health checks are never limited.
+async fn rate_limit(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<
+    actix_web::dev::ServiceResponse<actix_web::body::EitherBody<impl actix_web::body::MessageBody>>,
+    actix_web::Error,
+> {
+    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+        return Ok(next.call(req).await?.map_into_left_body());
+    };
+    if req.path().starts_with("/health/") {
+        return Ok(next.call(req).await?.map_into_left_body());
+    }
+    let staff = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .and_then(|t| state.jwt.verify(t.trim()).ok())
+        .map(|c| c.sub);
+    let (key, limit) = match staff {
+        Some(sub) => (format!("staff:{sub}"), state.config.rate_limit_staff),
+        None => {
+            let ip = state
+                .client_ip(req.request())
+                .map(|i| i.to_string())
+                .unwrap_or_default();
+            (format!("ip:{ip}"), state.config.rate_limit_anonymous)
+        }
+    };
+    if limit == 0 {
+        return Ok(next.call(req).await?.map_into_left_body());
+    }
+    let d = state.limiter.hit(&key, limit);
+    if !d.allowed {
+        let res = crate::error::ApiError::too_many(d).response(Some(req.path()));
+        return Ok(req.into_response(res).map_into_right_body());
+    }
+    let mut res = next.call(req).await?;
+    crate::error::rate_limit_headers(res.headers_mut(), d);
+    Ok(res.map_into_left_body())
 }
 
 /// Answers HEAD like GET (the server sends the headers without the body).

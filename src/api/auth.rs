@@ -81,10 +81,13 @@ fn no_store(body: &impl Serialize) -> HttpResponse {
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Wrong credentials", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Missing or unknown fields", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many attempts for this account or from this address", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
     )
 )]
 #[post("/auth/token")]
 pub async fn create_token(
+    req: actix_web::HttpRequest,
     state: web::Data<AppState>,
     input: crate::api::json::Json<TokenRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -92,6 +95,26 @@ pub async fn create_token(
         email,
         password: pw,
     } = input.into_inner();
+    // Throttled per account and per client address (keys the server derives, not the body alone).
+    let per_account = state.config.rate_limit_login;
+    if per_account > 0 {
+        let ip = state
+            .client_ip(&req)
+            .map(|i| i.to_string())
+            .unwrap_or_default();
+        for (key, limit) in [
+            (
+                format!("login:{}", email.trim().to_lowercase()),
+                per_account,
+            ),
+            (format!("login-ip:{ip}"), per_account.saturating_mul(5)),
+        ] {
+            let d = state.limiter.hit(&key, limit);
+            if !d.allowed {
+                return Err(ApiError::too_many(d));
+            }
+        }
+    }
     if email.len() > 320 || pw.len() > 1024 {
         return Err(ApiError::unauthorized("wrong e-mail or password"));
     }

@@ -192,6 +192,8 @@ impl TestApp {
             "KIOSQUE_ADMIN_PASSWORD" => Some(ADMIN_PASSWORD.into()),
             "KIOSQUE_WORKERS" => Some("1".into()),
             "KIOSQUE_DB_POOL_SIZE" => Some("4".into()),
+            // Tests log in far more often than a person; the throttle has its own test.
+            "KIOSQUE_RATE_LIMIT_LOGIN" => Some("1000".into()),
             _ => None,
         })
         .expect("test config");

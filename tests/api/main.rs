@@ -3,6 +3,8 @@
 
 mod helpers;
 
+mod limits;
+
 mod articles_read;
 mod articles_write;
 mod auth;
