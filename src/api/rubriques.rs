@@ -126,7 +126,7 @@ fn nest(parent: Option<i64>, flat: &[Rubrique], depth: usize) -> Vec<Rubrique> {
     flat.iter()
         .filter(|r| r.parent.as_ref().map(|p| p.id) == parent)
         .map(|r| Rubrique {
-            children: Some(if depth < 16 {
+            children: Some(if depth < 8 {
                 nest(Some(r.id), flat, depth + 1)
             } else {
                 Vec::new()

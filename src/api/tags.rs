@@ -109,6 +109,7 @@ pub async fn list_tags(
     )?;
     let fields = common::parse_fields(query.fields.as_deref(), FIELDS)?;
     let p = page.clone();
+    let staff = caller.is_staff();
     let listing = state
         .db
         .run(move |conn| {
@@ -124,6 +125,9 @@ pub async fn list_tags(
                     };
                     (k, t.id, to_out(t, n))
                 })
+                // The public sees a tag once a published article carries it: a tag only drafts use
+                // would announce what is not published yet.
+                .filter(|(_, _, t)| staff || t.article_count > 0)
                 .collect::<Vec<_>>();
             let mut keyed = keyed;
             keyed.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
@@ -149,7 +153,7 @@ pub async fn list_tags(
     Ok(collection(&req, caller.is_staff(), &page, listing))
 }
 
-async fn load_one(state: &web::Data<AppState>, key: Key) -> Result<Tag, ApiError> {
+async fn load_one(state: &web::Data<AppState>, key: Key, staff: bool) -> Result<Tag, ApiError> {
     state
         .db
         .run(move |conn| {
@@ -158,6 +162,9 @@ async fn load_one(state: &web::Data<AppState>, key: Key) -> Result<Tag, ApiError
                 .get(&t.id)
                 .copied()
                 .unwrap_or(0);
+            if n == 0 && !staff {
+                return Err(ApiError::not_found("tag"));
+            }
             Ok(to_out(t, n))
         })
         .await
@@ -182,7 +189,7 @@ pub async fn find_tag(
     query: web::Query<GetQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let fields = common::parse_fields(query.fields.as_deref(), FIELDS)?;
-    let t = load_one(&state, key(&path)?).await?;
+    let t = load_one(&state, key(&path)?, caller.is_staff()).await?;
     Ok(single(
         &req,
         caller.is_staff(),
@@ -263,7 +270,7 @@ pub async fn create_tag(
             })
         })
         .await?;
-    let t = load_one(&state, Key::Id(id)).await?;
+    let t = load_one(&state, Key::Id(id), true).await?;
     Ok(written(
         &t,
         version_etag('t', t.id, t.version),
@@ -318,7 +325,7 @@ pub async fn update_tag(
             })
         })
         .await?;
-    let t = load_one(&state, Key::Id(id)).await?;
+    let t = load_one(&state, Key::Id(id), true).await?;
     Ok(written(&t, version_etag('t', t.id, t.version), None))
 }
 

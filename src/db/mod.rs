@@ -170,8 +170,16 @@ pub fn write_tx<T>(
     f: impl FnOnce(&mut AnyConnection) -> Result<T, ApiError>,
 ) -> Result<T, ApiError> {
     match conn {
-        AnyConnection::Postgresql(_) => conn.transaction(f),
+        // Writers take one transaction-scoped advisory lock, as SQLite's single writer does: If-Match
+        // checks, rubrique cycle checks, unique slugs and the search index's counters are then decided
+        // one write at a time, on every instance sharing the database. Readers are never blocked.
+        AnyConnection::Postgresql(_) => conn.transaction(|c| {
+            c.batch_execute("SELECT pg_advisory_xact_lock(7270411)")?;
+            f(c)
+        }),
         AnyConnection::Sqlite(_) => {
+            // A transaction left open by a panicked request must not poison this connection.
+            let _ = conn.batch_execute("ROLLBACK");
             conn.batch_execute("BEGIN IMMEDIATE")?;
             match f(conn) {
                 Ok(v) => {

@@ -29,6 +29,20 @@ struct Candidate {
     body: String,
 }
 
+#[derive(QueryableByName)]
+struct Indexed {
+    #[diesel(sql_type = Text)]
+    title: String,
+    #[diesel(sql_type = Text)]
+    lede: String,
+    #[diesel(sql_type = Text)]
+    tags: String,
+    #[diesel(sql_type = Text)]
+    body: String,
+    #[diesel(sql_type = BigInt)]
+    counted: i64,
+}
+
 impl Candidate {
     fn fields(self) -> [String; 4] {
         [self.title, self.lede, self.tags, self.body]
@@ -84,13 +98,16 @@ fn distinct_terms(fields: &[String; 4]) -> Vec<&str> {
     terms
 }
 
-/// (Re)indexes one article with its tag names, in the caller's transaction.
+/// (Re)indexes one article with its tag names, in the caller's transaction. Only a `counted` article
+/// (a published one) enters the document frequencies and totals that scores are made of, so that no
+/// public score depends on unpublished text.
 pub fn index(
     conn: &mut AnyConnection,
     id: i64,
     title: &str,
     lede: &str,
     body_text: &str,
+    counted: bool,
 ) -> QueryResult<()> {
     let tags: Vec<String> = {
         use super::schema::{article_tags, tags};
@@ -106,74 +123,86 @@ pub fn index(
         index_text(&tags.join(" , ")),
         index_text(body_text),
     ];
-    let old = fields_of(conn, id)?;
-    let empty: [String; 4] = Default::default();
-    let old_fields = old.as_ref().unwrap_or(&empty);
-    let (new_terms, old_terms) = (distinct_terms(&new), distinct_terms(old_fields));
-    let added: Vec<&str> = new_terms
-        .iter()
-        .filter(|x| old_terms.binary_search(x).is_err())
-        .copied()
-        .collect();
-    let removed: Vec<&str> = old_terms
-        .iter()
-        .filter(|x| new_terms.binary_search(x).is_err())
-        .copied()
-        .collect();
-    adjust_df(conn, &added, 1)?;
-    adjust_df(conn, &removed, -1)?;
-    let mut delta = [if old.is_some() { 0 } else { 1 }, 0, 0, 0, 0];
-    for i in 0..4 {
-        delta[i + 1] = terms_in(&new[i]) - terms_in(&old_fields[i]);
+    uncount(conn, id)?;
+    if counted {
+        adjust_df(conn, &distinct_terms(&new), 1)?;
+        adjust_totals(
+            conn,
+            [
+                1,
+                terms_in(&new[0]),
+                terms_in(&new[1]),
+                terms_in(&new[2]),
+                terms_in(&new[3]),
+            ],
+        )?;
     }
-    adjust_totals(conn, delta)?;
     let [t, l, g, b] = new;
+    let c = i64::from(counted);
     match conn {
-        AnyConnection::Sqlite(c) => {
+        AnyConnection::Sqlite(conn) => {
             diesel::sql_query("DELETE FROM article_search WHERE rowid = ?")
                 .bind::<BigInt, _>(id)
-                .execute(c)?;
-            diesel::sql_query("INSERT INTO article_search (rowid, title, lede, tags, body) VALUES (?, ?, ?, ?, ?)")
-                .bind::<BigInt, _>(id)
-                .bind::<Text, _>(t)
-                .bind::<Text, _>(l)
-                .bind::<Text, _>(g)
-                .bind::<Text, _>(b)
-                .execute(c)?;
-        }
-        AnyConnection::Postgresql(c) => {
+                .execute(conn)?;
             diesel::sql_query(
-                "INSERT INTO article_search (article_id, title, lede, tags, body) VALUES ($1, $2, $3, $4, $5) \
-                 ON CONFLICT (article_id) DO UPDATE SET title = EXCLUDED.title, lede = EXCLUDED.lede, \
-                 tags = EXCLUDED.tags, body = EXCLUDED.body",
+                "INSERT INTO article_search (rowid, title, lede, tags, body, counted) VALUES (?, ?, ?, ?, ?, ?)",
             )
             .bind::<BigInt, _>(id)
             .bind::<Text, _>(t)
             .bind::<Text, _>(l)
             .bind::<Text, _>(g)
             .bind::<Text, _>(b)
-            .execute(c)?;
+            .bind::<BigInt, _>(c)
+            .execute(conn)?;
         }
+        AnyConnection::Postgresql(conn) => {
+            diesel::sql_query(
+                "INSERT INTO article_search (article_id, title, lede, tags, body, counted) VALUES ($1, $2, $3, $4, $5, $6) \
+                 ON CONFLICT (article_id) DO UPDATE SET title = EXCLUDED.title, lede = EXCLUDED.lede, \
+                 tags = EXCLUDED.tags, body = EXCLUDED.body, counted = EXCLUDED.counted",
+            )
+            .bind::<BigInt, _>(id)
+            .bind::<Text, _>(t)
+            .bind::<Text, _>(l)
+            .bind::<Text, _>(g)
+            .bind::<Text, _>(b)
+            .bind::<BigInt, _>(c)
+            .execute(conn)?;
+        }
+    }
+    Ok(())
+}
+
+/// Takes an article's current entry out of the statistics (if it counted).
+fn uncount(conn: &mut AnyConnection, id: i64) -> QueryResult<()> {
+    let sql = |pg: bool| {
+        let key = if pg { "article_id" } else { "rowid" };
+        format!(
+            "SELECT title, lede, tags, body, counted FROM article_search WHERE {key} = {}",
+            placeholders(pg, 1, 1)
+        )
+    };
+    let rows: Vec<Indexed> = dyn_query!(conn, sql, [id], BigInt, load)?;
+    if let Some(old) = rows.into_iter().next().filter(|r| r.counted == 1) {
+        let fields = [old.title, old.lede, old.tags, old.body];
+        adjust_df(conn, &distinct_terms(&fields), -1)?;
+        adjust_totals(
+            conn,
+            [
+                -1,
+                -terms_in(&fields[0]),
+                -terms_in(&fields[1]),
+                -terms_in(&fields[2]),
+                -terms_in(&fields[3]),
+            ],
+        )?;
     }
     Ok(())
 }
 
 /// Removes an article from the index (before the article itself is deleted).
 pub fn unindex(conn: &mut AnyConnection, id: i64) -> QueryResult<()> {
-    let Some(old) = fields_of(conn, id)? else {
-        return Ok(());
-    };
-    adjust_df(conn, &distinct_terms(&old), -1)?;
-    adjust_totals(
-        conn,
-        [
-            -1,
-            -terms_in(&old[0]),
-            -terms_in(&old[1]),
-            -terms_in(&old[2]),
-            -terms_in(&old[3]),
-        ],
-    )?;
+    uncount(conn, id)?;
     match conn {
         AnyConnection::Sqlite(c) => diesel::sql_query("DELETE FROM article_search WHERE rowid = ?")
             .bind::<BigInt, _>(id)
@@ -321,22 +350,38 @@ pub fn stats(conn: &mut AnyConnection) -> QueryResult<Stats> {
     })
 }
 
-/// The best matches by the database's own ranking (FTS5 bm25, or ts_rank_cd), with their fields.
-fn candidates(conn: &mut AnyConnection, q: &Query, limit: i64) -> QueryResult<Vec<Candidate>> {
+/// The best matches by the database's own ranking (FTS5 bm25, or ts_rank_cd), with their fields;
+/// with `public_at`, only articles published by then (so that drafts cannot crowd them out).
+fn candidates(
+    conn: &mut AnyConnection,
+    q: &Query,
+    limit: i64,
+    public_at: Option<chrono::NaiveDateTime>,
+) -> QueryResult<Vec<Candidate>> {
+    use diesel::sql_types::{Bool, Timestamp};
+    let public = public_at.is_some();
+    let at = public_at.unwrap_or_default();
     match conn {
         AnyConnection::Sqlite(c) => diesel::sql_query(
-            "SELECT rowid AS id, title, lede, tags, body FROM article_search WHERE article_search MATCH ? \
+            "SELECT article_search.rowid AS id, article_search.title, article_search.lede, article_search.tags, \
+             article_search.body FROM article_search JOIN articles ON articles.id = article_search.rowid \
+             WHERE article_search MATCH ? AND (NOT ? OR (articles.status = 'published' AND articles.sort_at <= ?)) \
              ORDER BY bm25(article_search, 3.0, 2.0, 2.0, 1.0) LIMIT ?",
         )
         .bind::<Text, _>(q.fts5())
+        .bind::<Bool, _>(public)
+        .bind::<Timestamp, _>(at)
         .bind::<BigInt, _>(limit)
         .load(c),
         AnyConnection::Postgresql(c) => diesel::sql_query(
-            "SELECT article_id AS id, title, lede, tags, body FROM article_search \
-             WHERE document @@ to_tsquery('simple', $1) \
-             ORDER BY ts_rank_cd(document, to_tsquery('simple', $1), 1) DESC LIMIT $2",
+            "SELECT s.article_id AS id, s.title, s.lede, s.tags, s.body FROM article_search s \
+             JOIN articles a ON a.id = s.article_id \
+             WHERE s.document @@ to_tsquery('simple', $1) AND (NOT $2 OR (a.status = 'published' AND a.sort_at <= $3)) \
+             ORDER BY ts_rank_cd(s.document, to_tsquery('simple', $1), 1) DESC LIMIT $4",
         )
         .bind::<Text, _>(q.tsquery())
+        .bind::<Bool, _>(public)
+        .bind::<Timestamp, _>(at)
         .bind::<BigInt, _>(limit)
         .load(c),
     }
@@ -385,8 +430,18 @@ fn clause_df(conn: &mut AnyConnection, q: &Query) -> QueryResult<Vec<f64>> {
 /// Articles matching the query with their BM25F relevance (higher is better), whatever their status:
 /// the caller intersects with what it may show. The database finds the matches and pre-ranks them
 /// (the best [`MAX_CANDIDATES`]); the score itself is computed in Rust, so both databases agree.
-pub fn scores(conn: &mut AnyConnection, q: &Query) -> QueryResult<Vec<(i64, f64)>> {
-    scores_boosted(conn, q, &vec![1.0; q.clauses.len()], MAX_CANDIDATES)
+pub fn scores(
+    conn: &mut AnyConnection,
+    q: &Query,
+    public_at: Option<chrono::NaiveDateTime>,
+) -> QueryResult<Vec<(i64, f64)>> {
+    scores_boosted(
+        conn,
+        q,
+        &vec![1.0; q.clauses.len()],
+        MAX_CANDIDATES,
+        public_at,
+    )
 }
 
 /// [`scores`] with a weight per clause and a candidate limit.
@@ -395,11 +450,12 @@ pub fn scores_boosted(
     q: &Query,
     boosts: &[f64],
     limit: i64,
+    public_at: Option<chrono::NaiveDateTime>,
 ) -> QueryResult<Vec<(i64, f64)>> {
     if q.clauses.is_empty() {
         return Ok(Vec::new());
     }
-    let found = candidates(conn, q, limit)?;
+    let found = candidates(conn, q, limit, public_at)?;
     if found.is_empty() {
         return Ok(Vec::new());
     }
@@ -452,17 +508,25 @@ pub fn tagged(conn: &mut AnyConnection, tag_id: i64) -> QueryResult<Vec<i64>> {
 pub fn reindex_ids(conn: &mut AnyConnection, ids: &[i64]) -> QueryResult<()> {
     use super::schema::articles;
     for chunk in ids.chunks(500) {
-        let rows: Vec<(i64, String, Option<String>, String)> = articles::table
+        let rows: Vec<(i64, String, Option<String>, String, String)> = articles::table
             .filter(articles::id.eq_any(chunk))
             .select((
                 articles::id,
                 articles::title,
                 articles::lede,
                 articles::body_text,
+                articles::status,
             ))
             .load(conn)?;
-        for (id, title, lede, body) in rows {
-            index(conn, id, &title, lede.as_deref().unwrap_or(""), &body)?;
+        for (id, title, lede, body, status) in rows {
+            index(
+                conn,
+                id,
+                &title,
+                lede.as_deref().unwrap_or(""),
+                &body,
+                status == "published",
+            )?;
         }
     }
     Ok(())
@@ -470,5 +534,18 @@ pub fn reindex_ids(conn: &mut AnyConnection, ids: &[i64]) -> QueryResult<()> {
 
 /// How many articles the index holds.
 pub fn indexed_count(conn: &mut AnyConnection) -> QueryResult<i64> {
-    Ok(stats(conn)?.docs as i64)
+    #[derive(QueryableByName)]
+    struct N {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    let none: [i64; 0] = [];
+    let n: N = dyn_query!(
+        conn,
+        |_| "SELECT count(*) AS n FROM article_search".to_owned(),
+        none,
+        BigInt,
+        get_result
+    )?;
+    Ok(n.n)
 }

@@ -54,12 +54,16 @@ both!(
         assert!(tags.contains(&"cooperation-militaire") && tags.contains(&"nouvelle-etiquette"));
         assert_eq!(a["featured_image"]["credit"], "AIB");
         assert_eq!(
-            app.get("/v1/tags/nouvelle-etiquette")
+            app.get_as("/v1/tags/nouvelle-etiquette", &admin)
                 .await
                 .expect(200)
                 .body["name"],
             "Nouvelle étiquette"
         );
+        // A tag only a draft carries does not exist for the public: it would announce the draft.
+        app.get("/v1/tags/nouvelle-etiquette").await.problem(404);
+        let public = app.get("/v1/tags?per_page=100").await.expect(200);
+        assert!(!public.slugs().contains(&"nouvelle-etiquette".to_owned()));
 
         // The same title again gets a suffixed slug; a given slug that is taken is a 409.
         let again = app.article(&admin, json!({"title": "Coopération militaire : des soldats", "body": "x", "rubrique": "securite"})).await;

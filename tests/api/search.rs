@@ -238,3 +238,49 @@ both!(
         assert!(r.body["meta"]["total"].as_i64().unwrap() >= 1);
     }
 );
+
+both!(
+    unpublished_text_never_moves_a_public_score_and_ties_page_cleanly,
+    |app| async move {
+        let admin = app.admin().await;
+        for i in 0..3 {
+            app.article(&admin, json!({"title": format!("Quokka numéro {i}"), "body": "Le quokka sourit.", "rubrique": "societe", "status": "published"})).await;
+        }
+        let before = app
+            .get(&format!("/v1/articles?{}", enc("quokka")))
+            .await
+            .expect(200);
+        let scores = |r: &crate::helpers::Res| -> Vec<f64> {
+            r.body["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a["search"]["score"].as_f64().unwrap())
+                .collect()
+        };
+        let contributor = app.staff("contributor", Some("issouf-sanou")).await;
+        app.article(&contributor, json!({"title": "Quokka quokka quokka", "body": "Brouillon sur le quokka.", "rubrique": "societe"})).await;
+        let after = app
+            .get(&format!("/v1/articles?{}", enc("quokka")))
+            .await
+            .expect(200);
+        assert_eq!(
+            scores(&before),
+            scores(&after),
+            "a draft changed public scores"
+        );
+        assert_eq!(before.ids(), after.ids());
+        // Equal scores page by cursor exactly as by page.
+        let mut walked = Vec::new();
+        let mut url = format!("/v1/articles?{}&per_page=1", enc("quokka"));
+        loop {
+            let r = app.get(&url).await.expect(200);
+            walked.extend(r.ids());
+            match r.body["meta"]["next_cursor"].as_str() {
+                Some(c) => url = format!("/v1/articles?{}&per_page=1&cursor={c}", enc("quokka")),
+                None => break,
+            }
+        }
+        assert_eq!(walked, before.ids());
+    }
+);

@@ -7,6 +7,8 @@ CREATE TABLE article_search (
     lede TEXT NOT NULL,
     tags TEXT NOT NULL,
     body TEXT NOT NULL,
+    -- 1 while the article is published (scheduled included): only those count in the statistics.
+    counted BIGINT NOT NULL DEFAULT 0,
     document tsvector GENERATED ALWAYS AS (
         setweight(to_tsvector('simple', title), 'A') ||
         setweight(to_tsvector('simple', lede), 'B') ||

@@ -1,6 +1,7 @@
 -- Full-text index over the analysed text (kiosque's French analyser runs in Rust; this table indexes its
--- output, a space-separated list of folded stems). rowid = articles.id.
-CREATE VIRTUAL TABLE article_search USING fts5(title, lede, tags, body, tokenize = 'unicode61 remove_diacritics 0');
+-- output, a space-separated list of folded stems). rowid = articles.id. `counted` is 1 while the
+-- article is published (scheduled included): only those count in search_terms and search_totals.
+CREATE VIRTUAL TABLE article_search USING fts5(title, lede, tags, body, counted UNINDEXED, tokenize = 'unicode61 remove_diacritics 0');
 CREATE TRIGGER articles_search_delete AFTER DELETE ON articles BEGIN
     DELETE FROM article_search WHERE rowid = old.id;
 END;

@@ -153,19 +153,23 @@ pub fn search_ranked(
         return Ok(Vec::new());
     }
     // The candidates already match; the filters and the caller's scope decide which may be shown.
-    let scores: HashMap<i64, f64> = crate::db::search::scores(conn, sq)?.into_iter().collect();
+    let public_at = matches!(scope, Scope::Public).then_some(now);
+    let scores: HashMap<i64, f64> = crate::db::search::scores(conn, sq, public_at)?
+        .into_iter()
+        .collect();
     filter.search = None;
     filter.only_ids = Some(scores.keys().copied().collect());
     Ok(rank(q::ids(conn, scope, &filter, now)?, &scores))
 }
 
-/// Visible ids ordered by relevance (best first, then newest id).
+/// Visible ids ordered by relevance (best first, then by id).
 fn rank(ids: Vec<i64>, scores: &HashMap<i64, f64>) -> Vec<(i64, f64)> {
     let mut ranked: Vec<(i64, f64)> = ids
         .into_iter()
         .map(|id| (id, scores.get(&id).copied().unwrap_or(0.0)))
         .collect();
-    ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(b.0.cmp(&a.0)));
+    // Ties by ascending id, the order the relevance cursor pages in.
+    ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     ranked
 }
 
@@ -383,7 +387,13 @@ pub async fn list_articles(
                 }
                 (ListSort::Column(sort), _) => {
                     let scores: HashMap<i64, f64> = match &search {
-                        Some(sq) => crate::db::search::scores(conn, sq)?.into_iter().collect(),
+                        Some(sq) => crate::db::search::scores(
+                            conn,
+                            sq,
+                            matches!(scope, Scope::Public).then_some(now),
+                        )?
+                        .into_iter()
+                        .collect(),
                         None => HashMap::new(),
                     };
                     let (rows, total, next, has_next) =

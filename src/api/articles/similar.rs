@@ -192,7 +192,7 @@ fn candidates(
         }
         None => (Query::default(), Vec::new()),
     };
-    let mut by_text = search::scores_boosted(conn, &query, &boosts, MLT_POOL)?;
+    let mut by_text = search::scores_boosted(conn, &query, &boosts, MLT_POOL, Some(now))?;
     by_text.retain(|(id, _)| *id != article.id && !exclude.contains(id));
     by_text.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     // Articles sharing tags join only when the text finds too few (an article with little text): at

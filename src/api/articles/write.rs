@@ -470,6 +470,7 @@ pub fn create(
         &w.title,
         w.lede.as_deref().unwrap_or(""),
         &w.body_text,
+        w.status == "published",
     )?;
     Ok(id)
 }
@@ -515,6 +516,7 @@ pub fn update(
         &w.title,
         w.lede.as_deref().unwrap_or(""),
         &w.body_text,
+        w.status == "published",
     )?;
     Ok(cur.id)
 }
