@@ -46,10 +46,10 @@ pub struct RefreshRequest {
 fn issue_pair(
     state: &AppState,
     conn: &mut crate::db::AnyConnection,
-    user_id: i64,
-    role: &str,
+    user: &crate::db::models::UserRow,
     family: Option<String>,
 ) -> Result<TokenResponse, ApiError> {
+    let user_id = user.id;
     let now = crate::db::now();
     let family = match family {
         Some(f) => f,
@@ -58,7 +58,9 @@ fn issue_pair(
     let (secret, hash) = sessions::new_secret()?;
     sessions::insert(conn, user_id, &family, &hash, now)?;
     Ok(TokenResponse {
-        access_token: state.jwt.issue(user_id, role)?,
+        access_token: state
+            .jwt
+            .issue(user_id, &user.role, user.session_generation)?,
         token_type: "Bearer".into(),
         expires_in: state.jwt.ttl.as_secs(),
         refresh_token: secret,
@@ -136,9 +138,7 @@ pub async fn create_token(
     let st = state.clone();
     let pair = state
         .db
-        .run(move |conn| {
-            crate::db::write_tx(conn, |c| issue_pair(&st, c, user.id, &user.role, None))
-        })
+        .run(move |conn| crate::db::write_tx(conn, |c| issue_pair(&st, c, &user, None)))
         .await?;
     Ok(no_store(&pair))
 }
@@ -198,13 +198,7 @@ pub async fn refresh_token(
                         "this refresh token was already used; the session is revoked",
                     ));
                 }
-                Ok(Renewal::Renewed(issue_pair(
-                    &st,
-                    c,
-                    user.id,
-                    &user.role,
-                    Some(family),
-                )?))
+                Ok(Renewal::Renewed(issue_pair(&st, c, &user, Some(family))?))
             })
         })
         .await?;

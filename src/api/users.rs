@@ -144,7 +144,7 @@ fn prepare(
                 disabled: false,
                 created_at: now,
                 updated_at: now,
-                sessions_valid_after: None,
+                session_generation: 0,
             }
         }
     };

@@ -22,6 +22,8 @@ pub struct Claims {
     pub exp: i64,
     /// The token kind, so another kind of token signed with the same key is never taken for this one.
     pub typ: String,
+    /// The account's session generation when the token was issued.
+    pub sgen: i64,
 }
 
 /// The signing and verifying keys, built once.
@@ -49,7 +51,7 @@ impl JwtKeys {
     }
 
     /// Issues an access token for a user.
-    pub fn issue(&self, user_id: i64, role: &str) -> Result<String, ApiError> {
+    pub fn issue(&self, user_id: i64, role: &str, generation: i64) -> Result<String, ApiError> {
         let now = chrono::Utc::now().timestamp();
         let claims = Claims {
             iss: ISSUER.into(),
@@ -60,6 +62,7 @@ impl JwtKeys {
             nbf: now,
             exp: now + self.ttl.as_secs() as i64,
             typ: "access".into(),
+            sgen: generation,
         };
         encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(|e| ApiError::internal(anyhow::Error::new(e).context("signing a token")))

@@ -101,12 +101,10 @@ impl FromRequest for Caller {
                     ApiError::unauthorized("this account no longer exists or is disabled")
                 })?;
             // Sessions end with a password, role or account change: older access tokens are refused.
-            if let Some(after) = user.sessions_valid_after {
-                if claims.iat < after.and_utc().timestamp() {
-                    return Err(ApiError::unauthorized(
-                        "this session has ended; log in again",
-                    ));
-                }
+            if claims.sgen != user.session_generation {
+                return Err(ApiError::unauthorized(
+                    "this session has ended; log in again",
+                ));
             }
             let role = Role::parse(&user.role).ok_or_else(|| {
                 ApiError::internal(anyhow::anyhow!("stored role {} is unknown", user.role))

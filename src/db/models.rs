@@ -88,8 +88,8 @@ pub struct UserRow {
     pub disabled: bool,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
-    /// Access tokens issued before this instant are refused.
-    pub sessions_valid_after: Option<NaiveDateTime>,
+    /// Access tokens of an older generation are refused.
+    pub session_generation: i64,
 }
 
 /// `{id, slug, name}`: how one resource names another.

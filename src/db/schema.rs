@@ -105,7 +105,7 @@ diesel::table! {
         disabled -> Bool,
         created_at -> Timestamp,
         updated_at -> Timestamp,
-        sessions_valid_after -> Nullable<Timestamp>,
+        session_generation -> BigInt,
     }
 }
 

@@ -103,7 +103,7 @@ pub fn revoke_family(
     .execute(conn)
 }
 
-/// Ends every session of a user: refresh tokens revoked, access tokens issued until now refused.
+/// Ends every session of a user: refresh tokens revoked, access tokens of the current generation refused.
 pub fn revoke_user(conn: &mut AnyConnection, user: i64, now: NaiveDateTime) -> QueryResult<()> {
     diesel::update(
         refresh_tokens::table
@@ -113,7 +113,7 @@ pub fn revoke_user(conn: &mut AnyConnection, user: i64, now: NaiveDateTime) -> Q
     .set(refresh_tokens::revoked_at.eq(now))
     .execute(conn)?;
     diesel::update(users::table.filter(users::id.eq(user)))
-        .set(users::sessions_valid_after.eq(Some(now)))
+        .set(users::session_generation.eq(users::session_generation + 1))
         .execute(conn)?;
     Ok(())
 }

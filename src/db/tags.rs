@@ -111,15 +111,24 @@ pub fn resolve_or_create(
         }
     }
     let slugs: Vec<String> = wanted.iter().map(|(s, _)| s.clone()).collect();
-    let found: Vec<(i64, String)> = tags::table
-        .filter(tags::slug.eq_any(&slugs))
-        .select((tags::id, tags::slug))
+    let keys: Vec<String> = wanted
+        .iter()
+        .map(|(_, n)| crate::domain::sort_key(n))
+        .collect();
+    // By slug, or by name: a renamed tag keeps its old slug but answers to its new name.
+    let found: Vec<(i64, String, String)> = tags::table
+        .filter(tags::slug.eq_any(&slugs).or(tags::name_key.eq_any(&keys)))
+        .select((tags::id, tags::slug, tags::name_key))
         .load(conn)?;
-    let mut ids = Vec::with_capacity(wanted.len());
+    let mut ids: Vec<i64> = Vec::with_capacity(wanted.len());
     for (slug, name) in &wanted {
-        match found.iter().find(|(_, s)| s == slug) {
-            Some((id, _)) => ids.push(*id),
-            None => ids.push(insert(conn, slug, name, now)?),
+        let key = crate::domain::sort_key(name);
+        let id = match found.iter().find(|(_, s, k)| s == slug || *k == key) {
+            Some((id, _, _)) => *id,
+            None => insert(conn, slug, name, now)?,
+        };
+        if !ids.contains(&id) {
+            ids.push(id);
         }
     }
     Ok(ids)

@@ -607,3 +607,79 @@ both!(
             .expect(204);
     }
 );
+
+both!(a_shared_byline_is_the_editors_to_change, |app| async move {
+    let editor = app.staff("editor", None).await;
+    let sanou = app.staff("author", Some("issouf-sanou")).await;
+    let a = app.article(&editor, json!({"title": "Cosigné", "body": "b", "rubrique": "societe", "authors": ["issouf-sanou", "aminata-kabore"]})).await;
+    let path = format!("/v1/articles/{}", a["id"]);
+    app.patch(&path, &sanou, json!({"lede": "Retouche."}))
+        .await
+        .expect(200);
+    app.patch(&path, &sanou, json!({"authors": ["issouf-sanou"]}))
+        .await
+        .problem(403);
+    assert_eq!(
+        app.get_as(&path, &editor).await.body["authors"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    // Pins: duplicates collapse; a patch without `enabled` keeps related content as it was.
+    let r = app
+        .patch(
+            &path,
+            &editor,
+            json!({"related": {"pinned": [1, 2, 1], "enabled": false}}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(
+        r.body["related"],
+        json!({"pinned": [1, 2], "enabled": false})
+    );
+    let r = app
+        .patch(&path, &editor, json!({"related": {"pinned": [2]}}))
+        .await
+        .expect(200);
+    assert_eq!(r.body["related"], json!({"pinned": [2], "enabled": false}));
+});
+
+both!(a_renamed_tag_answers_to_its_new_name, |app| async move {
+    let editor = app.staff("editor", None).await;
+    app.patch(
+        "/v1/tags/defense",
+        &editor,
+        json!({"name": "Défense nationale"}),
+    )
+    .await
+    .expect(200);
+    let a = app.article(&editor, json!({"title": "Tag renommé", "body": "b", "rubrique": "securite", "tags": ["Défense nationale"]})).await;
+    assert_eq!(a["tags"][0]["slug"], "defense", "no duplicate tag");
+    // A rename changes the article's representation, and so its validator.
+    let path = format!("/v1/articles/{}", a["id"]);
+    let etag = app.get_as(&path, &editor).await.header("etag").unwrap();
+    app.patch("/v1/tags/defense", &editor, json!({"name": "Défense"}))
+        .await
+        .expect(200);
+    let again = app
+        .raw(
+            awc::http::Method::GET,
+            &path,
+            Some(&editor),
+            None,
+            &[("If-None-Match", &etag)],
+        )
+        .await;
+    assert_eq!(again.status.as_u16(), 200);
+    app.raw(
+        awc::http::Method::PATCH,
+        &path,
+        Some(&editor),
+        Some("{\"lede\": \"x\"}".into()),
+        &[("If-Match", &etag)],
+    )
+    .await
+    .expect(200);
+});

@@ -16,7 +16,7 @@ fn sign(claims: serde_json::Value, secret: &str, alg: Algorithm) -> String {
 
 fn claims(sub: &str, exp_offset: i64) -> serde_json::Value {
     let now = chrono::Utc::now().timestamp();
-    json!({"iss": "kiosque", "aud": "kiosque-staff", "sub": sub, "role": "admin", "iat": now, "nbf": now, "exp": now + exp_offset, "typ": "access"})
+    json!({"iss": "kiosque", "aud": "kiosque-staff", "sub": sub, "role": "admin", "iat": now, "nbf": now, "exp": now + exp_offset, "typ": "access", "sgen": 0})
 }
 
 both!(

@@ -11,5 +11,5 @@ CREATE TABLE refresh_tokens (
 );
 CREATE INDEX refresh_tokens_user ON refresh_tokens (user_id);
 CREATE INDEX refresh_tokens_family ON refresh_tokens (family);
--- Access tokens issued before this instant are refused (password, role or account changes).
-ALTER TABLE users ADD COLUMN sessions_valid_after TIMESTAMP;
+-- Bumped by a password, role or account change: access tokens carry the generation they were issued in.
+ALTER TABLE users ADD COLUMN session_generation BIGINT NOT NULL DEFAULT 0;

@@ -1,2 +1,2 @@
-ALTER TABLE users DROP COLUMN sessions_valid_after;
+ALTER TABLE users DROP COLUMN session_generation;
 DROP TABLE refresh_tokens;

@@ -15,7 +15,7 @@ use std::collections::HashMap;
 
 use self::model::{Article, ArticleInput, RelatedOut, SearchHit, FIELDS};
 use crate::api::common::{
-    self, cached, check_if_match, collection, key, version_etag, Listing, PageRequest,
+    self, check_if_match, collection, key, version_etag, Listing, PageRequest,
 };
 use crate::auth::Caller;
 use crate::db::articles::{self as q, Filter, Scope, SearchFilter, Sort, Start};
@@ -36,9 +36,11 @@ pub struct ListQuery {
     pub author: Option<String>,
     /// Tag slugs, comma-separated (any of).
     pub tag: Option<String>,
-    /// Full-text search in French, with or without accents, in any inflection: all words must match;
-    /// `"quoted phrases"` match as written; `prefix*` matches the start of a word. Sorts by `relevance`
-    /// unless `sort` says otherwise; each item then carries `search: {score, snippet}`. At most 200 characters.
+    /// Full-text search in French, with or without accents, in any inflection. Articles matching more of
+    /// the words, and rarer ones, rank higher (one word is enough to match); `"quoted phrases"` must match
+    /// as written; `prefix*` matches the start of a word. Sorts by `relevance` unless `sort` says
+    /// otherwise; each item then carries `search: {score, snippet}`. At most 200 characters; a query of
+    /// stop words only finds nothing. Relevance ranks the best 200 matches.
     pub q: Option<String>,
     /// Published at or after this instant (RFC 3339).
     pub published_after: Option<DateTime<Utc>>,
@@ -495,19 +497,9 @@ pub async fn find_article(
     if !plain && !explicit("body_text") {
         article.body_text = None;
     }
+    // The body names linked rubrique, authors and tags: a rename changes it without a new version,
+    // so the validator is the version's plus a hash of this representation (If-Match still matches).
     let etag = version_etag('a', article.id, article.version);
-    if req.query_string().is_empty() {
-        // The plain representation's validator is the version's own.
-        let body = serde_json::to_string(&article).unwrap_or_default();
-        return Ok(cached(
-            &req,
-            caller.is_staff(),
-            body,
-            etag,
-            Some(updated),
-            |_| {},
-        ));
-    }
     Ok(common::single(
         &req,
         caller.is_staff(),

@@ -33,13 +33,10 @@ pub struct RelatedSettings {
     #[serde(default)]
     #[schema(value_type = Vec<KeyRef>)]
     pub pinned: Vec<KeyRef>,
-    /// `false` switches related content off for this article: its related list is empty.
-    #[serde(default = "yes")]
-    pub enabled: bool,
-}
-
-fn yes() -> bool {
-    true
+    /// `false` switches related content off for this article: its related list is empty. Unchanged
+    /// when absent (on by default for a new article).
+    #[serde(default)]
+    pub enabled: Option<bool>,
 }
 
 /// A news article.

@@ -90,7 +90,7 @@ struct Resolved {
     rubrique_id: i64,
     author_ids: Option<Vec<i64>>,
     tag_names: Option<Vec<String>>,
-    pins: Option<(Vec<i64>, bool)>,
+    pins: Option<(Vec<i64>, Option<bool>)>,
 }
 
 fn resolve_refs(
@@ -203,7 +203,8 @@ fn resolve_refs(
                     ),
                 }
             }
-            ids.dedup();
+            let mut seen = std::collections::HashSet::new();
+            ids.retain(|id| seen.insert(*id));
             Some((ids, r.enabled))
         }
         None => None,
@@ -450,7 +451,7 @@ pub fn create(
     let (mut w, slug_given) = merged(&mut checks, input, None, staff, now)?;
     checks.finish()?;
     w.rubrique_id = r.rubrique_id;
-    if let Some((_, enabled)) = &r.pins {
+    if let Some((_, Some(enabled))) = &r.pins {
         w.related_enabled = *enabled;
     }
     w.slug = match slug_given {
@@ -487,6 +488,15 @@ pub fn update(
     let cur = load_visible(conn, Some(staff), key, now)?;
     if_match(&cur)?;
     check_may_edit(conn, staff, &cur, now)?;
+    // A co-signed article's byline is the editors' to change: nobody strips the others from it.
+    if !staff.at_least(Role::Editor) && !input.authors.is_absent() {
+        let byline = links::author_ids(conn, cur.id)?;
+        if byline.as_slice() != [staff.author_id.unwrap_or(-1)] {
+            return Err(ApiError::forbidden(
+                "only an editor changes a byline shared with others",
+            ));
+        }
+    }
     let mut checks = Checks::default();
     let r = resolve_refs(
         conn,
@@ -499,7 +509,7 @@ pub fn update(
     let (mut w, slug_given) = merged(&mut checks, input, Some(&cur), staff, now)?;
     checks.finish()?;
     w.rubrique_id = r.rubrique_id;
-    if let Some((_, enabled)) = &r.pins {
+    if let Some((_, Some(enabled))) = &r.pins {
         w.related_enabled = *enabled;
     }
     if let Some(s) = slug_given {
