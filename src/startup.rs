@@ -332,9 +332,24 @@ async fn rate_limit(
         .and_then(|v| v.strip_prefix("Bearer "))
         .and_then(|t| state.jwt.verify(t.trim()).ok())
         .map(|c| c.sub);
-    let (key, limit) = match staff {
-        Some(sub) => (format!("staff:{sub}"), state.config.rate_limit_staff),
-        None => {
+    let api_key = req
+        .headers()
+        .get("x-api-key")
+        .map(|v| v.to_str().unwrap_or("").trim().to_owned());
+    let partner = match api_key {
+        Some(secret) if staff.is_none() => match partner_key(&state, secret).await {
+            Ok(k) => Some(k),
+            Err(e) => {
+                let res = e.response(Some(req.path()));
+                return Ok(req.into_response(res).map_into_right_body());
+            }
+        },
+        _ => None,
+    };
+    let (key, limit) = match (staff, partner) {
+        (Some(sub), _) => (format!("staff:{sub}"), state.config.rate_limit_staff),
+        (None, Some((id, limit))) => (format!("key:{id}"), limit),
+        (None, None) => {
             let ip = state
                 .client_ip(req.request())
                 .map(|i| i.to_string())
@@ -353,6 +368,29 @@ async fn rate_limit(
     let mut res = next.call(req).await?;
     crate::error::rate_limit_headers(res.headers_mut(), d);
     Ok(res.map_into_left_body())
+}
+
+/// The id and per-minute limit of a live partner key; 401 for any other value.
+async fn partner_key(state: &web::Data<AppState>, secret: String) -> Result<(i64, u32), ApiError> {
+    if secret.len() > 200 {
+        return Err(ApiError::unauthorized("the API key is invalid or revoked"));
+    }
+    state
+        .db
+        .run(move |conn| {
+            let key = crate::db::api_keys::by_secret(conn, &secret)?
+                .ok_or_else(|| ApiError::unauthorized("the API key is invalid or revoked"))?;
+            let now = crate::db::now();
+            // `last_used_at` is kept to the minute: no write on every request.
+            if key
+                .last_used_at
+                .is_none_or(|t| now - t >= chrono::Duration::seconds(60))
+            {
+                crate::db::write_tx(conn, |c| Ok(crate::db::api_keys::touch(c, key.id, now)?))?;
+            }
+            Ok((key.id, key.rate_limit_per_minute.max(0) as u32))
+        })
+        .await
 }
 
 /// Answers HEAD like GET (the server sends the headers without the body).

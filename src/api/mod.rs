@@ -15,6 +15,7 @@ macro_rules! collection_schema {
 }
 pub(crate) use collection_schema;
 
+pub mod api_keys;
 pub mod articles;
 pub mod auth;
 pub mod authors;
@@ -59,7 +60,10 @@ pub fn v1(cfg: &mut ServiceConfig) {
         .service(users::list_users)
         .service(users::create_user)
         .service(users::update_user)
-        .service(users::delete_user);
+        .service(users::delete_user)
+        .service(api_keys::list_api_keys)
+        .service(api_keys::create_api_key)
+        .service(api_keys::delete_api_key);
 }
 
 /// Routes outside `/v1`.
@@ -102,6 +106,7 @@ impl Modify for BearerScheme {
         (name = "tags", description = "Tags"),
         (name = "auth", description = "Staff log-in and identity"),
         (name = "users", description = "Staff accounts (admins)"),
+        (name = "api-keys", description = "Partner keys (admins); partners send `X-Api-Key`"),
         (name = "health", description = "Liveness and readiness"),
     )
 )]

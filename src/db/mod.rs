@@ -1,5 +1,6 @@
 //! The only place that knows SQLite from PostgreSQL: the pool, the blocking boundary, migrations, queries.
 
+pub mod api_keys;
 pub mod articles;
 pub mod authors;
 pub mod links;

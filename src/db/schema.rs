@@ -122,6 +122,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    api_keys (id) {
+        id -> BigInt,
+        name -> Text,
+        prefix -> Text,
+        key_hash -> Text,
+        scopes -> Text,
+        rate_limit_per_minute -> Integer,
+        created_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(articles -> rubriques (rubrique_id));
 diesel::joinable!(article_authors -> articles (article_id));
 diesel::joinable!(article_authors -> authors (author_id));
@@ -140,4 +154,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     article_pins,
     users,
     refresh_tokens,
+    api_keys,
 );

@@ -5,6 +5,7 @@ mod helpers;
 
 mod limits;
 
+mod api_keys;
 mod articles_read;
 mod articles_write;
 mod auth;
