@@ -128,7 +128,31 @@ pub fn add_common_responses(doc: &mut utoipa::openapi::OpenApi) {
             )
             .build()
     };
+    use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
     for item in doc.paths.paths.values_mut() {
+        if let Some(post) = item.post.as_mut() {
+            let param = ParameterBuilder::new()
+                .name("Idempotency-Key")
+                .parameter_in(ParameterIn::Header)
+                .required(utoipa::openapi::Required::False)
+                .description(Some(
+                    "Up to 255 visible characters. The first successful answer is replayed for the same key and \
+                     body for 24 hours (with `Idempotent-Replayed: true`); another body with the same key is a 422.",
+                ))
+                .schema(Some(
+                    utoipa::openapi::ObjectBuilder::new().schema_type(utoipa::openapi::schema::Type::String),
+                ))
+                .build();
+            post.parameters
+                .get_or_insert_with(Vec::new)
+                .push(param.into());
+            post.responses
+                .responses
+                .entry("409".to_owned())
+                .or_insert_with(|| {
+                    problem("A request with this Idempotency-Key is still running").into()
+                });
+        }
         for op in [
             &mut item.get,
             &mut item.post,

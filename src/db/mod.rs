@@ -3,6 +3,7 @@
 pub mod api_keys;
 pub mod articles;
 pub mod authors;
+pub mod idempotency;
 pub mod links;
 pub mod models;
 pub mod rubriques;

@@ -136,6 +136,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    idempotency_keys (caller, idem_key) {
+        caller -> Text,
+        idem_key -> Text,
+        method_path -> Text,
+        body_hash -> Text,
+        status -> Integer,
+        response -> Text,
+        headers -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(articles -> rubriques (rubrique_id));
 diesel::joinable!(article_authors -> articles (article_id));
 diesel::joinable!(article_authors -> authors (author_id));
@@ -155,4 +168,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     users,
     refresh_tokens,
     api_keys,
+    idempotency_keys,
 );

@@ -10,6 +10,7 @@ mod articles_read;
 mod articles_write;
 mod auth;
 mod errors;
+mod idempotency;
 mod openapi;
 mod related;
 mod search;
