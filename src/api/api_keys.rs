@@ -112,7 +112,7 @@ pub async fn create_api_key(
     caller: Caller,
     input: crate::api::json::Json<ApiKeyInput>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Role::Admin)?;
+    let me = caller.require(Role::Admin)?.user_id;
     let input = input.into_inner();
     let mut c = Checks::default();
     let name = c.text("name", &input.name, 1, 100);
@@ -132,6 +132,15 @@ pub async fn create_api_key(
         .run(move |conn| {
             write_tx(conn, |conn| {
                 let id = q::insert(conn, &name, &s2, &scopes.join(","), limit, crate::db::now())?;
+                let detail =
+                    serde_json::json!({"name": name, "prefix": &s2[..10], "scopes": scopes});
+                crate::db::audit::record(
+                    conn,
+                    Some(me),
+                    "api_key.create",
+                    &format!("api_key:{id}"),
+                    detail,
+                )?;
                 q::find(conn, id)?.ok_or_else(|| ApiError::not_found("api key"))
             })
         })
@@ -162,13 +171,27 @@ pub async fn delete_api_key(
     caller: Caller,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Role::Admin)?;
+    let me = caller.require(Role::Admin)?.user_id;
     let id: i64 = path
         .parse()
         .map_err(|_| ApiError::bad_param("id", "a numeric key id"))?;
     let n = state
         .db
-        .run(move |conn| write_tx(conn, |c| Ok(q::revoke(c, id, crate::db::now())?)))
+        .run(move |conn| {
+            write_tx(conn, |c| {
+                let n = q::revoke(c, id, crate::db::now())?;
+                if n > 0 {
+                    crate::db::audit::record(
+                        c,
+                        Some(me),
+                        "api_key.revoke",
+                        &format!("api_key:{id}"),
+                        serde_json::json!({}),
+                    )?;
+                }
+                Ok(n)
+            })
+        })
         .await?;
     if n == 0 {
         return Err(ApiError::not_found("api key"));

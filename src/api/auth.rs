@@ -120,6 +120,7 @@ pub async fn create_token(
     if email.len() > 320 || pw.len() > 1024 {
         return Err(ApiError::unauthorized("wrong e-mail or password"));
     }
+    let wanted = email.trim().to_lowercase();
     let user = state
         .db
         .run(move |conn| Ok(crate::db::users::find_by_email(conn, &email)?))
@@ -134,11 +135,39 @@ pub async fn create_token(
     })
     .await
     .map_err(|e| ApiError::internal(anyhow::anyhow!("{e}")))?;
-    let user = ok.ok_or_else(|| ApiError::unauthorized("wrong e-mail or password"))?;
+    let Some(user) = ok else {
+        let target = format!("email:{}", wanted.chars().take(320).collect::<String>());
+        state
+            .db
+            .run(move |conn| {
+                crate::db::write_tx(conn, |c| {
+                    Ok(crate::db::audit::record(
+                        c,
+                        None,
+                        "auth.login_failed",
+                        &target,
+                        serde_json::json!({}),
+                    )?)
+                })
+            })
+            .await?;
+        return Err(ApiError::unauthorized("wrong e-mail or password"));
+    };
     let st = state.clone();
     let pair = state
         .db
-        .run(move |conn| crate::db::write_tx(conn, |c| issue_pair(&st, c, &user, None)))
+        .run(move |conn| {
+            crate::db::write_tx(conn, |c| {
+                crate::db::audit::record(
+                    c,
+                    Some(user.id),
+                    "auth.login",
+                    &format!("user:{}", user.id),
+                    serde_json::json!({}),
+                )?;
+                issue_pair(&st, c, &user, None)
+            })
+        })
         .await?;
     Ok(no_store(&pair))
 }

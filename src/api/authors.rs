@@ -380,7 +380,7 @@ pub async fn delete_author(
     caller: Caller,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Role::Editor)?;
+    let me = caller.require(Role::Editor)?.user_id;
     let key = key(&path)?;
     let im = common::if_match(&req);
     state
@@ -392,6 +392,13 @@ pub async fn delete_author(
                 if q::has_articles(conn, cur.id)? {
                     return Err(ApiError::conflict("this author still signs articles"));
                 }
+                crate::db::audit::record(
+                    conn,
+                    Some(me),
+                    "author.delete",
+                    &format!("author:{}", cur.id),
+                    serde_json::json!({"slug": cur.slug, "name": cur.name}),
+                )?;
                 q::delete(conn, cur.id)?;
                 Ok(())
             })

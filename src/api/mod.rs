@@ -17,6 +17,7 @@ pub(crate) use collection_schema;
 
 pub mod api_keys;
 pub mod articles;
+pub mod audit;
 pub mod auth;
 pub mod authors;
 pub mod common;
@@ -35,6 +36,7 @@ pub fn v1(cfg: &mut ServiceConfig) {
     cfg.service(articles::list_articles)
         .service(articles::create_article)
         .service(articles::related::list_related_articles)
+        .service(audit::list_article_revisions)
         .service(articles::find_article)
         .service(articles::update_article)
         .service(articles::delete_article)
@@ -63,7 +65,8 @@ pub fn v1(cfg: &mut ServiceConfig) {
         .service(users::delete_user)
         .service(api_keys::list_api_keys)
         .service(api_keys::create_api_key)
-        .service(api_keys::delete_api_key);
+        .service(api_keys::delete_api_key)
+        .service(audit::list_audit);
 }
 
 /// Routes outside `/v1`.

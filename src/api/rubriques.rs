@@ -447,7 +447,7 @@ pub async fn delete_rubrique(
     caller: Caller,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Role::Editor)?;
+    let me = caller.require(Role::Editor)?.user_id;
     let key = key(&path)?;
     let im = common::if_match(&req);
     state
@@ -461,6 +461,13 @@ pub async fn delete_rubrique(
                         "this rubrique still holds articles or sub-rubriques",
                     ));
                 }
+                crate::db::audit::record(
+                    conn,
+                    Some(me),
+                    "rubrique.delete",
+                    &format!("rubrique:{}", cur.id),
+                    serde_json::json!({"slug": cur.slug, "name": cur.name}),
+                )?;
                 q::delete(conn, cur.id)?;
                 Ok(())
             })

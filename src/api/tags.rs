@@ -349,7 +349,7 @@ pub async fn delete_tag(
     caller: Caller,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Role::Editor)?;
+    let me = caller.require(Role::Editor)?.user_id;
     let key = key(&path)?;
     let im = common::if_match(&req);
     state
@@ -359,6 +359,13 @@ pub async fn delete_tag(
                 let cur = q::find(conn, &key)?.ok_or_else(|| ApiError::not_found("tag"))?;
                 check_if_match(im.as_deref(), &version_etag('t', cur.id, cur.version))?;
                 let tagged = crate::db::search::tagged(conn, cur.id)?;
+                crate::db::audit::record(
+                    conn,
+                    Some(me),
+                    "tag.delete",
+                    &format!("tag:{}", cur.id),
+                    serde_json::json!({"slug": cur.slug, "name": cur.name}),
+                )?;
                 q::delete(conn, cur.id)?;
                 crate::db::search::reindex_ids(conn, &tagged)?;
                 Ok(())

@@ -257,12 +257,20 @@ pub async fn create_user(
     caller: Caller,
     input: crate::api::json::Json<UserInput>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Role::Admin)?;
+    let me = caller.require(Role::Admin)?.user_id;
     let user = state
         .db
         .run(move |conn| {
             write_tx(conn, |conn| {
                 let id = create(conn, input.into_inner())?;
+                let u = q::find(conn, id)?.ok_or_else(|| ApiError::not_found("user"))?;
+                crate::db::audit::record(
+                    conn,
+                    Some(me),
+                    "user.create",
+                    &format!("user:{id}"),
+                    serde_json::json!({"email": u.email, "role": u.role}),
+                )?;
                 let u = q::find(conn, id)?.ok_or_else(|| ApiError::not_found("user"))?;
                 to_out(conn, u)
             })
@@ -334,6 +342,34 @@ pub async fn update_user(
                 {
                     crate::db::sessions::revoke_user(conn, u.id, now)?;
                 }
+                let target = format!("user:{}", u.id);
+                if u.role != old_role {
+                    crate::db::audit::record(
+                        conn,
+                        Some(me),
+                        "user.role_change",
+                        &target,
+                        serde_json::json!({"from": old_role, "to": u.role}),
+                    )?;
+                }
+                if u.disabled != was_disabled {
+                    crate::db::audit::record(
+                        conn,
+                        Some(me),
+                        "user.disable",
+                        &target,
+                        serde_json::json!({"disabled": u.disabled}),
+                    )?;
+                }
+                if u.password_hash != old_hash {
+                    crate::db::audit::record(
+                        conn,
+                        Some(me),
+                        "user.password_change",
+                        &target,
+                        serde_json::json!({}),
+                    )?;
+                }
                 to_out(conn, u)
             })
         })
@@ -372,7 +408,24 @@ pub async fn delete_user(
             "an admin cannot delete their own account",
         ));
     }
-    let n = state.db.run(move |conn| Ok(q::delete(conn, id)?)).await?;
+    let n = state
+        .db
+        .run(move |conn| {
+            write_tx(conn, |conn| {
+                let n = q::delete(conn, id)?;
+                if n > 0 {
+                    crate::db::audit::record(
+                        conn,
+                        Some(me),
+                        "user.delete",
+                        &format!("user:{id}"),
+                        serde_json::json!({}),
+                    )?;
+                }
+                Ok(n)
+            })
+        })
+        .await?;
     if n == 0 {
         return Err(ApiError::not_found("user"));
     }

@@ -2,6 +2,7 @@
 
 pub mod api_keys;
 pub mod articles;
+pub mod audit;
 pub mod authors;
 pub mod idempotency;
 pub mod links;

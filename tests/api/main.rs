@@ -8,6 +8,7 @@ mod limits;
 mod api_keys;
 mod articles_read;
 mod articles_write;
+mod audit;
 mod auth;
 mod errors;
 mod idempotency;

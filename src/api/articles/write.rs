@@ -8,9 +8,22 @@ use crate::api::common::{unique_slug, Checks, Patch};
 use crate::auth::Staff;
 use crate::db::articles::{self as q, ArticleWrite};
 use crate::db::models::ArticleRow;
-use crate::db::{authors, links, rubriques, tags, AnyConnection};
+use crate::db::{audit, authors, links, rubriques, tags, AnyConnection};
 use crate::domain::{text, to_seconds, Key, Role, Status};
 use crate::error::ApiError;
+
+/// The stored state of an article, for its revisions.
+fn snapshot(conn: &mut AnyConnection, a: &ArticleRow) -> Result<serde_json::Value, ApiError> {
+    Ok(serde_json::json!({
+        "version": a.version, "slug": a.slug, "title": a.title, "kicker": a.kicker, "lede": a.lede,
+        "excerpt": a.excerpt, "body": a.body, "body_format": a.body_format, "status": a.status,
+        "published_at": a.published_at.map(crate::domain::utc), "rubrique": a.rubrique_id,
+        "authors": links::author_ids(conn, a.id)?, "tags": links::tag_ids(conn, a.id)?,
+        "featured_image": a.featured_image.as_deref().and_then(|j| serde_json::from_str::<serde_json::Value>(j).ok()),
+        "source": a.source, "location": a.location, "language": a.language,
+        "related_enabled": a.related_enabled, "updated_at": crate::domain::utc(a.updated_at),
+    }))
+}
 
 /// Whether the caller signs this article (its linked author is in the byline).
 pub fn owns(conn: &mut AnyConnection, staff: &Staff, article: i64) -> Result<bool, ApiError> {
@@ -464,6 +477,15 @@ pub fn create(
         })?,
     };
     let id = q::insert(conn, &w, now)?;
+    if w.status == "published" {
+        audit::record(
+            conn,
+            Some(staff.user_id),
+            "article.publish",
+            &format!("article:{id}"),
+            serde_json::json!({"slug": w.slug}),
+        )?;
+    }
     write_links(conn, id, r, now)?;
     crate::db::search::index(
         conn,
@@ -518,6 +540,17 @@ pub fn update(
         }
         w.slug = s;
     }
+    let previous = snapshot(conn, &cur)?;
+    audit::keep_revision(conn, cur.id, cur.version, previous, Some(staff.user_id))?;
+    if w.status == "published" && cur.status != "published" {
+        audit::record(
+            conn,
+            Some(staff.user_id),
+            "article.publish",
+            &format!("article:{}", cur.id),
+            serde_json::json!({"slug": w.slug}),
+        )?;
+    }
     q::update(conn, cur.id, cur.created_at, &w, now)?;
     write_links(conn, cur.id, r, now)?;
     crate::db::search::index(
@@ -543,6 +576,13 @@ pub fn delete(
     if_match(&cur)?;
     check_may_edit(conn, staff, &cur, now)?;
     crate::db::search::unindex(conn, cur.id)?;
+    audit::record(
+        conn,
+        Some(staff.user_id),
+        "article.delete",
+        &format!("article:{}", cur.id),
+        serde_json::json!({"slug": cur.slug, "title": cur.title, "status": cur.status, "version": cur.version}),
+    )?;
     q::delete(conn, cur.id)?;
     Ok(())
 }
