@@ -109,6 +109,7 @@ impl Application {
                 .app_data(web::PayloadConfig::new(JSON_LIMIT))
                 .app_data(web::QueryConfig::default().error_handler(query_error))
                 .app_data(web::PathConfig::default().error_handler(path_error))
+                .wrap(actix_web::middleware::from_fn(no_query_on_writes))
                 .wrap(actix_web::middleware::from_fn(idempotency))
                 .wrap(actix_web::middleware::from_fn(problem_instance))
                 .wrap(actix_web::middleware::from_fn(rate_limit))
@@ -557,6 +558,28 @@ async fn idempotency(
     }
     let res = head.set_body(bytes).map_into_boxed_body();
     Ok(actix_web::dev::ServiceResponse::new(http_req, res).map_into_right_body())
+}
+
+/// Writes take their target from the path and their data from the body only: a query string on a
+/// POST, PATCH or DELETE is a 400 (a query-string id never overrides the path's, as it once did in
+/// WordPress).
+async fn no_query_on_writes(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<
+    actix_web::dev::ServiceResponse<actix_web::body::EitherBody<impl actix_web::body::MessageBody>>,
+    actix_web::Error,
+> {
+    let write = matches!(
+        *req.method(),
+        Method::POST | Method::PATCH | Method::DELETE | Method::PUT
+    );
+    if write && !req.query_string().is_empty() {
+        let e = ApiError::bad_param("query", "writes take no query parameters");
+        let res = e.response(Some(req.path()));
+        return Ok(req.into_response(res).map_into_right_body());
+    }
+    Ok(next.call(req).await?.map_into_left_body())
 }
 
 /// Answers HEAD like GET (the server sends the headers without the body).

@@ -113,7 +113,7 @@ pub async fn create_api_key(
     input: crate::api::json::Json<ApiKeyInput>,
 ) -> Result<HttpResponse, ApiError> {
     let me = caller.require(Role::Admin)?.user_id;
-    let input = input.into_inner();
+    let input = input.into_inner()?;
     let mut c = Checks::default();
     let name = c.text("name", &input.name, 1, 100);
     let scopes = input.scopes.unwrap_or_else(|| vec!["read".into()]);

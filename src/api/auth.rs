@@ -96,7 +96,7 @@ pub async fn create_token(
     let TokenRequest {
         email,
         password: pw,
-    } = input.into_inner();
+    } = input.into_inner()?;
     // Throttled per account and per client address (keys the server derives, not the body alone).
     let per_account = state.config.rate_limit_login;
     if per_account > 0 {
@@ -125,6 +125,10 @@ pub async fn create_token(
         .db
         .run(move |conn| Ok(crate::db::users::find_by_email(conn, &email)?))
         .await?;
+    let _permit = password::permits()
+        .acquire()
+        .await
+        .map_err(|e| ApiError::internal(anyhow::anyhow!("{e}")))?;
     let ok = web::block(move || {
         let hash = user
             .as_ref()
@@ -196,7 +200,7 @@ pub async fn refresh_token(
     state: web::Data<AppState>,
     input: crate::api::json::Json<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let hash = sessions::hash(&input.into_inner().refresh_token);
+    let hash = sessions::hash(&input.into_inner()?.refresh_token);
     let st = state.clone();
     let outcome = state
         .db
@@ -256,7 +260,7 @@ pub async fn logout(
     input: crate::api::json::Json<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let me = caller.require_staff()?.user_id;
-    let hash = sessions::hash(&input.into_inner().refresh_token);
+    let hash = sessions::hash(&input.into_inner()?.refresh_token);
     state
         .db
         .run(move |conn| {

@@ -301,7 +301,7 @@ pub async fn create_author(
     caller.require(Role::Editor)?;
     let id = state
         .db
-        .run(move |conn| write_tx(conn, |conn| create(conn, input.into_inner())))
+        .run(move |conn| write_tx(conn, |conn| create(conn, input.into_inner()?)))
         .await?;
     let a = load_one(&state, Key::Id(id)).await?;
     Ok(written(
@@ -343,7 +343,7 @@ pub async fn update_author(
             write_tx(conn, |conn| {
                 let cur = q::find(conn, &key)?.ok_or_else(|| ApiError::not_found("author"))?;
                 check_if_match(im.as_deref(), &version_etag('p', cur.id, cur.version))?;
-                let (mut w, slug) = prepare(input.into_inner(), Some(&cur))?;
+                let (mut w, slug) = prepare(input.into_inner()?, Some(&cur))?;
                 if let Some(s) = slug {
                     if q::slug_taken(conn, &s, Some(cur.id))? {
                         return Err(ApiError::conflict(format!("the slug `{s}` is taken")));

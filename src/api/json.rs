@@ -10,11 +10,14 @@ use serde::de::DeserializeOwned;
 
 use crate::error::{ApiError, FieldError};
 
-/// A JSON request body (`application/json` or `application/merge-patch+json`).
-pub struct Json<T>(pub T);
+/// A JSON request body (`application/json` or `application/merge-patch+json`). A wrong content type
+/// (415) or size (413) stops the request at once; a body that does not parse or fit is only reported
+/// when the handler asks for it, after its authorisation checks, so that a caller who may not write
+/// learns nothing from a 400 or 422.
+pub struct Json<T>(Result<T, ApiError>);
 
 impl<T> Json<T> {
-    pub fn into_inner(self) -> T {
+    pub fn into_inner(self) -> Result<T, ApiError> {
         self.0
     }
 }
@@ -58,36 +61,38 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
                     ApiError::bad_request("the body could not be read")
                 }
             })?;
-            // Every kiosque input is an object: an array would fill a struct's fields by position.
-            if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
-                return Err(ApiError::invalid(
-                    "body",
-                    "not_an_object",
-                    "the body must be a JSON object",
-                ));
-            }
-            let de = &mut serde_json::Deserializer::from_slice(&bytes);
-            let parsed = serde_path_to_error::deserialize(&mut *de);
-            // Nothing but white space may follow the object.
-            if parsed.is_ok() {
-                if let Err(e) = de.end() {
-                    return Err(ApiError::bad_request(format!("malformed JSON: {e}")));
-                }
-            }
-            match parsed {
-                Ok(v) => Ok(Json(v)),
-                Err(e) => {
-                    let path = e.path().to_string();
-                    let inner = e.into_inner();
-                    if inner.is_data() {
-                        Err(shape_error(&path, &inner.to_string()))
-                    } else {
-                        Err(ApiError::bad_request(format!("malformed JSON: {inner}")))
-                    }
-                }
-            }
+            Ok(Json(parse(&bytes)))
         })
     }
+}
+
+/// Parses a body into `T`: one JSON object and nothing after it.
+fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    // Every kiosque input is an object: an array would fill a struct's fields by position.
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(ApiError::invalid(
+            "body",
+            "not_an_object",
+            "the body must be a JSON object",
+        ));
+    }
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    let parsed = serde_path_to_error::deserialize(&mut *de);
+    // Nothing but white space may follow the object.
+    if parsed.is_ok() {
+        if let Err(e) = de.end() {
+            return Err(ApiError::bad_request(format!("malformed JSON: {e}")));
+        }
+    }
+    parsed.map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if inner.is_data() {
+            shape_error(&path, &inner.to_string())
+        } else {
+            ApiError::bad_request(format!("malformed JSON: {inner}"))
+        }
+    })
 }
 
 /// A 422 for JSON that parses but does not fit, naming the field.

@@ -131,7 +131,31 @@ pub fn add_common_responses(doc: &mut utoipa::openapi::OpenApi) {
             )
             .build()
     };
+    use utoipa::openapi::header::HeaderBuilder;
     use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+    let int_header = |description: &str| {
+        HeaderBuilder::new()
+            .schema(Some(
+                utoipa::openapi::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::Integer),
+            ))
+            .description(Some(description))
+            .build()
+    };
+    let mut too_many = problem(
+        "Over the rate limit of this client address, staff user or partner key. Every limited response \
+         carries the RateLimit-* headers.",
+    );
+    for (name, description) in [
+        ("Retry-After", "Seconds to wait"),
+        ("RateLimit-Limit", "Requests allowed per minute"),
+        ("RateLimit-Remaining", "Requests left in this minute"),
+        ("RateLimit-Reset", "Seconds until the window resets"),
+    ] {
+        too_many
+            .headers
+            .insert(name.to_owned(), int_header(description).into());
+    }
     for item in doc.paths.paths.values_mut() {
         if let Some(post) = item.post.as_mut() {
             let param = ParameterBuilder::new()
@@ -191,6 +215,10 @@ pub fn add_common_responses(doc: &mut utoipa::openapi::OpenApi) {
                     .entry(status.to_owned())
                     .or_insert_with(|| problem(description).into());
             }
+            op.responses
+                .responses
+                .entry("429".to_owned())
+                .or_insert_with(|| too_many.clone().into());
         }
     }
 }

@@ -356,7 +356,7 @@ pub async fn create_rubrique(
         .db
         .run(move |conn| {
             write_tx(conn, |conn| {
-                let (mut w, slug) = prepare(conn, input.into_inner(), None)?;
+                let (mut w, slug) = prepare(conn, input.into_inner()?, None)?;
                 w.slug = match slug {
                     Some(s) if q::slug_taken(conn, &s, None)? => {
                         return Err(ApiError::conflict(format!("the slug `{s}` is taken")))
@@ -410,7 +410,7 @@ pub async fn update_rubrique(
             write_tx(conn, |conn| {
                 let cur = q::find(conn, &key)?.ok_or_else(|| ApiError::not_found("rubrique"))?;
                 check_if_match(im.as_deref(), &version_etag('r', cur.id, cur.version))?;
-                let (mut w, slug) = prepare(conn, input.into_inner(), Some(&cur))?;
+                let (mut w, slug) = prepare(conn, input.into_inner()?, Some(&cur))?;
                 if let Some(s) = slug {
                     if q::slug_taken(conn, &s, Some(cur.id))? {
                         return Err(ApiError::conflict(format!("the slug `{s}` is taken")));

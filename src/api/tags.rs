@@ -250,7 +250,7 @@ pub async fn create_tag(
         .db
         .run(move |conn| {
             write_tx(conn, |conn| {
-                let (name, slug) = prepare(input.into_inner(), None)?;
+                let (name, slug) = prepare(input.into_inner()?, None)?;
                 let slug = match slug {
                     Some(s) if q::slug_taken(conn, &s, None)? => {
                         return Err(ApiError::conflict(format!("the slug `{s}` is taken")))
@@ -310,7 +310,7 @@ pub async fn update_tag(
             write_tx(conn, |conn| {
                 let cur = q::find(conn, &key)?.ok_or_else(|| ApiError::not_found("tag"))?;
                 check_if_match(im.as_deref(), &version_etag('t', cur.id, cur.version))?;
-                let (name, slug) = prepare(input.into_inner(), Some(&cur))?;
+                let (name, slug) = prepare(input.into_inner()?, Some(&cur))?;
                 let slug = match slug {
                     Some(s) if q::slug_taken(conn, &s, Some(cur.id))? => {
                         return Err(ApiError::conflict(format!("the slug `{s}` is taken")))

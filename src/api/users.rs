@@ -262,7 +262,7 @@ pub async fn create_user(
         .db
         .run(move |conn| {
             write_tx(conn, |conn| {
-                let id = create(conn, input.into_inner())?;
+                let id = create(conn, input.into_inner()?)?;
                 let u = q::find(conn, id)?.ok_or_else(|| ApiError::not_found("user"))?;
                 crate::db::audit::record(
                     conn,
@@ -324,7 +324,7 @@ pub async fn update_user(
                 let old_email = cur.email.clone();
                 let (old_hash, old_role, was_disabled) =
                     (cur.password_hash.clone(), cur.role.clone(), cur.disabled);
-                let u = prepare(conn, input.into_inner(), Some(cur))?;
+                let u = prepare(conn, input.into_inner()?, Some(cur))?;
                 if u.id == me && (u.disabled || u.role != "admin") {
                     return Err(ApiError::conflict(
                         "an admin cannot disable or demote their own account",

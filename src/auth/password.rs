@@ -21,6 +21,15 @@ pub fn verify(password: &str, stored: &str) -> bool {
     }
 }
 
+/// At most this many argon2 computations at once (each takes 19 MiB and a core for a moment): a burst
+/// of log-ins waits its turn instead of exhausting memory.
+pub fn permits() -> &'static tokio::sync::Semaphore {
+    static PERMITS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    PERMITS.get_or_init(|| {
+        tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
+    })
+}
+
 /// A hash of a random password, verified against for unknown e-mails so that they cost the same work.
 pub fn dummy_hash() -> &'static str {
     static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();

@@ -15,6 +15,7 @@ mod idempotency;
 mod openapi;
 mod related;
 mod search;
+mod security;
 mod sessions;
 mod taxonomies;
 mod users;

@@ -545,7 +545,7 @@ pub async fn create_article(
     let id = state
         .db
         .run(move |conn| {
-            crate::db::write_tx(conn, |conn| write::create(conn, &s2, input.into_inner()))
+            crate::db::write_tx(conn, |conn| write::create(conn, &s2, input.into_inner()?))
         })
         .await?;
     respond_article(&state, Some(staff), id, true).await
@@ -630,7 +630,7 @@ pub async fn update_article(
         .db
         .run(move |conn| {
             crate::db::write_tx(conn, |conn| {
-                write::update(conn, &s2, &key, input.into_inner(), |a| {
+                write::update(conn, &s2, &key, input.into_inner()?, |a| {
                     check_if_match(im.as_deref(), &version_etag('a', a.id, a.version))
                 })
             })
