@@ -28,6 +28,12 @@ pub struct Config {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Origins allowed to call the API from a browser (CORS); empty: none.
     pub cors_origins: Vec<String>,
+    /// EdDSA or RS256 signing instead of HS256: the private and public key files (PEM).
+    pub jwt_key_files: Option<(std::path::PathBuf, std::path::PathBuf)>,
+    /// The key id written in tokens signed with the key files.
+    pub jwt_kid: String,
+    /// Earlier public keys still accepted while tokens signed with them live: `(kid, file)`.
+    pub jwt_previous_keys: Vec<(String, std::path::PathBuf)>,
 }
 
 impl std::fmt::Debug for Config {
@@ -78,6 +84,25 @@ impl Config {
             Some(s) => Some(s.into_bytes()),
             None => None,
         };
+        let jwt_key_files = match (var("KIOSQUE_JWT_PRIVATE_KEY_FILE"), var("KIOSQUE_JWT_PUBLIC_KEY_FILE")) {
+            (Some(private), Some(public)) => Some((private.into(), public.into())),
+            (None, None) => None,
+            _ => {
+                return Err(
+                    "KIOSQUE_JWT_PRIVATE_KEY_FILE and KIOSQUE_JWT_PUBLIC_KEY_FILE go together: set both or neither".into()
+                )
+            }
+        };
+        let jwt_previous_keys = parse_list(
+            "KIOSQUE_JWT_PREVIOUS_KEYS",
+            var("KIOSQUE_JWT_PREVIOUS_KEYS"),
+            |s| {
+                s.split_once('=')
+                    .filter(|(k, p)| !k.is_empty() && !p.is_empty())
+                    .map(|(k, p)| (k.to_owned(), std::path::PathBuf::from(p)))
+                    .ok_or_else(|| format!("`{s}` is not kid=path/to/public.pem"))
+            },
+        )?;
         let admin_email = var("KIOSQUE_ADMIN_EMAIL");
         let admin_password = var("KIOSQUE_ADMIN_PASSWORD");
         if admin_email.is_some() != admin_password.is_some() {
@@ -136,6 +161,9 @@ impl Config {
                 var("KIOSQUE_TRUSTED_PROXIES"),
                 |s| s.parse().map_err(|_| format!("`{s}` is not an IP address")),
             )?,
+            jwt_key_files,
+            jwt_kid: var("KIOSQUE_JWT_KID").unwrap_or_else(|| "k1".into()),
+            jwt_previous_keys,
             cors_origins: parse_list("KIOSQUE_CORS_ORIGINS", var("KIOSQUE_CORS_ORIGINS"), |s| {
                 let ok = (s.starts_with("https://") || s.starts_with("http://"))
                     && !s.ends_with('/')

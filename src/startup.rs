@@ -75,19 +75,7 @@ impl Application {
         let db = Db::connect(&config.database_url, config.db_pool_size, config.db_timeout)?;
         db.migrate()?;
         crate::db::seed::on_start(&db, &config)?;
-        let secret = match &config.jwt_secret {
-            Some(s) => s.clone(),
-            None => {
-                tracing::warn!(
-                    "KIOSQUE_JWT_SECRET is not set: using a random secret for this process only; \
-                     tokens die at restart and are not shared between instances"
-                );
-                let mut bytes = vec![0u8; 32];
-                getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
-                bytes
-            }
-        };
-        let jwt = JwtKeys::hs256(&secret, config.access_token_ttl);
+        let jwt = jwt_keys(&config)?;
         let listener = TcpListener::bind(config.bind)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.bind))?;
         let addr = listener.local_addr()?;
@@ -254,6 +242,42 @@ async fn access_log(
 }
 
 /// CORS for the configured origins only (no credentials: tokens travel in headers, never cookies).
+/// The token keys: key files (EdDSA or RS256) when configured, else the HS256 secret, else a random
+/// per-process secret with a warning.
+fn jwt_keys(config: &Config) -> anyhow::Result<JwtKeys> {
+    let read = |p: &std::path::Path| {
+        std::fs::read(p).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", p.display()))
+    };
+    if let Some((private, public)) = &config.jwt_key_files {
+        let previous = config
+            .jwt_previous_keys
+            .iter()
+            .map(|(kid, path)| Ok((kid.clone(), read(path)?)))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        return JwtKeys::from_pem(
+            &read(private)?,
+            &read(public)?,
+            &config.jwt_kid,
+            &previous,
+            config.access_token_ttl,
+        )
+        .map_err(|e| anyhow::anyhow!("JWT key files: {e}"));
+    }
+    let secret = match &config.jwt_secret {
+        Some(s) => s.clone(),
+        None => {
+            tracing::warn!(
+                "KIOSQUE_JWT_SECRET is not set: using a random secret for this process only; \
+                 tokens die at restart and are not shared between instances"
+            );
+            let mut bytes = vec![0u8; 32];
+            getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+            bytes
+        }
+    };
+    Ok(JwtKeys::hs256(&secret, config.access_token_ttl))
+}
+
 fn cors(origins: &[String]) -> actix_cors::Cors {
     let mut cors = actix_cors::Cors::default()
         .allowed_methods(["GET", "HEAD", "POST", "PATCH", "DELETE"])

@@ -26,28 +26,100 @@ pub struct Claims {
     pub sgen: i64,
 }
 
-/// The signing and verifying keys, built once.
-pub struct JwtKeys {
-    encoding: EncodingKey,
-    decoding: DecodingKey,
+/// A key that verifies tokens: its id (`kid`), its pinned algorithm, and the key itself.
+struct Verifier {
+    kid: Option<String>,
     validation: Validation,
+    key: DecodingKey,
+}
+
+/// The signing and verifying keys, built once. HS256 with a shared secret by default; EdDSA or RS256
+/// from key files, with a `kid` in every token and older public keys still accepted, so that keys
+/// rotate without logging everyone out.
+pub struct JwtKeys {
+    algorithm: Algorithm,
+    kid: Option<String>,
+    encoding: EncodingKey,
+    verifiers: Vec<Verifier>,
     pub ttl: Duration,
+}
+
+fn validation(alg: Algorithm) -> Validation {
+    let mut validation = Validation::new(alg);
+    validation.set_issuer(&[ISSUER]);
+    validation.set_audience(&[AUDIENCE]);
+    validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
+    validation.validate_nbf = true;
+    validation.leeway = 5;
+    validation
+}
+
+/// A public key in PEM: Ed25519 (EdDSA) or RSA (RS256).
+fn public_key(pem: &[u8]) -> Result<(Algorithm, DecodingKey), String> {
+    if let Ok(k) = DecodingKey::from_ed_pem(pem) {
+        return Ok((Algorithm::EdDSA, k));
+    }
+    DecodingKey::from_rsa_pem(pem)
+        .map(|k| (Algorithm::RS256, k))
+        .map_err(|e| format!("not an Ed25519 or RSA public key: {e}"))
 }
 
 impl JwtKeys {
     pub fn hs256(secret: &[u8], ttl: Duration) -> JwtKeys {
-        let mut validation = Validation::new(Algorithm::HS256);
-        validation.set_issuer(&[ISSUER]);
-        validation.set_audience(&[AUDIENCE]);
-        validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
-        validation.validate_nbf = true;
-        validation.leeway = 5;
         JwtKeys {
+            algorithm: Algorithm::HS256,
+            kid: None,
             encoding: EncodingKey::from_secret(secret),
-            decoding: DecodingKey::from_secret(secret),
-            validation,
+            verifiers: vec![Verifier {
+                kid: None,
+                validation: validation(Algorithm::HS256),
+                key: DecodingKey::from_secret(secret),
+            }],
             ttl,
         }
+    }
+
+    /// Keys from PEM files: the private key signs (with `kid`), its public key and `previous`
+    /// (`(kid, public PEM)`) verify.
+    pub fn from_pem(
+        private: &[u8],
+        public: &[u8],
+        kid: &str,
+        previous: &[(String, Vec<u8>)],
+        ttl: Duration,
+    ) -> Result<JwtKeys, String> {
+        let (algorithm, encoding) = match EncodingKey::from_ed_pem(private) {
+            Ok(k) => (Algorithm::EdDSA, k),
+            Err(_) => (
+                Algorithm::RS256,
+                EncodingKey::from_rsa_pem(private)
+                    .map_err(|e| format!("not an Ed25519 or RSA private key: {e}"))?,
+            ),
+        };
+        let (public_alg, key) = public_key(public)?;
+        if public_alg != algorithm {
+            return Err("the public key is not of the private key's kind".into());
+        }
+        let mut verifiers = vec![Verifier {
+            kid: Some(kid.to_owned()),
+            validation: validation(algorithm),
+            key,
+        }];
+        for (old_kid, pem) in previous {
+            let (alg, key) = public_key(pem).map_err(|e| format!("key {old_kid}: {e}"))?;
+            verifiers.push(Verifier {
+                kid: Some(old_kid.clone()),
+                validation: validation(alg),
+                key,
+            });
+        }
+        Ok(JwtKeys {
+            algorithm,
+            kid: Some(kid.to_owned()),
+            encoding,
+            verifiers,
+            ttl,
+        })
     }
 
     /// Issues an access token for a user.
@@ -64,13 +136,29 @@ impl JwtKeys {
             typ: "access".into(),
             sgen: generation,
         };
-        encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+        let mut header = Header::new(self.algorithm);
+        header.kid = self.kid.clone();
+        encode(&header, &claims, &self.encoding)
             .map_err(|e| ApiError::internal(anyhow::Error::new(e).context("signing a token")))
     }
 
-    /// Verifies a token: signature, algorithm, issuer, audience, expiry and kind.
+    /// Verifies a token: the key its `kid` names (the current one without), that key's algorithm
+    /// only, then signature, issuer, audience, expiry and kind.
     pub fn verify(&self, token: &str) -> Result<Claims, ApiError> {
-        let data = decode::<Claims>(token, &self.decoding, &self.validation).map_err(|e| {
+        let invalid = || ApiError::unauthorized("the access token is invalid");
+        let header = jsonwebtoken::decode_header(token).map_err(|_| invalid())?;
+        let verifier = match &header.kid {
+            Some(kid) => self
+                .verifiers
+                .iter()
+                .find(|v| v.kid.as_deref() == Some(kid.as_str())),
+            None => self
+                .verifiers
+                .first()
+                .filter(|v| v.kid.is_none() || self.kid.is_some()),
+        }
+        .ok_or_else(invalid)?;
+        let data = decode::<Claims>(token, &verifier.key, &verifier.validation).map_err(|e| {
             use jsonwebtoken::errors::ErrorKind;
             match e.kind() {
                 ErrorKind::ExpiredSignature => {

@@ -12,6 +12,7 @@ mod audit;
 mod auth;
 mod errors;
 mod idempotency;
+mod keys;
 mod openapi;
 mod related;
 mod search;
