@@ -152,10 +152,8 @@ impl JwtKeys {
                 .verifiers
                 .iter()
                 .find(|v| v.kid.as_deref() == Some(kid.as_str())),
-            None => self
-                .verifiers
-                .first()
-                .filter(|v| v.kid.is_none() || self.kid.is_some()),
+            // No kid: the current key.
+            None => self.verifiers.first(),
         }
         .ok_or_else(invalid)?;
         let data = decode::<Claims>(token, &verifier.key, &verifier.validation).map_err(|e| {
