@@ -3,125 +3,137 @@
 use crate::helpers::{Backend, TestApp, ADMIN_EMAIL, ADMIN_PASSWORD};
 use awc::http::Method;
 
-async fn app_with(tweak: impl FnOnce(&mut kiosque::config::Config)) -> TestApp {
-    TestApp::spawn_with(Backend::Sqlite, tweak)
+/// The app on SQLite, and on PostgreSQL when it is configured.
+async fn apps_with(tweak: impl Fn(&mut kiosque::config::Config)) -> Vec<TestApp> {
+    let mut apps = vec![TestApp::spawn_with(Backend::Sqlite, &tweak)
         .await
-        .expect("app")
+        .expect("app")];
+    if let Some(pg) = TestApp::spawn_with(Backend::Postgres, &tweak).await {
+        apps.push(pg);
+    }
+    apps
 }
 
 #[actix_rt::test]
 async fn anonymous_callers_are_limited_per_address_with_ratelimit_headers() {
-    let app = app_with(|c| c.rate_limit_anonymous = 6).await;
-    // Logging in is anonymous too: it takes the first request of the bucket.
-    let token = app.admin().await;
-    for i in 0..5 {
-        let r = app.get("/v1/tags").await.expect(200);
-        assert_eq!(r.header("ratelimit-limit").as_deref(), Some("6"));
-        assert_eq!(r.header("ratelimit-remaining"), Some((4 - i).to_string()));
-        assert!(r.header("ratelimit-reset").is_some());
+    for app in apps_with(|c| c.rate_limit_anonymous = 6).await {
+        // Logging in is anonymous too: it takes the first request of the bucket.
+        let token = app.admin().await;
+        for i in 0..5 {
+            let r = app.get("/v1/tags").await.expect(200);
+            assert_eq!(r.header("ratelimit-limit").as_deref(), Some("6"));
+            assert_eq!(r.header("ratelimit-remaining"), Some((4 - i).to_string()));
+            assert!(r.header("ratelimit-reset").is_some());
+        }
+        let r = app.get("/v1/articles").await.problem(429);
+        assert!(r.header("retry-after").unwrap().parse::<u64>().unwrap() >= 1);
+        assert_eq!(r.header("ratelimit-remaining").as_deref(), Some("0"));
+        assert_eq!(r.body["type"], "/problems/rate-limited");
+        // Health checks are never limited; staff have their own bucket.
+        app.get("/health/live").await.expect(200);
+        let r = app.get_as("/v1/me", &token).await.expect(200);
+        assert_eq!(r.header("ratelimit-limit").as_deref(), Some("1200"));
     }
-    let r = app.get("/v1/articles").await.problem(429);
-    assert!(r.header("retry-after").unwrap().parse::<u64>().unwrap() >= 1);
-    assert_eq!(r.header("ratelimit-remaining").as_deref(), Some("0"));
-    assert_eq!(r.body["type"], "/problems/rate-limited");
-    // Health checks are never limited; staff have their own bucket.
-    app.get("/health/live").await.expect(200);
-    let r = app.get_as("/v1/me", &token).await.expect(200);
-    assert_eq!(r.header("ratelimit-limit").as_deref(), Some("1200"));
 }
 
 #[actix_rt::test]
 async fn a_limit_of_zero_switches_it_off() {
-    let app = app_with(|c| c.rate_limit_anonymous = 0).await;
-    for _ in 0..20 {
-        let r = app.get("/v1/tags").await.expect(200);
-        assert!(r.header("ratelimit-limit").is_none());
+    for app in apps_with(|c| c.rate_limit_anonymous = 0).await {
+        for _ in 0..20 {
+            let r = app.get("/v1/tags").await.expect(200);
+            assert!(r.header("ratelimit-limit").is_none());
+        }
     }
 }
 
 #[actix_rt::test]
 async fn forwarded_for_counts_only_behind_a_trusted_proxy() {
-    let app = app_with(|c| c.rate_limit_anonymous = 2).await;
-    for i in 0..3 {
-        let xff = format!("203.0.113.{i}");
-        let r = app
-            .raw(
+    for app in apps_with(|c| c.rate_limit_anonymous = 2).await {
+        for i in 0..3 {
+            let xff = format!("203.0.113.{i}");
+            let r = app
+                .raw(
+                    Method::GET,
+                    "/v1/tags",
+                    None,
+                    None,
+                    &[("X-Forwarded-For", &xff)],
+                )
+                .await;
+            assert_eq!(
+                r.status.as_u16(),
+                if i < 2 { 200 } else { 429 },
+                "a client cannot pick its own bucket"
+            );
+        }
+    }
+    for app in apps_with(|c| {
+        c.rate_limit_anonymous = 2;
+        c.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+    })
+    .await
+    {
+        for i in 0..3 {
+            let xff = format!("203.0.113.{i}");
+            app.raw(
                 Method::GET,
                 "/v1/tags",
                 None,
                 None,
                 &[("X-Forwarded-For", &xff)],
             )
-            .await;
-        assert_eq!(
-            r.status.as_u16(),
-            if i < 2 { 200 } else { 429 },
-            "a client cannot pick its own bucket"
-        );
-    }
-    let app = app_with(|c| {
-        c.rate_limit_anonymous = 2;
-        c.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
-    })
-    .await;
-    for i in 0..3 {
-        let xff = format!("203.0.113.{i}");
-        app.raw(
-            Method::GET,
-            "/v1/tags",
-            None,
-            None,
-            &[("X-Forwarded-For", &xff)],
-        )
-        .await
-        .expect(200);
+            .await
+            .expect(200);
+        }
     }
 }
 
 #[actix_rt::test]
 async fn log_ins_are_throttled_per_account() {
-    let app = app_with(|c| c.rate_limit_login = 3).await;
-    for _ in 0..3 {
-        app.login(ADMIN_EMAIL, "mauvais-mot-de-passe")
+    for app in apps_with(|c| c.rate_limit_login = 3).await {
+        for _ in 0..3 {
+            app.login(ADMIN_EMAIL, "mauvais-mot-de-passe")
+                .await
+                .problem(401);
+        }
+        let r = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await.problem(429);
+        assert!(r.header("retry-after").is_some());
+        // The same account in other letter case is the same account.
+        app.login(&ADMIN_EMAIL.to_uppercase(), ADMIN_PASSWORD)
             .await
-            .problem(401);
+            .problem(429);
+        app.login("autre@kiosque.test", "x").await.problem(401);
     }
-    let r = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await.problem(429);
-    assert!(r.header("retry-after").is_some());
-    // The same account in other letter case is the same account.
-    app.login(&ADMIN_EMAIL.to_uppercase(), ADMIN_PASSWORD)
-        .await
-        .problem(429);
-    app.login("autre@kiosque.test", "x").await.problem(401);
 }
 
 #[actix_rt::test]
 async fn responses_carry_security_headers() {
-    let app = app_with(|_| {}).await;
-    let r = app.get("/v1/articles").await.expect(200);
-    assert_eq!(
-        r.header("x-content-type-options").as_deref(),
-        Some("nosniff")
-    );
-    assert_eq!(r.header("x-frame-options").as_deref(), Some("DENY"));
-    assert_eq!(r.header("referrer-policy").as_deref(), Some("no-referrer"));
-    assert!(r
-        .header("content-security-policy")
-        .unwrap()
-        .contains("default-src 'none'"));
-    let err = app.get("/v1/nothing").await.problem(404);
-    assert!(err.header("content-security-policy").is_some());
-    assert!(
-        app.get("/docs/")
-            .await
+    for app in apps_with(|_| {}).await {
+        let r = app.get("/v1/articles").await.expect(200);
+        assert_eq!(
+            r.header("x-content-type-options").as_deref(),
+            Some("nosniff")
+        );
+        assert_eq!(r.header("x-frame-options").as_deref(), Some("DENY"));
+        assert_eq!(r.header("referrer-policy").as_deref(), Some("no-referrer"));
+        assert!(r
             .header("content-security-policy")
-            .is_none(),
-        "the docs page runs its scripts"
-    );
-    assert!(
-        r.header("access-control-allow-origin").is_none(),
-        "no CORS unless configured"
-    );
+            .unwrap()
+            .contains("default-src 'none'"));
+        let err = app.get("/v1/nothing").await.problem(404);
+        assert!(err.header("content-security-policy").is_some());
+        assert!(
+            app.get("/docs/")
+                .await
+                .header("content-security-policy")
+                .is_none(),
+            "the docs page runs its scripts"
+        );
+        assert!(
+            r.header("access-control-allow-origin").is_none(),
+            "no CORS unless configured"
+        );
+    }
 }
 
 async fn preflight(app: &TestApp, origin: &str) -> crate::helpers::Res {
@@ -136,31 +148,32 @@ async fn preflight(app: &TestApp, origin: &str) -> crate::helpers::Res {
 
 #[actix_rt::test]
 async fn cors_answers_the_configured_origins_only() {
-    let app = app_with(|c| c.cors_origins = vec!["https://www.journal.test".into()]).await;
-    let ok = preflight(&app, "https://www.journal.test").await;
-    assert_eq!(
-        ok.header("access-control-allow-origin").as_deref(),
-        Some("https://www.journal.test")
-    );
-    assert!(ok.header("access-control-allow-credentials").is_none());
-    let other = preflight(&app, "https://evil.example").await;
-    assert!(other.header("access-control-allow-origin").is_none());
-    let r = app
-        .raw(
-            Method::GET,
-            "/v1/articles",
-            None,
-            None,
-            &[("Origin", "https://www.journal.test")],
-        )
-        .await;
-    assert_eq!(
-        r.header("access-control-allow-origin").as_deref(),
-        Some("https://www.journal.test")
-    );
-    assert!(r
-        .header("access-control-expose-headers")
-        .unwrap()
-        .to_lowercase()
-        .contains("etag"));
+    for app in apps_with(|c| c.cors_origins = vec!["https://www.journal.test".into()]).await {
+        let ok = preflight(&app, "https://www.journal.test").await;
+        assert_eq!(
+            ok.header("access-control-allow-origin").as_deref(),
+            Some("https://www.journal.test")
+        );
+        assert!(ok.header("access-control-allow-credentials").is_none());
+        let other = preflight(&app, "https://evil.example").await;
+        assert!(other.header("access-control-allow-origin").is_none());
+        let r = app
+            .raw(
+                Method::GET,
+                "/v1/articles",
+                None,
+                None,
+                &[("Origin", "https://www.journal.test")],
+            )
+            .await;
+        assert_eq!(
+            r.header("access-control-allow-origin").as_deref(),
+            Some("https://www.journal.test")
+        );
+        assert!(r
+            .header("access-control-expose-headers")
+            .unwrap()
+            .to_lowercase()
+            .contains("etag"));
+    }
 }
