@@ -9,6 +9,8 @@ pub struct Config {
     pub database_url: String,
     pub bind: SocketAddr,
     pub site_url: String,
+    /// The newspaper's name, in feeds and news sitemaps.
+    pub site_name: String,
     /// The HS256 secret; `None` means a random per-process one is generated (with a warning).
     pub jwt_secret: Option<Vec<u8>>,
     pub demo_content: bool,
@@ -77,6 +79,7 @@ impl Config {
         if !(site_url.starts_with("http://") || site_url.starts_with("https://")) {
             return Err("KIOSQUE_SITE_URL must start with http:// or https://".into());
         }
+        let site_name = var("KIOSQUE_SITE_NAME").unwrap_or_else(|| "Kiosque".into());
         let jwt_secret = match var("KIOSQUE_JWT_SECRET") {
             Some(s) if s.len() < 32 => {
                 return Err("KIOSQUE_JWT_SECRET must be at least 32 bytes long".into())
@@ -115,6 +118,7 @@ impl Config {
             database_url,
             bind,
             site_url,
+            site_name,
             jwt_secret,
             demo_content: parse_bool("KIOSQUE_DEMO_CONTENT", var("KIOSQUE_DEMO_CONTENT"), true)?,
             admin_email,

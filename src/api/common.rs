@@ -322,11 +322,14 @@ pub fn cached(
     if let Some(lm) = lm {
         res.insert_header((header::LAST_MODIFIED, lm));
     }
-    extra(&mut res);
     if not_modified {
+        extra(&mut res);
         res.finish()
     } else {
-        res.content_type("application/json").body(body)
+        // JSON unless `extra` says otherwise (feeds and sitemaps).
+        res.content_type("application/json");
+        extra(&mut res);
+        res.body(body)
     }
 }
 

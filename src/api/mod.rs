@@ -21,6 +21,7 @@ pub mod audit;
 pub mod auth;
 pub mod authors;
 pub mod common;
+pub mod feeds;
 pub mod health;
 pub mod json;
 pub mod rubriques;
@@ -71,7 +72,13 @@ pub fn v1(cfg: &mut ServiceConfig) {
 
 /// Routes outside `/v1`.
 pub fn root(cfg: &mut ServiceConfig) {
-    cfg.service(health::live).service(health::ready);
+    cfg.service(health::live)
+        .service(health::ready)
+        .service(feeds::rss_feed)
+        .service(feeds::atom_feed)
+        .service(feeds::json_feed)
+        .service(feeds::sitemap)
+        .service(feeds::news_sitemap);
 }
 
 struct BearerScheme;
@@ -110,6 +117,7 @@ impl Modify for BearerScheme {
         (name = "auth", description = "Staff log-in and identity"),
         (name = "users", description = "Staff accounts (admins)"),
         (name = "api-keys", description = "Partner keys (admins); partners send `X-Api-Key`"),
+        (name = "feeds", description = "RSS, Atom and JSON Feed of the latest articles; sitemaps"),
         (name = "health", description = "Liveness and readiness"),
     )
 )]

@@ -11,6 +11,7 @@ mod articles_write;
 mod audit;
 mod auth;
 mod errors;
+mod feeds;
 mod idempotency;
 mod keys;
 mod openapi;

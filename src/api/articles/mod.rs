@@ -87,6 +87,38 @@ fn parse_sort(raw: Option<&str>) -> Result<Sort, ApiError> {
     }
 }
 
+/// Turns the slugs (or ids) of the `rubrique`, `author` and `tag` filters into ids; a rubrique brings
+/// its sub-rubriques, and unknown values match nothing.
+pub fn resolve_filters(
+    conn: &mut AnyConnection,
+    filter: &mut Filter,
+    rubrique_slugs: Option<Vec<String>>,
+    author_keys: Option<Vec<String>>,
+    tag_slugs: Option<Vec<String>>,
+) -> Result<(), ApiError> {
+    if let Some(slugs) = rubrique_slugs {
+        let all = rubriques::all(conn)?;
+        let mut ids = Vec::new();
+        for r in all.iter().filter(|r| slugs.contains(&r.slug)) {
+            ids.extend(rubriques::with_descendants(&all, r.id));
+        }
+        filter.rubrique_ids = Some(ids);
+    }
+    if let Some(keys) = author_keys {
+        let mut ids = Vec::new();
+        for k in keys.iter().map(|k| Key::parse(k)) {
+            if let Some(a) = crate::db::authors::find(conn, &k)? {
+                ids.push(a.id);
+            }
+        }
+        filter.author_ids = Some(ids);
+    }
+    if let Some(slugs) = tag_slugs {
+        filter.tag_ids = Some(tags::ids_for_slugs(conn, &slugs)?);
+    }
+    Ok(())
+}
+
 /// The order of a listing: a column with keyset pagination, or relevance to `q`.
 #[derive(Debug, Clone, Copy)]
 enum ListSort {
@@ -337,34 +369,7 @@ pub async fn list_articles(
         .db
         .run(move |conn| {
             let now = crate::db::now();
-            if let Some(slugs) = rubrique_slugs {
-                let all = rubriques::all(conn)?;
-                let mut ids = Vec::new();
-                for r in all.iter().filter(|r| slugs.contains(&r.slug)) {
-                    ids.extend(rubriques::with_descendants(&all, r.id));
-                }
-                filter.rubrique_ids = Some(ids);
-            }
-            if let Some(keys) = author_keys {
-                let keys: Vec<Key> = keys.iter().map(|k| Key::parse(k)).collect();
-                let found = crate::db::authors::resolve(conn, &keys)?;
-                filter.author_ids = Some(match found {
-                    Ok(ids) => ids,
-                    Err(_) => {
-                        // Unknown authors match nothing; resolve the known ones one by one.
-                        let mut ids = Vec::new();
-                        for k in &keys {
-                            if let Some(a) = crate::db::authors::find(conn, k)? {
-                                ids.push(a.id);
-                            }
-                        }
-                        ids
-                    }
-                });
-            }
-            if let Some(slugs) = tag_slugs {
-                filter.tag_ids = Some(tags::ids_for_slugs(conn, &slugs)?);
-            }
+            resolve_filters(conn, &mut filter, rubrique_slugs, author_keys, tag_slugs)?;
             if let Some(sq) = &search {
                 if sq.clauses.is_empty() {
                     return Ok(Listing {
