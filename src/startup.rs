@@ -23,6 +23,7 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub jwt: JwtKeys,
     pub limiter: Arc<dyn crate::ratelimit::Limiter>,
+    pub metrics: crate::metrics::Metrics,
 }
 
 impl AppState {
@@ -86,6 +87,7 @@ impl Application {
             config: Arc::new(config),
             jwt,
             limiter: Arc::new(crate::ratelimit::MemoryLimiter::default()),
+            metrics: crate::metrics::Metrics::default(),
         });
         let spec = web::Data::new(openapi_json());
         let routes = web::Data::new(route_table(&openapi()));
@@ -233,6 +235,9 @@ async fn access_log(
     let res = next.call(req).await?;
     let status = res.status().as_u16();
     let micros = start.elapsed().as_micros() as u64;
+    if let Some(state) = res.request().app_data::<web::Data<AppState>>() {
+        state.metrics.observe(method.as_str(), status, micros);
+    }
     if status >= 500 {
         tracing::error!(target: "kiosque::http", %method, %path, status, micros, "request");
     } else {
@@ -348,7 +353,7 @@ async fn rate_limit(
     let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
         return Ok(next.call(req).await?.map_into_left_body());
     };
-    if req.path().starts_with("/health/") {
+    if req.path().starts_with("/health/") || req.path() == "/metrics" {
         return Ok(next.call(req).await?.map_into_left_body());
     }
     let staff = req

@@ -45,3 +45,16 @@ pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError>
             status: "ok".into(),
         }))
 }
+
+/// Prometheus metrics: requests by method and status class, latency, database pool.
+#[utoipa::path(tag = "health", operation_id = "metrics", responses(
+    (status = 200, description = "Prometheus text format 0.0.4", content_type = "text/plain", body = String),
+))]
+#[get("/metrics")]
+pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    let (connections, idle) = state.db.pool_state();
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .insert_header(("Cache-Control", "no-store"))
+        .body(state.metrics.render(connections, idle))
+}

@@ -74,6 +74,7 @@ pub fn v1(cfg: &mut ServiceConfig) {
 pub fn root(cfg: &mut ServiceConfig) {
     cfg.service(health::live)
         .service(health::ready)
+        .service(health::metrics)
         .service(feeds::rss_feed)
         .service(feeds::atom_feed)
         .service(feeds::json_feed)

@@ -144,6 +144,12 @@ impl Db {
         Ok(())
     }
 
+    /// Open and idle connections of the pool.
+    pub fn pool_state(&self) -> (u32, u32) {
+        let s = self.pool.state();
+        (s.connections, s.idle_connections)
+    }
+
     /// A connection for start-up work outside a request.
     pub fn get(&self) -> anyhow::Result<r2d2::PooledConnection<Manager>> {
         Ok(self.pool.get()?)

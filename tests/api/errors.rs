@@ -163,3 +163,26 @@ both!(several_if_match_headers_count_together, |app| async move {
     let res = req.send_body(r#"{"name": "Versions 2"}"#).await.unwrap();
     assert_eq!(res.status().as_u16(), 200);
 });
+
+both!(
+    metrics_count_requests_in_prometheus_text,
+    |app| async move {
+        app.get("/v1/articles").await.expect(200);
+        app.get("/v1/nothing").await.problem(404);
+        let m = app.get("/metrics").await.expect(200);
+        assert!(m
+            .header("content-type")
+            .unwrap()
+            .starts_with("text/plain; version=0.0.4"));
+        assert!(m
+            .text
+            .contains("kiosque_http_requests_total{method=\"GET\",status=\"2xx\"}"));
+        assert!(m
+            .text
+            .contains("kiosque_http_requests_total{method=\"GET\",status=\"4xx\"}"));
+        assert!(m
+            .text
+            .contains("kiosque_http_request_duration_seconds_count"));
+        assert!(m.text.contains("kiosque_db_pool_connections"));
+    }
+);
