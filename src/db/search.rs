@@ -350,7 +350,7 @@ pub fn stats(conn: &mut AnyConnection) -> QueryResult<Stats> {
     })
 }
 
-/// The best matches by the database's own ranking (FTS5 bm25, or ts_rank_cd), with their fields;
+/// The best matches by the database's own ranking (FTS5 bm25, or ts_rank, the cheaper of its two rankings), with their fields;
 /// with `public_at`, only articles published by then (so that drafts cannot crowd them out).
 fn candidates(
     conn: &mut AnyConnection,
@@ -377,7 +377,7 @@ fn candidates(
             "SELECT s.article_id AS id, s.title, s.lede, s.tags, s.body FROM article_search s \
              JOIN articles a ON a.id = s.article_id \
              WHERE s.document @@ to_tsquery('simple', $1) AND (NOT $2 OR (a.status = 'published' AND a.sort_at <= $3)) \
-             ORDER BY ts_rank_cd(s.document, to_tsquery('simple', $1), 1) DESC LIMIT $4",
+             ORDER BY ts_rank(s.document, to_tsquery('simple', $1)) DESC LIMIT $4",
         )
         .bind::<Text, _>(q.tsquery())
         .bind::<Bool, _>(public)
@@ -387,44 +387,53 @@ fn candidates(
     }
 }
 
-/// The number of documents matching each clause alone.
+/// How many published articles each clause matches, from the writer-kept document frequencies (so
+/// nothing is counted per request, and no unpublished text weighs in): a term's own; for a prefix,
+/// that of its most frequent completion; for a phrase, that of its rarest word (an upper bound).
 fn clause_df(conn: &mut AnyConnection, q: &Query) -> QueryResult<Vec<f64>> {
+    let mut words: Vec<String> = Vec::new();
+    for c in &q.clauses {
+        match c {
+            Clause::Term(t) => words.push(t.clone()),
+            Clause::Phrase(ts) => words.extend(ts.iter().cloned()),
+            Clause::Prefix(_) => {}
+        }
+    }
+    let known = term_df(conn, &words)?;
+    let df_of = |t: &String| known.get(t).copied().unwrap_or(0) as f64;
+    let mut df = Vec::with_capacity(q.clauses.len());
+    for clause in &q.clauses {
+        df.push(match clause {
+            Clause::Term(t) => df_of(t),
+            Clause::Phrase(ts) => ts.iter().map(df_of).fold(f64::MAX, f64::min),
+            Clause::Prefix(p) => prefix_df(conn, p)? as f64,
+        });
+    }
+    Ok(df)
+}
+
+/// The document frequency of the most frequent term starting with `prefix`.
+fn prefix_df(conn: &mut AnyConnection, prefix: &str) -> QueryResult<i64> {
     #[derive(QueryableByName)]
-    struct Count {
+    struct N {
         #[diesel(sql_type = BigInt)]
         n: i64,
     }
-    let plain: Vec<String> = q
-        .clauses
-        .iter()
-        .filter_map(|c| {
-            if let Clause::Term(t) = c {
-                Some(t.clone())
-            } else {
-                None
-            }
-        })
-        .collect();
-    let known = term_df(conn, &plain)?;
-    let mut df = Vec::with_capacity(q.clauses.len());
-    for clause in &q.clauses {
-        if let Clause::Term(t) = clause {
-            df.push(known.get(t).copied().unwrap_or(0) as f64);
-            continue;
-        }
-        let n: Count = match conn {
-            AnyConnection::Sqlite(c) => diesel::sql_query("SELECT count(*) AS n FROM article_search WHERE article_search MATCH ?")
-                .bind::<Text, _>(Query::fts5_clause(clause))
-                .get_result(c)?,
-            AnyConnection::Postgresql(c) => {
-                diesel::sql_query("SELECT count(*) AS n FROM article_search WHERE document @@ to_tsquery('simple', $1)")
-                    .bind::<Text, _>(Query::tsquery_clause(clause))
-                    .get_result(c)?
-            }
-        };
-        df.push(n.n as f64);
+    // Terms are [a-z0-9]: the range [prefix, prefix with its last byte + 1) holds its completions.
+    let mut upper = prefix.as_bytes().to_vec();
+    if let Some(last) = upper.last_mut() {
+        *last += 1;
     }
-    Ok(df)
+    let upper = String::from_utf8(upper).unwrap_or_default();
+    let sql = |pg: bool| {
+        format!(
+            "SELECT COALESCE(MAX(df), 0) AS n FROM search_terms WHERE term >= {} AND term < {}",
+            placeholders(pg, 1, 1),
+            placeholders(pg, 2, 1)
+        )
+    };
+    let n: N = dyn_query!(conn, sql, [prefix, upper.as_str()], Text, get_result)?;
+    Ok(n.n)
 }
 
 /// Articles matching the query with their BM25F relevance (higher is better), whatever their status:
