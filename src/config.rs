@@ -127,7 +127,7 @@ impl Config {
                 "KIOSQUE_ACCESS_TOKEN_TTL",
                 var("KIOSQUE_ACCESS_TOKEN_TTL"),
                 900,
-                60..=3600,
+                60..=900,
             )?),
             db_pool_size: parse_num(
                 "KIOSQUE_DB_POOL_SIZE",

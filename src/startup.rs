@@ -90,16 +90,20 @@ impl Application {
             metrics: crate::metrics::Metrics::default(),
         });
         let spec = web::Data::new(openapi_json());
-        let routes = web::Data::new(route_table(&openapi()));
+        let doc = openapi();
+        let routes = web::Data::new(route_table(&doc));
+        let query_rules = web::Data::new(QueryRules(query_rules(&doc)));
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
                 .app_data(spec.clone())
                 .app_data(routes.clone())
+                .app_data(query_rules.clone())
                 .app_data(web::PayloadConfig::new(JSON_LIMIT))
                 .app_data(web::QueryConfig::default().error_handler(query_error))
                 .app_data(web::PathConfig::default().error_handler(path_error))
                 .wrap(actix_web::middleware::from_fn(no_query_on_writes))
+                .wrap(actix_web::middleware::from_fn(strict_query))
                 .wrap(actix_web::middleware::from_fn(idempotency))
                 .wrap(actix_web::middleware::from_fn(problem_instance))
                 .wrap(actix_web::middleware::from_fn(rate_limit))
@@ -144,6 +148,59 @@ async fn docs_redirect() -> HttpResponse {
     HttpResponse::Found()
         .insert_header((header::LOCATION, "/docs/"))
         .finish()
+}
+
+/// The query parameters each documented GET operation takes.
+pub struct QueryRules(Vec<(ResourceDef, Vec<String>)>);
+
+fn query_rules(doc: &utoipa::openapi::OpenApi) -> Vec<(ResourceDef, Vec<String>)> {
+    use utoipa::openapi::path::ParameterIn;
+    doc.paths
+        .paths
+        .iter()
+        .filter_map(|(path, item)| {
+            let op = item.get.as_ref()?;
+            let names = op
+                .parameters
+                .iter()
+                .flatten()
+                .filter_map(|p| match p {
+                    utoipa::openapi::RefOr::T(p)
+                        if matches!(p.parameter_in, ParameterIn::Query) =>
+                    {
+                        Some(p.name.clone())
+                    }
+                    _ => None,
+                })
+                .collect();
+            Some((ResourceDef::new(path.as_str()), names))
+        })
+        .collect()
+}
+
+/// A GET with a query parameter its operation does not take is a 400, on every documented route
+/// (the handlers with query structs refuse unknown ones themselves; this covers the others).
+async fn strict_query(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<
+    actix_web::dev::ServiceResponse<actix_web::body::EitherBody<impl actix_web::body::MessageBody>>,
+    actix_web::Error,
+> {
+    if req.method() == Method::GET && !req.query_string().is_empty() {
+        if let Some(rules) = req.app_data::<web::Data<QueryRules>>() {
+            if let Some((_, allowed)) = rules.0.iter().find(|(def, _)| def.is_match(req.path())) {
+                let pairs = serde_urlencoded::from_str::<Vec<(String, String)>>(req.query_string())
+                    .unwrap_or_default();
+                if let Some((k, _)) = pairs.iter().find(|(k, _)| !allowed.contains(k)) {
+                    let e = ApiError::bad_param(k, "unknown query parameter");
+                    let res = e.response(Some(req.path()));
+                    return Ok(req.into_response(res).map_into_right_body());
+                }
+            }
+        }
+    }
+    Ok(next.call(req).await?.map_into_left_body())
 }
 
 /// Every documented path with its methods, to tell a wrong method (405) from an unknown path (404).

@@ -28,7 +28,7 @@ pub mod rubriques;
 pub mod tags;
 pub mod users;
 
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -96,6 +96,13 @@ impl Modify for BearerScheme {
                     .description(Some("A staff access token from `POST /v1/auth/token`."))
                     .build(),
             ),
+        );
+        components.add_security_scheme(
+            "partner_key",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "X-Api-Key",
+                "A partner key from `POST /v1/api-keys`: public reads under the key's own rate limit.",
+            ))),
         );
     }
 }

@@ -151,6 +151,19 @@ both!(
                 );
             }
         }
+        for feed in [
+            "/feeds/rss.xml",
+            "/feeds/atom.xml",
+            "/feeds/feed.json",
+            "/sitemap.xml",
+            "/sitemap-news.xml",
+        ] {
+            let text = app.get(feed).await.expect(200).text.to_lowercase();
+            assert!(
+                !text.contains("zorblax"),
+                "{feed} leaks an unpublished article"
+            );
+        }
         assert_eq!(
             app.get("/v1/rubriques/coulisses").await.body["article_count"],
             0
@@ -205,5 +218,23 @@ both!(
             assert!(!html.contains(bad), "{payload} left {bad}: {html}");
         }
     }
+    }
+);
+
+both!(
+    every_read_refuses_query_parameters_it_does_not_take,
+    |app| async move {
+        let admin = app.admin().await;
+        for path in [
+            "/v1/me?id=2",
+            "/health/live?verbose=1",
+            "/sitemap.xml?page=2",
+            "/metrics?x=1",
+            "/v1/api-keys?all=1",
+        ] {
+            let r = app.get_as(path, &admin).await;
+            assert_eq!(r.status.as_u16(), 400, "{path}: {}", r.text);
+        }
+        app.get("/v1/articles?rubrique=politique").await.expect(200);
     }
 );
