@@ -358,30 +358,28 @@ fn candidates(
     limit: i64,
     public_at: Option<chrono::NaiveDateTime>,
 ) -> QueryResult<Vec<Candidate>> {
-    use diesel::sql_types::{Bool, Timestamp};
+    use diesel::sql_types::Bool;
     let public = public_at.is_some();
-    let at = public_at.unwrap_or_default();
     match conn {
+        // The ranking sorts (id, score) pairs only; the fields are read for the chosen few. `counted`
+        // (published, scheduled included) narrows without a join; the caller's visibility check drops
+        // what is not due yet.
         AnyConnection::Sqlite(c) => diesel::sql_query(
-            "SELECT article_search.rowid AS id, article_search.title, article_search.lede, article_search.tags, \
-             article_search.body FROM article_search JOIN articles ON articles.id = article_search.rowid \
-             WHERE article_search MATCH ? AND (NOT ? OR (articles.status = 'published' AND articles.sort_at <= ?)) \
-             ORDER BY bm25(article_search, 3.0, 2.0, 2.0, 1.0) LIMIT ?",
+            "SELECT rowid AS id, title, lede, tags, body FROM article_search WHERE rowid IN (\
+             SELECT rowid FROM article_search WHERE article_search MATCH ? AND (NOT ? OR counted = 1) \
+             ORDER BY bm25(article_search, 3.0, 2.0, 2.0, 1.0) LIMIT ?)",
         )
         .bind::<Text, _>(q.fts5())
         .bind::<Bool, _>(public)
-        .bind::<Timestamp, _>(at)
         .bind::<BigInt, _>(limit)
         .load(c),
         AnyConnection::Postgresql(c) => diesel::sql_query(
-            "SELECT s.article_id AS id, s.title, s.lede, s.tags, s.body FROM article_search s \
-             JOIN articles a ON a.id = s.article_id \
-             WHERE s.document @@ to_tsquery('simple', $1) AND (NOT $2 OR (a.status = 'published' AND a.sort_at <= $3)) \
-             ORDER BY ts_rank(s.document, to_tsquery('simple', $1)) DESC LIMIT $4",
+            "SELECT article_id AS id, title, lede, tags, body FROM article_search WHERE article_id IN (\
+             SELECT article_id FROM article_search WHERE document @@ to_tsquery('simple', $1) AND (NOT $2 OR counted = 1) \
+             ORDER BY ts_rank(document, to_tsquery('simple', $1)) DESC LIMIT $3)",
         )
         .bind::<Text, _>(q.tsquery())
         .bind::<Bool, _>(public)
-        .bind::<Timestamp, _>(at)
         .bind::<BigInt, _>(limit)
         .load(c),
     }
