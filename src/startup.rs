@@ -27,6 +27,16 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// The user id of a valid bearer token, for the middlewares that key on the caller (the
+    /// `Caller` extractor checks the account itself).
+    pub fn bearer_subject(&self, req: &HttpRequest) -> Option<String> {
+        let header = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+        self.jwt
+            .verify(crate::auth::bearer_token(header)?)
+            .ok()
+            .map(|c| c.sub)
+    }
+
     /// The client's address, as the rate limits see it.
     pub fn client_ip(&self, req: &HttpRequest) -> Option<std::net::IpAddr> {
         let xff = req
@@ -413,13 +423,7 @@ async fn rate_limit(
     if req.path().starts_with("/health/") || req.path() == "/metrics" {
         return Ok(next.call(req).await?.map_into_left_body());
     }
-    let staff = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .and_then(|t| state.jwt.verify(t.trim()).ok())
-        .map(|c| c.sub);
+    let staff = state.bearer_subject(req.request());
     let api_key = req
         .headers()
         .get("x-api-key")
@@ -513,14 +517,8 @@ async fn idempotency(
         );
     }
     // The caller owns its keys: a staff user, a partner key, or else the client address.
-    let caller = match req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .and_then(|t| state.jwt.verify(t.trim()).ok())
-    {
-        Some(c) => format!("staff:{}", c.sub),
+    let caller = match state.bearer_subject(req.request()) {
+        Some(sub) => format!("staff:{sub}"),
         None => match req.headers().get("x-api-key").and_then(|v| v.to_str().ok()) {
             Some(k) => format!("key:{}", crate::db::sessions::hash(k)),
             None => format!(

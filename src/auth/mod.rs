@@ -12,6 +12,14 @@ use crate::domain::Role;
 use crate::error::ApiError;
 use crate::startup::AppState;
 
+/// The token of an `Authorization: Bearer <token>` header value (the scheme in either case).
+pub fn bearer_token(header: &str) -> Option<&str> {
+    header
+        .strip_prefix("Bearer ")
+        .or_else(|| header.strip_prefix("bearer "))
+        .map(str::trim)
+}
+
 /// An authenticated staff member, loaded from the database on every request so that a role change
 /// or a disabled account takes effect at once.
 #[derive(Debug, Clone)]
@@ -77,17 +85,9 @@ impl FromRequest for Caller {
                 return Ok(Caller(None));
             };
             let state = state.ok_or_else(|| ApiError::internal(anyhow::anyhow!("no app state")))?;
-            let token = header
-                .to_str()
-                .ok()
-                .and_then(|h| {
-                    h.strip_prefix("Bearer ")
-                        .or_else(|| h.strip_prefix("bearer "))
-                })
-                .map(str::trim)
-                .ok_or_else(|| {
-                    ApiError::unauthorized("the Authorization header must be `Bearer <token>`")
-                })?;
+            let token = header.to_str().ok().and_then(bearer_token).ok_or_else(|| {
+                ApiError::unauthorized("the Authorization header must be `Bearer <token>`")
+            })?;
             let claims = state.jwt.verify(token)?;
             let user_id: i64 = claims
                 .sub
