@@ -1,5 +1,7 @@
 //! Article queries: the visibility scope, filtered keyset listing, related articles, writes.
 
+use std::collections::HashMap;
+
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -96,6 +98,11 @@ pub fn parse_ts(s: &str) -> Option<NaiveDateTime> {
 }
 
 /// The visible, filtered set as a boxed query (shared by the count and the page).
+/// The public scope of [`filtered`], for rows read by key: published and due.
+fn is_public(status: &str, sort_at: NaiveDateTime, now: NaiveDateTime) -> bool {
+    status == "published" && sort_at <= now
+}
+
 fn filtered<'a>(scope: &Scope, f: &Filter, now: NaiveDateTime) -> Boxed<'a> {
     let mut q = articles::table.into_boxed();
     q = match scope {
@@ -290,14 +297,59 @@ pub fn visible_by_ids(
     ids: &[i64],
     now: NaiveDateTime,
 ) -> QueryResult<Vec<ArticleRow>> {
-    let rows: Vec<ArticleRow> = filtered(&Scope::Public, &Filter::default(), now)
+    // By primary key, visibility checked here: with the scope's conditions in SQL, a planner may walk
+    // the (status, sort_at) index over every published article instead.
+    let rows: HashMap<i64, ArticleRow> = articles::table
         .filter(articles::id.eq_any(ids.to_vec()))
         .select(ArticleRow::as_select())
-        .load(conn)?;
-    Ok(ids
-        .iter()
-        .filter_map(|id| rows.iter().find(|r| r.id == *id).cloned())
-        .collect())
+        .load::<ArticleRow>(conn)?
+        .into_iter()
+        .filter(|r| is_public(&r.status, r.sort_at, now))
+        .map(|r| (r.id, r))
+        .collect();
+    Ok(ids.iter().filter_map(|id| rows.get(id).cloned()).collect())
+}
+
+/// What ranking related articles needs of a candidate (no body: candidates are many, cards few).
+#[derive(Debug, Clone)]
+pub struct Brief {
+    pub id: i64,
+    pub title: String,
+    pub rubrique_id: i64,
+    pub sort_at: NaiveDateTime,
+}
+
+/// [`visible_by_ids`] reading [`Brief`]s only.
+pub fn visible_briefs(
+    conn: &mut AnyConnection,
+    ids: &[i64],
+    now: NaiveDateTime,
+) -> QueryResult<Vec<Brief>> {
+    let rows: HashMap<i64, Brief> = articles::table
+        .filter(articles::id.eq_any(ids.to_vec()))
+        .select((
+            articles::id,
+            articles::title,
+            articles::rubrique_id,
+            articles::sort_at,
+            articles::status,
+        ))
+        .load::<(i64, String, i64, NaiveDateTime, String)>(conn)?
+        .into_iter()
+        .filter(|r| is_public(&r.4, r.3, now))
+        .map(|(id, title, rubrique_id, sort_at, _)| {
+            (
+                id,
+                Brief {
+                    id,
+                    title,
+                    rubrique_id,
+                    sort_at,
+                },
+            )
+        })
+        .collect();
+    Ok(ids.iter().filter_map(|id| rows.get(id).cloned()).collect())
 }
 
 /// Published articles sharing the most tags with `tag_ids`, then the newest: `(id, shared tags)`.

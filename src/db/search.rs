@@ -4,12 +4,13 @@
 //! transaction, so that ranking never counts anything per request.
 
 use std::collections::HashMap;
+use std::sync::{LazyLock, Mutex};
 
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 
 use super::AnyConnection;
-use crate::domain::analyzer::index_text;
+use crate::domain::analyzer::{index_text, proper_names};
 use crate::domain::search::{Clause, Doc, Query, Stats};
 
 /// How many candidates the database's own ranking hands to BM25F: enough for any page a reader turns to.
@@ -109,6 +110,26 @@ pub fn index(
     body_text: &str,
     counted: bool,
 ) -> QueryResult<()> {
+    let names = proper_names(&format!("{title}\n{lede}\n{body_text}")).join(" ");
+    let sql = |pg: bool| {
+        if pg {
+            "INSERT INTO article_names (article_id, names) VALUES ($1, $2) \
+             ON CONFLICT (article_id) DO UPDATE SET names = EXCLUDED.names"
+        } else {
+            "INSERT INTO article_names (article_id, names) VALUES (?, ?) \
+             ON CONFLICT (article_id) DO UPDATE SET names = excluded.names"
+        }
+    };
+    match conn {
+        AnyConnection::Sqlite(c) => diesel::sql_query(sql(false))
+            .bind::<BigInt, _>(id)
+            .bind::<Text, _>(&names)
+            .execute(c)?,
+        AnyConnection::Postgresql(c) => diesel::sql_query(sql(true))
+            .bind::<BigInt, _>(id)
+            .bind::<Text, _>(&names)
+            .execute(c)?,
+    };
     let tags: Vec<String> = {
         use super::schema::{article_tags, tags};
         article_tags::table
@@ -203,6 +224,13 @@ fn uncount(conn: &mut AnyConnection, id: i64) -> QueryResult<()> {
 /// Removes an article from the index (before the article itself is deleted).
 pub fn unindex(conn: &mut AnyConnection, id: i64) -> QueryResult<()> {
     uncount(conn, id)?;
+    let sql = |pg: bool| {
+        format!(
+            "DELETE FROM article_names WHERE article_id = {}",
+            placeholders(pg, 1, 1)
+        )
+    };
+    dyn_query!(conn, sql, [id], BigInt, execute)?;
     match conn {
         AnyConnection::Sqlite(c) => diesel::sql_query("DELETE FROM article_search WHERE rowid = ?")
             .bind::<BigInt, _>(id)
@@ -223,7 +251,7 @@ fn adjust_totals(conn: &mut AnyConnection, d: [i64; 5]) -> QueryResult<()> {
         let p: Vec<&str> = p.split(", ").collect();
         format!(
             "UPDATE search_totals SET docs = docs + {}, title_terms = title_terms + {}, lede_terms = lede_terms + {}, \
-             tags_terms = tags_terms + {}, body_terms = body_terms + {} WHERE id = 1",
+             tags_terms = tags_terms + {}, body_terms = body_terms + {}, generation = generation + 1 WHERE id = 1",
             p[0], p[1], p[2], p[3], p[4]
         )
     };
@@ -252,15 +280,17 @@ fn adjust_df(conn: &mut AnyConnection, terms: &[&str], delta: i64) -> QueryResul
         };
         dyn_query!(conn, sql, chunk.iter().copied(), Text, execute)?;
     }
-    if delta < 0 && !terms.is_empty() {
-        let none: [i64; 0] = [];
-        dyn_query!(
-            conn,
-            |_| "DELETE FROM search_terms WHERE df <= 0".to_owned(),
-            none,
-            BigInt,
-            execute
-        )?;
+    if delta < 0 {
+        // Only the terms just lowered can have reached zero: no scan of the whole vocabulary.
+        for chunk in terms.chunks(400) {
+            let sql = |pg: bool| {
+                format!(
+                    "DELETE FROM search_terms WHERE df <= 0 AND term IN ({})",
+                    placeholders(pg, 1, chunk.len())
+                )
+            };
+            dyn_query!(conn, sql, chunk.iter().copied(), Text, execute)?;
+        }
     }
     Ok(())
 }
@@ -290,6 +320,34 @@ pub fn fields_many(
     Ok(out)
 }
 
+/// The names (see [`proper_names`]) of several articles, as analysed terms.
+pub fn names_many(conn: &mut AnyConnection, ids: &[i64]) -> QueryResult<HashMap<i64, Vec<String>>> {
+    #[derive(QueryableByName)]
+    struct Names {
+        #[diesel(sql_type = BigInt)]
+        article_id: i64,
+        #[diesel(sql_type = Text)]
+        names: String,
+    }
+    let mut out = HashMap::new();
+    for chunk in ids.chunks(400) {
+        let sql = |pg: bool| {
+            format!(
+                "SELECT article_id, names FROM article_names WHERE article_id IN ({})",
+                placeholders(pg, 1, chunk.len())
+            )
+        };
+        let rows: Vec<Names> = dyn_query!(conn, sql, chunk.iter().copied(), BigInt, load)?;
+        out.extend(rows.into_iter().map(|r| {
+            (
+                r.article_id,
+                r.names.split_whitespace().map(str::to_owned).collect(),
+            )
+        }));
+    }
+    Ok(out)
+}
+
 /// Document frequencies of some terms (absent terms are in no document).
 pub fn term_df(conn: &mut AnyConnection, terms: &[String]) -> QueryResult<HashMap<String, i64>> {
     #[derive(QueryableByName)]
@@ -313,8 +371,21 @@ pub fn term_df(conn: &mut AnyConnection, terms: &[String]) -> QueryResult<HashMa
     Ok(out)
 }
 
+/// What a process needs to know whether statistics it keeps are current: the database's epoch and
+/// the generation of its statistics (grows with every change to them).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Stamp {
+    epoch: String,
+    generation: i64,
+}
+
 /// Corpus figures for BM25F: indexed documents and mean field lengths (kept up to date by the writer).
 pub fn stats(conn: &mut AnyConnection) -> QueryResult<Stats> {
+    Ok(corpus(conn)?.0)
+}
+
+/// [`stats`] and the statistics' [`Stamp`], in one read.
+pub fn corpus(conn: &mut AnyConnection) -> QueryResult<(Stats, Stamp)> {
     #[derive(QueryableByName)]
     struct Totals {
         #[diesel(sql_type = BigInt)]
@@ -327,27 +398,209 @@ pub fn stats(conn: &mut AnyConnection) -> QueryResult<Stats> {
         tags_terms: i64,
         #[diesel(sql_type = BigInt)]
         body_terms: i64,
+        #[diesel(sql_type = Text)]
+        epoch: String,
+        #[diesel(sql_type = BigInt)]
+        generation: i64,
     }
     let none: [i64; 0] = [];
     let t: Totals = dyn_query!(
         conn,
         |_| {
-            "SELECT docs, title_terms, lede_terms, tags_terms, body_terms FROM search_totals WHERE id = 1".to_owned()
+            "SELECT docs, title_terms, lede_terms, tags_terms, body_terms, epoch, generation \
+             FROM search_totals WHERE id = 1"
+                .to_owned()
         },
         none,
         BigInt,
         get_result
     )?;
     let n = t.docs.max(1) as f64;
-    Ok(Stats {
-        docs: t.docs as f64,
-        avg_len: [
-            t.title_terms as f64 / n,
-            t.lede_terms as f64 / n,
-            t.tags_terms as f64 / n,
-            t.body_terms as f64 / n,
-        ],
-    })
+    Ok((
+        Stats {
+            docs: t.docs as f64,
+            avg_len: [
+                t.title_terms as f64 / n,
+                t.lede_terms as f64 / n,
+                t.tags_terms as f64 / n,
+                t.body_terms as f64 / n,
+            ],
+        },
+        Stamp {
+            epoch: t.epoch,
+            generation: t.generation,
+        },
+    ))
+}
+
+/// Document frequencies one process keeps per database, valid for one generation of the statistics.
+struct DfCache {
+    stamp: Stamp,
+    df: HashMap<String, i64>,
+}
+
+/// Databases whose frequencies are kept (one in production; tests open many), and terms per database.
+const DF_CACHE_DATABASES: usize = 8;
+const DF_CACHE_TERMS: usize = 500_000;
+
+static DF_CACHE: LazyLock<Mutex<Vec<DfCache>>> = LazyLock::new(|| Mutex::new(Vec::new()));
+
+/// [`term_df`] through the process's cache: a term's frequency is read from the database once per
+/// generation of the statistics, so a warm reader asks only for terms it has not seen since the last
+/// write (every instance sees a write at once: the stamp is in the database). Read paths only: a
+/// transaction that changes the statistics must not fill the cache.
+pub fn term_df_cached(
+    conn: &mut AnyConnection,
+    stamp: &Stamp,
+    terms: &[String],
+) -> QueryResult<HashMap<String, i64>> {
+    cached(conn, stamp, terms, term_df)
+}
+
+/// How many articles carry each tag (drafts included: a weight, not a public figure), through the
+/// same cache as [`term_df_cached`] (its keys are `#` and the tag id, which no term can be).
+pub fn tag_counts_cached(
+    conn: &mut AnyConnection,
+    stamp: &Stamp,
+    tag_ids: &[i64],
+) -> QueryResult<HashMap<i64, i64>> {
+    let keys: Vec<String> = tag_ids.iter().map(|id| format!("#{id}")).collect();
+    let counts = cached(conn, stamp, &keys, |conn, keys| {
+        use super::schema::article_tags;
+        let ids: Vec<i64> = keys.iter().filter_map(|k| k[1..].parse().ok()).collect();
+        Ok(article_tags::table
+            .filter(article_tags::tag_id.eq_any(&ids))
+            .group_by(article_tags::tag_id)
+            .select((article_tags::tag_id, diesel::dsl::count_star()))
+            .load::<(i64, i64)>(conn)?
+            .into_iter()
+            .map(|(id, n)| (format!("#{id}"), n))
+            .collect())
+    })?;
+    Ok(counts
+        .into_iter()
+        .filter_map(|(k, n)| Some((k[1..].parse().ok()?, n)))
+        .collect())
+}
+
+/// Values per key from the process's cache for the current [`Stamp`], the missing ones from `fetch`
+/// (absent from its answer: 0).
+fn cached(
+    conn: &mut AnyConnection,
+    stamp: &Stamp,
+    terms: &[String],
+    fetch: impl FnOnce(&mut AnyConnection, &[String]) -> QueryResult<HashMap<String, i64>>,
+) -> QueryResult<HashMap<String, i64>> {
+    let mut out = HashMap::with_capacity(terms.len());
+    let mut missing: Vec<String> = Vec::new();
+    {
+        let caches = DF_CACHE.lock().unwrap_or_else(|e| e.into_inner());
+        let cache = caches.iter().find(|c| c.stamp == *stamp);
+        for t in terms {
+            match cache.and_then(|c| c.df.get(t)) {
+                Some(df) => {
+                    out.insert(t.clone(), *df);
+                }
+                None => missing.push(t.clone()),
+            }
+        }
+    }
+    if missing.is_empty() {
+        return Ok(out);
+    }
+    let found = fetch(conn, &missing)?;
+    let mut caches = DF_CACHE.lock().unwrap_or_else(|e| e.into_inner());
+    let at = match caches.iter().position(|c| c.stamp.epoch == stamp.epoch) {
+        Some(i) => i,
+        None => {
+            if caches.len() >= DF_CACHE_DATABASES {
+                caches.remove(0);
+            }
+            caches.push(DfCache {
+                stamp: stamp.clone(),
+                df: HashMap::new(),
+            });
+            caches.len() - 1
+        }
+    };
+    let cache = &mut caches[at];
+    if cache.stamp.generation != stamp.generation {
+        // Statistics moved on (or this reader is behind, in which case it must not overwrite).
+        if cache.stamp.generation > stamp.generation {
+            missing.iter().for_each(|t| {
+                out.insert(t.clone(), found.get(t).copied().unwrap_or(0));
+            });
+            return Ok(out);
+        }
+        cache.stamp = stamp.clone();
+        cache.df.clear();
+    }
+    if cache.df.len() + missing.len() > DF_CACHE_TERMS {
+        cache.df.clear();
+    }
+    for t in missing {
+        let df = found.get(&t).copied().unwrap_or(0);
+        cache.df.insert(t.clone(), df);
+        out.insert(t, df);
+    }
+    Ok(out)
+}
+
+/// Where to look when a query matches too many articles to rank them all: around an article (for
+/// related articles), or among the newest (for search).
+#[derive(Clone, Copy, Debug)]
+pub enum Window {
+    Newest,
+    Around(i64),
+}
+
+/// How many matches the database ranks at most for one search: beyond, it ranks those in an id range
+/// (ids grow with creation) expected to hold about this many, near the window's anchor.
+pub const MAX_RANKED: f64 = 4000.0;
+/// The same for the more-like-this query of related articles, which wants neighbours, not all matches.
+pub const MAX_RANKED_AROUND: f64 = 1500.0;
+
+impl Window {
+    fn budget(self) -> f64 {
+        match self {
+            Window::Newest => MAX_RANKED,
+            Window::Around(_) => MAX_RANKED_AROUND,
+        }
+    }
+}
+
+/// The id range to rank in when `expected` matches is more than [`MAX_RANKED`]; None to rank them all.
+fn id_range(
+    conn: &mut AnyConnection,
+    expected: f64,
+    window: Window,
+    widen: f64,
+) -> QueryResult<Option<(i64, i64)>> {
+    use super::schema::articles;
+    let budget = window.budget() * widen;
+    if expected <= budget {
+        return Ok(None);
+    }
+    let (lo, hi): (Option<i64>, Option<i64>) = articles::table
+        .select((
+            diesel::dsl::min(articles::id),
+            diesel::dsl::max(articles::id),
+        ))
+        .get_result(conn)?;
+    let (Some(lo), Some(hi)) = (lo, hi) else {
+        return Ok(None);
+    };
+    let span = ((hi - lo + 1) as f64 * budget / expected).ceil() as i64;
+    let span = span.max(1);
+    let (from, to) = match window {
+        Window::Newest => (hi - span + 1, hi),
+        Window::Around(id) => {
+            let from = (id - span / 2).max(lo);
+            let to = (from + span - 1).min(hi);
+            ((to - span + 1).max(lo), to)
+        }
+    };
+    Ok(Some((from, to)))
 }
 
 /// The best matches by the database's own ranking (FTS5 bm25, or ts_rank, the cheaper of its two rankings), with their fields;
@@ -357,30 +610,37 @@ fn candidates(
     q: &Query,
     limit: i64,
     public_at: Option<chrono::NaiveDateTime>,
+    range: Option<(i64, i64)>,
 ) -> QueryResult<Vec<Candidate>> {
     use diesel::sql_types::Bool;
     let public = public_at.is_some();
+    let (from, to) = range.unwrap_or((i64::MIN, i64::MAX));
     match conn {
         // The ranking sorts (id, score) pairs only; the fields are read for the chosen few. `counted`
         // (published, scheduled included) narrows without a join; the caller's visibility check drops
         // what is not due yet.
         AnyConnection::Sqlite(c) => diesel::sql_query(
             "SELECT rowid AS id, title, lede, tags, body FROM article_search WHERE rowid IN (\
-             SELECT rowid FROM article_search WHERE article_search MATCH ? AND (NOT ? OR counted = 1) \
-             ORDER BY bm25(article_search, 3.0, 2.0, 2.0, 1.0) LIMIT ?)",
+             SELECT rowid FROM article_search WHERE article_search MATCH ? AND rowid BETWEEN ? AND ? \
+             AND (NOT ? OR counted = 1) ORDER BY bm25(article_search, 3.0, 2.0, 2.0, 1.0) LIMIT ?)",
         )
         .bind::<Text, _>(q.fts5())
+        .bind::<BigInt, _>(from)
+        .bind::<BigInt, _>(to)
         .bind::<Bool, _>(public)
         .bind::<BigInt, _>(limit)
         .load(c),
         AnyConnection::Postgresql(c) => diesel::sql_query(
             "SELECT article_id AS id, title, lede, tags, body FROM article_search WHERE article_id IN (\
-             SELECT article_id FROM article_search WHERE document @@ to_tsquery('simple', $1) AND (NOT $2 OR counted = 1) \
+             SELECT article_id FROM article_search WHERE document @@ to_tsquery('simple', $1) \
+             AND article_id BETWEEN $4 AND $5 AND (NOT $2 OR counted = 1) \
              ORDER BY ts_rank(document, to_tsquery('simple', $1)) DESC LIMIT $3)",
         )
         .bind::<Text, _>(q.tsquery())
         .bind::<Bool, _>(public)
         .bind::<BigInt, _>(limit)
+        .bind::<BigInt, _>(from)
+        .bind::<BigInt, _>(to)
         .load(c),
     }
 }
@@ -388,7 +648,7 @@ fn candidates(
 /// How many published articles each clause matches, from the writer-kept document frequencies (so
 /// nothing is counted per request, and no unpublished text weighs in): a term's own; for a prefix,
 /// that of its most frequent completion; for a phrase, that of its rarest word (an upper bound).
-fn clause_df(conn: &mut AnyConnection, q: &Query) -> QueryResult<Vec<f64>> {
+fn clause_df(conn: &mut AnyConnection, stamp: &Stamp, q: &Query) -> QueryResult<Vec<f64>> {
     let mut words: Vec<String> = Vec::new();
     for c in &q.clauses {
         match c {
@@ -397,7 +657,7 @@ fn clause_df(conn: &mut AnyConnection, q: &Query) -> QueryResult<Vec<f64>> {
             Clause::Prefix(_) => {}
         }
     }
-    let known = term_df(conn, &words)?;
+    let known = term_df_cached(conn, stamp, &words)?;
     let df_of = |t: &String| known.get(t).copied().unwrap_or(0) as f64;
     let mut df = Vec::with_capacity(q.clauses.len());
     for clause in &q.clauses {
@@ -448,26 +708,40 @@ pub fn scores(
         &vec![1.0; q.clauses.len()],
         MAX_CANDIDATES,
         public_at,
+        Window::Newest,
     )
 }
 
-/// [`scores`] with a weight per clause and a candidate limit.
+/// [`scores`] with a weight per clause, a candidate limit and where to look first when the query
+/// matches more than [`MAX_RANKED`] (or [`MAX_RANKED_AROUND`]) articles: the database then ranks the matches in an id range
+/// expected to hold that many (widened until it yields `limit` candidates), so a query of common words
+/// costs what a narrow one does.
 pub fn scores_boosted(
     conn: &mut AnyConnection,
     q: &Query,
     boosts: &[f64],
     limit: i64,
     public_at: Option<chrono::NaiveDateTime>,
+    window: Window,
 ) -> QueryResult<Vec<(i64, f64)>> {
     if q.clauses.is_empty() {
         return Ok(Vec::new());
     }
-    let found = candidates(conn, q, limit, public_at)?;
+    let (stats, stamp) = corpus(conn)?;
+    let df = clause_df(conn, &stamp, q)?;
+    let expected = df.iter().sum::<f64>().min(stats.docs);
+    let mut widen = 1.0;
+    let found = loop {
+        let range = id_range(conn, expected, window, widen)?;
+        let found = candidates(conn, q, limit, public_at, range)?;
+        if range.is_none() || found.len() as i64 >= limit {
+            break found;
+        }
+        widen *= 4.0;
+    };
     if found.is_empty() {
         return Ok(Vec::new());
     }
-    let df = clause_df(conn, q)?;
-    let stats = stats(conn)?;
     let docs: Vec<Doc<'_>> = found
         .iter()
         .map(|c| Doc {
@@ -490,7 +764,9 @@ pub fn reindex_all(conn: &mut AnyConnection) -> QueryResult<usize> {
     for sql in [
         "DELETE FROM search_terms",
         "DELETE FROM article_search",
-        "UPDATE search_totals SET docs = 0, title_terms = 0, lede_terms = 0, tags_terms = 0, body_terms = 0",
+        "DELETE FROM article_names",
+        "UPDATE search_totals SET docs = 0, title_terms = 0, lede_terms = 0, tags_terms = 0, body_terms = 0, \
+         generation = generation + 1",
     ] {
         dyn_query!(conn, |_| sql.to_owned(), none, BigInt, execute)?;
     }

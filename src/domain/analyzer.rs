@@ -148,6 +148,30 @@ pub fn index_text(text: &str) -> String {
     out
 }
 
+/// The terms of `text` that are names: written with a capital inside a sentence, and never in lower
+/// case in the text ("Ouagadougou", "FESPACO", "Kouri Air"; not "Le" opening a sentence, not "Santé"
+/// in a title when the text also says "santé"). Sorted, each once.
+pub fn proper_names(text: &str) -> Vec<String> {
+    let mut capitalised = HashSet::new();
+    let mut lower = HashSet::new();
+    for word in Words::new(text) {
+        if word.apostrophe_after && ELISIONS.contains(&word.folded.as_str()) {
+            continue;
+        }
+        let Some(term) = term_of(&word.folded) else {
+            continue;
+        };
+        if !word.capitalised {
+            lower.insert(term);
+        } else if !word.sentence_start {
+            capitalised.insert(term);
+        }
+    }
+    let mut names: Vec<String> = capitalised.difference(&lower).cloned().collect();
+    names.sort_unstable();
+    names
+}
+
 /// The analysed form of ONE query word (for prefix search "soldat*" and for exact terms), None when it is a stop word
 /// or has no letters/digits. Elisions handled ("l'armée" -> Some("arme")).
 ///
@@ -252,12 +276,39 @@ struct Word {
     folded: String,
     /// The character right after the word is an apostrophe.
     apostrophe_after: bool,
+    /// The word starts with a capital letter.
+    capitalised: bool,
+    /// The word opens the text, a sentence, a line, a quotation or a bracketed kicker.
+    sentence_start: bool,
 }
 
 /// Splits text into folded words; words folding to nothing are skipped.
 struct Words<'a> {
     rest: &'a str,
     peeked: Option<Option<Word>>,
+    started: bool,
+}
+
+/// Characters after which a capital says nothing about the word (it may open a sentence).
+fn opens_sentence(c: char) -> bool {
+    matches!(
+        c,
+        '.' | '!'
+            | '?'
+            | ':'
+            | ';'
+            | '\n'
+            | '«'
+            | '»'
+            | '"'
+            | '“'
+            | '”'
+            | '['
+            | ']'
+            | '…'
+            | '—'
+            | '–'
+    )
 }
 
 impl<'a> Words<'a> {
@@ -265,12 +316,15 @@ impl<'a> Words<'a> {
         Words {
             rest: text,
             peeked: None,
+            started: false,
         }
     }
 
     fn scan(&mut self) -> Option<Word> {
+        let mut sentence_start = !self.started;
         loop {
             let start = self.rest.find(is_word_char)?;
+            sentence_start |= self.rest[..start].contains(opens_sentence);
             let after_start = &self.rest[start..];
             let len = after_start
                 .find(|c: char| !is_word_char(c))
@@ -282,9 +336,12 @@ impl<'a> Words<'a> {
             let mut folded = String::with_capacity(raw.len());
             fold_into(raw, &mut folded);
             if !folded.is_empty() {
+                self.started = true;
                 return Some(Word {
                     folded,
                     apostrophe_after,
+                    capitalised: raw.chars().next().is_some_and(char::is_uppercase),
+                    sentence_start,
                 });
             }
         }
@@ -385,6 +442,18 @@ mod tests {
             assert_eq!(analyze(input), expected, "{input}");
         }
         assert_eq!(terms("armées"), vec!["arme"]);
+    }
+
+    #[test]
+    fn names_are_capitalised_inside_sentences_only() {
+        let text = "Aéroport de Ouagadougou : le trafic repart. Les compagnies de Bobo-Dioulasso \
+                    suivent, selon l’Office national. « Nos clients » disent-ils.\nSanté : la santé d’abord";
+        assert_eq!(
+            proper_names(text),
+            vec!["bobo", "dioulasso", "offic", "ouagadougou"]
+        );
+        // A sentence's first word, a quotation's, a line's and a kicker's say nothing.
+        assert!(proper_names("[Tribune] Routes. Marchés ! « Prix »\nDouane").is_empty());
     }
 
     #[test]

@@ -13,11 +13,10 @@ use std::collections::{HashMap, HashSet};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::articles as q;
+use crate::db::articles::{self as q, Brief};
 use crate::db::models::ArticleRow;
 use crate::db::schema::{article_authors, article_tags};
 use crate::db::{links, search, AnyConnection};
-use crate::domain::analyzer::analyze;
 use crate::domain::search::{Clause, Query};
 use crate::error::ApiError;
 
@@ -33,6 +32,9 @@ const TAG_CANDIDATES: i64 = 30;
 /// Neighbours over which text similarity is smoothed, and how much they count.
 const NEIGHBOURS: usize = 5;
 const SMOOTHING: f64 = 4.0;
+/// What one occurrence of a name (a place, a person, an institution) counts for, against 1 for any
+/// other word: names cross topics (the capital is in every other story), words tell what happens.
+const NAME_WEIGHT: f64 = 0.5;
 /// How much each signal weighs in the blend.
 const W_TEXT: f64 = 1.0;
 const W_TAGS: f64 = 0.05;
@@ -41,6 +43,13 @@ const W_RUBRIQUE: f64 = 0.02;
 const W_RECENCY: f64 = 0.02;
 /// How strongly a card that repeats an already chosen one's title is held back.
 const DIVERSITY: f64 = 0.1;
+
+/// A candidate while the cards are picked.
+struct Card {
+    row: Brief,
+    score: f64,
+    reason: Vec<String>,
+}
 
 /// One related card with its score and why it was chosen.
 pub struct Scored {
@@ -53,71 +62,143 @@ fn idf(docs: f64, df: f64) -> f64 {
     (1.0 + (docs - df + 0.5) / (df + 0.5)).ln().max(0.0)
 }
 
-/// A sparse unit vector.
-type Vector = HashMap<String, f64>;
+/// A sparse unit vector: (term number, weight), sorted by term number.
+type Vector = Vec<(u32, f64)>;
 
-fn term_counts(fields: &[String; 4]) -> HashMap<&str, f64> {
-    let mut tf: HashMap<&str, f64> = HashMap::new();
-    for f in fields {
-        for t in f
-            .split_whitespace()
-            .filter(|t| !t.bytes().all(|b| b.is_ascii_digit()))
-        {
-            *tf.entry(t).or_default() += 1.0;
-        }
+/// An article's analysed fields (title, lede, tags, body) and the terms among them that are names.
+struct Analysed {
+    fields: [String; 4],
+    names: HashSet<String>,
+}
+
+fn analysed_many(
+    conn: &mut AnyConnection,
+    ids: &[i64],
+) -> Result<HashMap<i64, Analysed>, ApiError> {
+    let mut names = search::names_many(conn, ids)?;
+    Ok(search::fields_many(conn, ids)?
+        .into_iter()
+        .map(|(id, fields)| {
+            let names = names.remove(&id).unwrap_or_default().into_iter().collect();
+            (id, Analysed { fields, names })
+        })
+        .collect())
+}
+
+/// The terms one request deals with, numbered (so vectors compare without hashing strings).
+#[derive(Default)]
+struct Lexicon<'a> {
+    numbers: HashMap<&'a str, u32>,
+    terms: Vec<&'a str>,
+}
+
+impl<'a> Lexicon<'a> {
+    fn number(&mut self, term: &'a str) -> u32 {
+        *self.numbers.entry(term).or_insert_with(|| {
+            self.terms.push(term);
+            (self.terms.len() - 1) as u32
+        })
     }
-    tf
+
+    /// Occurrences of each term of `a` (numbers left out), a name counting [`NAME_WEIGHT`].
+    fn counts(&mut self, a: &'a Analysed) -> Vec<(u32, f64)> {
+        let mut tf: Vec<(u32, f64)> = Vec::new();
+        for f in &a.fields {
+            for t in f
+                .split_whitespace()
+                .filter(|t| !t.bytes().all(|b| b.is_ascii_digit()))
+            {
+                let w = if a.names.contains(t) {
+                    NAME_WEIGHT
+                } else {
+                    1.0
+                };
+                tf.push((self.number(t), w));
+            }
+        }
+        tf.sort_unstable_by_key(|x| x.0);
+        tf.dedup_by(|next, kept| {
+            let same = next.0 == kept.0;
+            if same {
+                kept.1 += next.1;
+            }
+            same
+        });
+        tf
+    }
+
+    /// Document frequencies of every term numbered so far, by number.
+    fn df(&self, conn: &mut AnyConnection, stamp: &search::Stamp) -> Result<Vec<i64>, ApiError> {
+        let terms: Vec<String> = self.terms.iter().map(|t| (*t).to_owned()).collect();
+        let known = search::term_df_cached(conn, stamp, &terms)?;
+        Ok(terms
+            .iter()
+            .map(|t| known.get(t).copied().unwrap_or(0))
+            .collect())
+    }
 }
 
 /// Sublinear tf × idf, unit length; terms found in one article only are left out (they relate nothing).
-fn vector(fields: &[String; 4], df: &HashMap<String, i64>, docs: f64) -> Vector {
-    let mut v: Vector = term_counts(fields)
-        .into_iter()
-        .filter_map(|(t, f)| {
-            let d = df.get(t).copied().unwrap_or(0);
-            (d > 1).then(|| (t.to_owned(), (1.0 + f.ln()) * idf(docs, d as f64)))
+fn vector(counts: &[(u32, f64)], df: &[i64], docs: f64) -> Vector {
+    let mut v: Vector = counts
+        .iter()
+        .filter_map(|&(t, f)| {
+            let d = df[t as usize];
+            let tf = if f >= 1.0 { 1.0 + f.ln() } else { f };
+            (d > 1).then(|| (t, tf * idf(docs, d as f64)))
         })
         .collect();
-    let norm = v.values().map(|x| x * x).sum::<f64>().sqrt();
+    let norm = v.iter().map(|x| x.1 * x.1).sum::<f64>().sqrt();
     if norm > 0.0 {
-        v.values_mut().for_each(|x| *x /= norm);
+        v.iter_mut().for_each(|x| x.1 /= norm);
     }
     v
 }
 
 fn cosine(a: &Vector, b: &Vector) -> f64 {
-    let (small, large) = if a.len() <= b.len() { (a, b) } else { (b, a) };
-    small
-        .iter()
-        .map(|(t, x)| x * large.get(t).copied().unwrap_or(0.0))
-        .sum()
+    let (mut i, mut j, mut sum) = (0, 0, 0.0);
+    while i < a.len() && j < b.len() {
+        match a[i].0.cmp(&b[j].0) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                sum += a[i].1 * b[j].1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    sum
 }
 
 /// The more-like-this query: the article's terms with the highest tf × idf, common ones left out.
-fn more_like_this(own: &Vector, df: &HashMap<String, i64>, docs: f64) -> (Query, Vec<f64>) {
-    let max_df = (docs * MLT_MAX_DF_SHARE).max(10.0);
-    let mut weighted: Vec<(&String, f64)> = own
-        .iter()
-        .filter(|(t, _)| df.get(*t).copied().unwrap_or(0) as f64 <= max_df)
-        .map(|(t, w)| (t, *w))
+fn more_like_this(
+    own: &Analysed,
+    cx: &Context,
+    conn: &mut AnyConnection,
+) -> Result<(Query, Vec<f64>), ApiError> {
+    let mut lexicon = Lexicon::default();
+    let counts = lexicon.counts(own);
+    let df = lexicon.df(conn, &cx.stamp)?;
+    let max_df = (cx.docs * MLT_MAX_DF_SHARE).max(10.0);
+    let mut weighted: Vec<(&str, f64)> = vector(&counts, &df, cx.docs)
+        .into_iter()
+        .filter(|(t, _)| df[*t as usize] as f64 <= max_df)
+        .map(|(t, w)| (lexicon.terms[t as usize], w))
         .collect();
     weighted.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
     weighted.truncate(MLT_TERMS);
     let top = weighted.first().map(|w| w.1).unwrap_or(1.0);
     let boosts = weighted.iter().map(|w| w.1 / top).collect();
-    (
+    Ok((
         Query {
             clauses: weighted
                 .into_iter()
-                .map(|(t, _)| Clause::Term(t.clone()))
+                .map(|(t, _)| Clause::Term(t.to_owned()))
                 .collect(),
         },
         boosts,
-    )
-}
-
-fn title_terms(title: &str) -> HashSet<String> {
-    analyze(title).into_iter().map(|t| t.term).collect()
+    ))
 }
 
 fn jaccard(a: &HashSet<String>, b: &HashSet<String>) -> f64 {
@@ -129,30 +210,54 @@ fn jaccard(a: &HashSet<String>, b: &HashSet<String>) -> f64 {
     }
 }
 
-/// Text similarity of each candidate to the article, smoothed over the article's nearest neighbours.
+/// The corpus as one request sees it: document count, the statistics' stamp, the article's text.
+struct Context {
+    docs: f64,
+    stamp: search::Stamp,
+    own: Option<Analysed>,
+}
+
+fn context(conn: &mut AnyConnection, article: i64) -> Result<Context, ApiError> {
+    let (stats, stamp) = search::corpus(conn)?;
+    Ok(Context {
+        docs: stats.docs.max(1.0),
+        stamp,
+        own: analysed_many(conn, &[article])?.remove(&article),
+    })
+}
+
+/// Text similarity of each candidate to the article, smoothed over the article's nearest neighbours,
+/// and each candidate's title terms (for diversity).
+#[allow(clippy::type_complexity)]
 fn text_similarity(
     conn: &mut AnyConnection,
-    article: i64,
+    cx: &Context,
     candidates: &[i64],
-) -> Result<HashMap<i64, f64>, ApiError> {
-    let mut ids = candidates.to_vec();
-    ids.push(article);
-    let fields = search::fields_many(conn, &ids)?;
-    let Some(own_fields) = fields.get(&article) else {
-        return Ok(HashMap::new());
+) -> Result<(HashMap<i64, f64>, HashMap<i64, HashSet<String>>), ApiError> {
+    let Some(own) = &cx.own else {
+        return Ok(Default::default());
     };
-    let mut terms: Vec<String> = fields
-        .values()
-        .flat_map(|f| term_counts(f).into_keys().map(str::to_owned))
-        .collect();
-    terms.sort_unstable();
-    terms.dedup();
-    let df = search::term_df(conn, &terms)?;
-    let docs = search::stats(conn)?.docs.max(1.0);
-    let own = vector(own_fields, &df, docs);
-    let vectors: HashMap<i64, Vector> = candidates
+    let analysed = analysed_many(conn, candidates)?;
+    let titles = analysed
         .iter()
-        .filter_map(|id| fields.get(id).map(|f| (*id, vector(f, &df, docs))))
+        .map(|(id, a)| {
+            (
+                *id,
+                a.fields[0].split_whitespace().map(str::to_owned).collect(),
+            )
+        })
+        .collect();
+    let mut lexicon = Lexicon::default();
+    let own_counts = lexicon.counts(own);
+    let counts: Vec<(i64, Vec<(u32, f64)>)> = analysed
+        .iter()
+        .map(|(id, a)| (*id, lexicon.counts(a)))
+        .collect();
+    let df = lexicon.df(conn, &cx.stamp)?;
+    let own = vector(&own_counts, &df, cx.docs);
+    let vectors: HashMap<i64, Vector> = counts
+        .iter()
+        .map(|(id, c)| (*id, vector(c, &df, cx.docs)))
         .collect();
     let direct: HashMap<i64, f64> = vectors
         .iter()
@@ -161,7 +266,7 @@ fn text_similarity(
     let mut nearest: Vec<(i64, f64)> = direct.iter().map(|(id, s)| (*id, *s)).collect();
     nearest.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     nearest.truncate(NEIGHBOURS);
-    Ok(vectors
+    let similarity = vectors
         .iter()
         .map(|(id, v)| {
             let via: f64 = nearest
@@ -172,27 +277,30 @@ fn text_similarity(
                 / NEIGHBOURS as f64;
             (*id, direct[id] + SMOOTHING * via)
         })
-        .collect())
+        .collect();
+    Ok((similarity, titles))
 }
 
 /// Candidates: the best more-like-this matches and the articles sharing the most tags.
 fn candidates(
     conn: &mut AnyConnection,
+    cx: &Context,
     article: &ArticleRow,
     exclude: &[i64],
     now: NaiveDateTime,
-) -> Result<Vec<ArticleRow>, ApiError> {
-    let (query, boosts) = match search::fields_of(conn, article.id)? {
-        Some(f) => {
-            let mut terms: Vec<String> = term_counts(&f).into_keys().map(str::to_owned).collect();
-            terms.sort_unstable();
-            let df = search::term_df(conn, &terms)?;
-            let docs = search::stats(conn)?.docs.max(1.0);
-            more_like_this(&vector(&f, &df, docs), &df, docs)
-        }
+) -> Result<Vec<Brief>, ApiError> {
+    let (query, boosts) = match &cx.own {
+        Some(own) => more_like_this(own, cx, conn)?,
         None => (Query::default(), Vec::new()),
     };
-    let mut by_text = search::scores_boosted(conn, &query, &boosts, MLT_POOL, Some(now))?;
+    let mut by_text = search::scores_boosted(
+        conn,
+        &query,
+        &boosts,
+        MLT_POOL,
+        Some(now),
+        search::Window::Around(article.id),
+    )?;
     by_text.retain(|(id, _)| *id != article.id && !exclude.contains(id));
     by_text.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     // Articles sharing tags join only when the text finds too few (an article with little text): at
@@ -210,9 +318,9 @@ fn candidates(
         .take(4 * TEXT_CANDIDATES)
         .collect();
     ids.extend(by_tags.iter().map(|(id, _)| *id));
-    let rows = q::visible_by_ids(conn, &ids, now)?;
+    let rows = q::visible_briefs(conn, &ids, now)?;
     let mut seen = HashSet::new();
-    let mut out: Vec<ArticleRow> = Vec::new();
+    let mut out: Vec<Brief> = Vec::new();
     let text_ids: HashSet<i64> = rows.iter().map(|r| r.id).collect();
     for (id, _) in by_text
         .iter()
@@ -241,24 +349,19 @@ pub fn similar(
     limit: usize,
     now: NaiveDateTime,
 ) -> Result<Vec<Scored>, ApiError> {
-    let rows = candidates(conn, article, exclude, now)?;
+    let cx = context(conn, article.id)?;
+    let rows = candidates(conn, &cx, article, exclude, now)?;
     if rows.is_empty() {
         return Ok(Vec::new());
     }
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let text = text_similarity(conn, article.id, &ids)?;
+    let (text, titles) = text_similarity(conn, &cx, &ids)?;
 
     // Shared tags, each worth its rarity.
     let my_tags = links::tag_ids(conn, article.id)?;
     // Rarity from the link counts (an index-only count; drafts included, which is fine for a weight).
-    let tag_counts: HashMap<i64, i64> = article_tags::table
-        .filter(article_tags::tag_id.eq_any(&my_tags))
-        .group_by(article_tags::tag_id)
-        .select((article_tags::tag_id, diesel::dsl::count_star()))
-        .load::<(i64, i64)>(conn)?
-        .into_iter()
-        .collect();
-    let docs = search::stats(conn)?.docs.max(1.0);
+    let tag_counts = search::tag_counts_cached(conn, &cx.stamp, &my_tags)?;
+    let docs = cx.docs;
     let tag_idf: HashMap<i64, f64> = my_tags
         .iter()
         .map(|t| {
@@ -289,7 +392,7 @@ pub fn similar(
 
     let max_text = text.values().copied().fold(0.0, f64::max).max(1e-9);
     let me_at = article.published_at.unwrap_or(article.sort_at);
-    let mut pool: Vec<(Scored, HashSet<String>)> = rows
+    let mut pool: Vec<(Card, HashSet<String>)> = rows
         .into_iter()
         .map(|row| {
             let t = text.get(&row.id).copied().unwrap_or(0.0) / max_text;
@@ -325,16 +428,16 @@ pub fn similar(
                 reason.push((W_RECENCY * recency, "recent"));
             }
             reason.sort_by(|x, y| y.0.total_cmp(&x.0));
-            let terms = title_terms(&row.title);
+            let terms = titles.get(&row.id).cloned().unwrap_or_default();
             let reason = reason.into_iter().map(|(_, r)| r.to_owned()).collect();
-            (Scored { row, score, reason }, terms)
+            (Card { row, score, reason }, terms)
         })
         .collect();
 
     // Greedy pick with a penalty for repeating a chosen card's title (maximal marginal relevance).
-    let mut picked: Vec<(Scored, HashSet<String>)> = Vec::new();
+    let mut picked: Vec<(Card, HashSet<String>)> = Vec::new();
     while picked.len() < limit && !pool.is_empty() {
-        let adjusted = |c: &(Scored, HashSet<String>)| {
+        let adjusted = |c: &(Card, HashSet<String>)| {
             let repeat = picked
                 .iter()
                 .map(|p| jaccard(&c.1, &p.1))
@@ -350,11 +453,20 @@ pub fn similar(
             .unwrap_or(0);
         picked.push(pool.swap_remove(best));
     }
+    // The cards' full rows, for the few picked.
+    let ids: Vec<i64> = picked.iter().map(|(c, _)| c.row.id).collect();
+    let mut full: HashMap<i64, ArticleRow> = q::visible_by_ids(conn, &ids, now)?
+        .into_iter()
+        .map(|r| (r.id, r))
+        .collect();
     Ok(picked
         .into_iter()
-        .map(|(mut s, _)| {
-            s.score = (s.score * 10_000.0).round() / 10_000.0;
-            s
+        .filter_map(|(c, _)| {
+            Some(Scored {
+                row: full.remove(&c.row.id)?,
+                score: (c.score * 10_000.0).round() / 10_000.0,
+                reason: c.reason,
+            })
         })
         .collect())
 }

@@ -1,0 +1,3 @@
+ALTER TABLE search_totals DROP COLUMN generation;
+ALTER TABLE search_totals DROP COLUMN epoch;
+DROP TABLE article_names;
