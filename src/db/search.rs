@@ -110,6 +110,26 @@ pub fn index(
     body_text: &str,
     counted: bool,
 ) -> QueryResult<()> {
+    index_into(conn, id, title, lede, body_text, counted, None)
+}
+
+/// Statistics gathered in memory while the whole index is rebuilt, written once at the end (written
+/// per article, one transaction would update the same popular rows tens of thousands of times).
+#[derive(Default)]
+struct Rebuilt {
+    df: HashMap<String, i64>,
+    totals: [i64; 5],
+}
+
+fn index_into(
+    conn: &mut AnyConnection,
+    id: i64,
+    title: &str,
+    lede: &str,
+    body_text: &str,
+    counted: bool,
+    rebuilt: Option<&mut Rebuilt>,
+) -> QueryResult<()> {
     let names = proper_names(&format!("{title}\n{lede}\n{body_text}")).join(" ");
     let sql = |pg: bool| {
         if pg {
@@ -144,19 +164,29 @@ pub fn index(
         index_text(&tags.join(" , ")),
         index_text(body_text),
     ];
-    uncount(conn, id)?;
-    if counted {
-        adjust_df(conn, &distinct_terms(&new), 1)?;
-        adjust_totals(
-            conn,
-            [
-                1,
-                terms_in(&new[0]),
-                terms_in(&new[1]),
-                terms_in(&new[2]),
-                terms_in(&new[3]),
-            ],
-        )?;
+    let totals = [
+        1,
+        terms_in(&new[0]),
+        terms_in(&new[1]),
+        terms_in(&new[2]),
+        terms_in(&new[3]),
+    ];
+    match rebuilt {
+        Some(r) => {
+            if counted {
+                for t in distinct_terms(&new) {
+                    *r.df.entry(t.to_owned()).or_default() += 1;
+                }
+                r.totals.iter_mut().zip(totals).for_each(|(a, b)| *a += b);
+            }
+        }
+        None => {
+            uncount(conn, id)?;
+            if counted {
+                adjust_df(conn, &distinct_terms(&new), 1)?;
+                adjust_totals(conn, totals)?;
+            }
+        }
     }
     let [t, l, g, b] = new;
     let c = i64::from(counted);
@@ -558,7 +588,7 @@ pub enum Window {
 /// (ids grow with creation) expected to hold about this many, near the window's anchor.
 pub const MAX_RANKED: f64 = 4000.0;
 /// The same for the more-like-this query of related articles, which wants neighbours, not all matches.
-pub const MAX_RANKED_AROUND: f64 = 1500.0;
+pub const MAX_RANKED_AROUND: f64 = 600.0;
 
 impl Window {
     fn budget(self) -> f64 {
@@ -581,11 +611,12 @@ fn id_range(
     if expected <= budget {
         return Ok(None);
     }
-    let (lo, hi): (Option<i64>, Option<i64>) = articles::table
-        .select((
-            diesel::dsl::min(articles::id),
-            diesel::dsl::max(articles::id),
-        ))
+    // Two queries: SQLite answers a lone min() or max() from the index, both together by a scan.
+    let lo: Option<i64> = articles::table
+        .select(diesel::dsl::min(articles::id))
+        .get_result(conn)?;
+    let hi: Option<i64> = articles::table
+        .select(diesel::dsl::max(articles::id))
         .get_result(conn)?;
     let (Some(lo), Some(hi)) = (lo, hi) else {
         return Ok(None);
@@ -643,6 +674,77 @@ fn candidates(
         .bind::<BigInt, _>(to)
         .load(c),
     }
+}
+
+/// Matches in an id range ranked by clause (SQLite): one cheap match per clause (and, for a search,
+/// per clause in titles), each worth its idf × boost (× 3 in a title); phrases must all match and at
+/// least one word, as in [`Query::fts5`]. Best first, then newest.
+#[allow(clippy::too_many_arguments)]
+fn by_clause(
+    conn: &mut AnyConnection,
+    q: &Query,
+    df: &[f64],
+    docs: f64,
+    boosts: &[f64],
+    (from, to): (i64, i64),
+    window: Window,
+) -> QueryResult<Vec<i64>> {
+    #[derive(QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = BigInt)]
+        id: i64,
+    }
+    let AnyConnection::Sqlite(c) = conn else {
+        return Ok(Vec::new());
+    };
+    let phrases = q
+        .clauses
+        .iter()
+        .filter(|c| matches!(c, Clause::Phrase(_)))
+        .count();
+    let has_words = phrases < q.clauses.len();
+    // Per article: score, phrases matched, whether a word matched.
+    let mut found: HashMap<i64, (f64, usize, bool)> = HashMap::new();
+    for (i, clause) in q.clauses.iter().enumerate() {
+        let d = df.get(i).copied().unwrap_or(0.0);
+        let weight = boosts.get(i).copied().unwrap_or(1.0)
+            * (1.0 + (docs - d + 0.5) / (d + 0.5)).ln().max(0.0);
+        let expr = Query::fts5_clause(clause);
+        let mut scopes = vec![(expr.clone(), 1.0)];
+        if matches!(window, Window::Newest) {
+            scopes.push((format!("{{title}} : {expr}"), 2.0));
+        }
+        for (expr, factor) in scopes {
+            // From the index alone: `counted` is in the content row, which would be read for every
+            // match. An unpublished article may so take a place among the candidates; the caller's
+            // visibility check drops it.
+            let ids: Vec<Id> = diesel::sql_query(
+                "SELECT rowid AS id FROM article_search WHERE article_search MATCH ? \
+                 AND rowid BETWEEN ? AND ?",
+            )
+            .bind::<Text, _>(&expr)
+            .bind::<BigInt, _>(from)
+            .bind::<BigInt, _>(to)
+            .load(c)?;
+            for Id { id } in ids {
+                let e = found.entry(id).or_insert((0.0, 0, false));
+                e.0 += weight * factor;
+                if factor == 1.0 {
+                    match clause {
+                        Clause::Phrase(_) => e.1 += 1,
+                        _ => e.2 = true,
+                    }
+                }
+            }
+        }
+    }
+    let mut ranked: Vec<(i64, f64)> = found
+        .into_iter()
+        .filter(|(_, (_, p, w))| *p == phrases && (*w || !has_words))
+        .map(|(id, (score, _, _))| (id, score))
+        .collect();
+    ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(b.0.cmp(&a.0)));
+    Ok(ranked.into_iter().map(|(id, _)| id).collect())
 }
 
 /// How many published articles each clause matches, from the writer-kept document frequencies (so
@@ -733,15 +835,45 @@ pub fn scores_boosted(
     let mut widen = 1.0;
     let found = loop {
         let range = id_range(conn, expected, window, widen)?;
-        let found = candidates(conn, q, limit, public_at, range)?;
+        let found = match (range, &mut *conn) {
+            // FTS5's bm25() counts every match of every term in the whole table to weigh them: with
+            // common terms that costs more than the window saves. Rank by clause instead.
+            (Some((from, to)), AnyConnection::Sqlite(_)) => {
+                let ids = by_clause(conn, q, &df, stats.docs, boosts, (from, to), window)?;
+                let ranked: Vec<i64> = ids.into_iter().take(limit as usize).collect();
+                let mut fields = fields_many(conn, &ranked)?;
+                ranked
+                    .iter()
+                    .filter_map(|id| {
+                        let [title, lede, tags, body] = fields.remove(id)?;
+                        Some(Candidate {
+                            id: *id,
+                            title,
+                            lede,
+                            tags,
+                            body,
+                        })
+                    })
+                    .collect()
+            }
+            _ => candidates(conn, q, limit, public_at, range)?,
+        };
         if range.is_none() || found.len() as i64 >= limit {
             break found;
         }
         widen *= 4.0;
     };
-    if found.is_empty() {
-        return Ok(Vec::new());
-    }
+    Ok(bm25_of(q, &found, &df, stats, boosts))
+}
+
+/// BM25F of the candidates (an empty list for none).
+fn bm25_of(
+    q: &Query,
+    found: &[Candidate],
+    df: &[f64],
+    stats: Stats,
+    boosts: &[f64],
+) -> Vec<(i64, f64)> {
     let docs: Vec<Doc<'_>> = found
         .iter()
         .map(|c| Doc {
@@ -754,7 +886,7 @@ pub fn scores_boosted(
             ],
         })
         .collect();
-    Ok(q.bm25f_boosted(&docs, &df, stats, boosts))
+    q.bm25f_boosted(&docs, df, stats, boosts)
 }
 
 /// Rebuilds the whole index from the articles; returns how many were indexed.
@@ -765,8 +897,6 @@ pub fn reindex_all(conn: &mut AnyConnection) -> QueryResult<usize> {
         "DELETE FROM search_terms",
         "DELETE FROM article_search",
         "DELETE FROM article_names",
-        "UPDATE search_totals SET docs = 0, title_terms = 0, lede_terms = 0, tags_terms = 0, body_terms = 0, \
-         generation = generation + 1",
     ] {
         dyn_query!(conn, |_| sql.to_owned(), none, BigInt, execute)?;
     }
@@ -774,8 +904,76 @@ pub fn reindex_all(conn: &mut AnyConnection) -> QueryResult<usize> {
         .select(articles::id)
         .order(articles::id.asc())
         .load(conn)?;
-    reindex_ids(conn, &ids)?;
+    let mut rebuilt = Rebuilt::default();
+    for chunk in ids.chunks(500) {
+        for (id, title, lede, body, status) in index_rows(conn, chunk)? {
+            index_into(
+                conn,
+                id,
+                &title,
+                lede.as_deref().unwrap_or(""),
+                &body,
+                status == "published",
+                Some(&mut rebuilt),
+            )?;
+        }
+    }
+    let mut df: Vec<(String, i64)> = rebuilt.df.into_iter().collect();
+    df.sort_unstable();
+    for chunk in df.chunks(400) {
+        let sql = |pg: bool| {
+            let values: Vec<String> = (0..chunk.len())
+                .map(|i| {
+                    if pg {
+                        format!("(${}, ${}::bigint)", 2 * i + 1, 2 * i + 2)
+                    } else {
+                        "(?, CAST(? AS INTEGER))".to_owned()
+                    }
+                })
+                .collect();
+            format!(
+                "INSERT INTO search_terms (term, df) VALUES {}",
+                values.join(", ")
+            )
+        };
+        // Both values bound as text (one bind type per statement), the count cast back.
+        let binds: Vec<String> = chunk
+            .iter()
+            .flat_map(|(t, n)| [t.clone(), n.to_string()])
+            .collect();
+        dyn_query!(conn, sql, binds.iter().map(String::as_str), Text, execute)?;
+    }
+    let t = rebuilt.totals;
+    let sql = |pg: bool| {
+        let p = placeholders(pg, 1, 5);
+        let p: Vec<&str> = p.split(", ").collect();
+        format!(
+            "UPDATE search_totals SET docs = {}, title_terms = {}, lede_terms = {}, tags_terms = {}, \
+             body_terms = {}, generation = generation + 1 WHERE id = 1",
+            p[0], p[1], p[2], p[3], p[4]
+        )
+    };
+    dyn_query!(conn, sql, t, BigInt, execute)?;
     Ok(ids.len())
+}
+
+/// What indexing reads of some articles: id, title, lede, plain body, status.
+#[allow(clippy::type_complexity)]
+fn index_rows(
+    conn: &mut AnyConnection,
+    ids: &[i64],
+) -> QueryResult<Vec<(i64, String, Option<String>, String, String)>> {
+    use super::schema::articles;
+    articles::table
+        .filter(articles::id.eq_any(ids))
+        .select((
+            articles::id,
+            articles::title,
+            articles::lede,
+            articles::body_text,
+            articles::status,
+        ))
+        .load(conn)
 }
 
 /// The ids of the articles carrying a tag (whose index changes when the tag is renamed or deleted).
@@ -789,19 +987,8 @@ pub fn tagged(conn: &mut AnyConnection, tag_id: i64) -> QueryResult<Vec<i64>> {
 
 /// Reindexes some articles.
 pub fn reindex_ids(conn: &mut AnyConnection, ids: &[i64]) -> QueryResult<()> {
-    use super::schema::articles;
     for chunk in ids.chunks(500) {
-        let rows: Vec<(i64, String, Option<String>, String, String)> = articles::table
-            .filter(articles::id.eq_any(chunk))
-            .select((
-                articles::id,
-                articles::title,
-                articles::lede,
-                articles::body_text,
-                articles::status,
-            ))
-            .load(conn)?;
-        for (id, title, lede, body, status) in rows {
+        for (id, title, lede, body, status) in index_rows(conn, chunk)? {
             index(
                 conn,
                 id,

@@ -1,10 +1,12 @@
 //! `strategy=similar`: content-based related articles.
 //!
 //! 1. A more-like-this query over the article's most distinctive terms finds candidates (BM25F, the
-//!    search ranking), joined by the articles sharing its tags when the text finds too few.
-//! 2. Text similarity is the cosine of tf-idf vectors over the analysed fields, smoothed over the
-//!    article's nearest neighbours (a candidate close to the article's closest stories is on the same
-//!    topic even when it shares few words with the article itself).
+//!    search ranking; at scale within an id window around the article), joined by the articles
+//!    sharing its tags when the text finds too few.
+//! 2. Text similarity is the cosine of tf-idf vectors over the analysed fields (names, which cross
+//!    topics, count half), plus the cosine in the latent space of the candidates' own cosine matrix
+//!    (local latent semantic analysis, [`latent_similarity`]): two stories on one topic that share
+//!    few words share them with the same third stories.
 //! 3. The blend adds shared tags (rarer tags count more), a shared byline, the same rubrique and
 //!    closeness in time, and the cards are picked with a little diversity so four do not tell one story.
 
@@ -17,21 +19,24 @@ use crate::db::articles::{self as q, Brief};
 use crate::db::models::ArticleRow;
 use crate::db::schema::{article_authors, article_tags};
 use crate::db::{links, search, AnyConnection};
+use crate::domain::latent::latent_similarity;
 use crate::domain::search::{Clause, Query};
 use crate::error::ApiError;
 
 /// Terms of the more-like-this query, and how many of its best matches (by the database's ranking) are
 /// rescored.
-const MLT_TERMS: usize = 12;
-const MLT_POOL: i64 = 120;
+const MLT_TERMS: usize = 40;
+const MLT_MIN_TERMS: usize = 12;
+/// Matches (by document frequency) after which further more-like-this terms are not asked for.
+const MLT_EXPECTED_MATCHES: f64 = 1000.0;
+const MLT_POOL: i64 = 80;
 /// Terms in more than this share of the articles find too much to be worth querying.
-const MLT_MAX_DF_SHARE: f64 = 0.05;
+const MLT_MAX_DF_SHARE: f64 = 0.2;
 /// Candidates kept from the more-like-this query, and from shared tags.
-const TEXT_CANDIDATES: usize = 40;
+const TEXT_CANDIDATES: usize = 80;
 const TAG_CANDIDATES: i64 = 30;
-/// Neighbours over which text similarity is smoothed, and how much they count.
-const NEIGHBOURS: usize = 5;
-const SMOOTHING: f64 = 4.0;
+/// Share of the candidates' spectrum (see [`latent_similarity`]) that the latent space keeps.
+const LATENT_ENERGY: (f64, f64) = (0.15, 0.35);
 /// What one occurrence of a name (a place, a person, an institution) counts for, against 1 for any
 /// other word: names cross topics (the capital is in every other story), words tell what happens.
 const NAME_WEIGHT: f64 = 0.5;
@@ -155,22 +160,6 @@ fn vector(counts: &[(u32, f64)], df: &[i64], docs: f64) -> Vector {
     v
 }
 
-fn cosine(a: &Vector, b: &Vector) -> f64 {
-    let (mut i, mut j, mut sum) = (0, 0, 0.0);
-    while i < a.len() && j < b.len() {
-        match a[i].0.cmp(&b[j].0) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                sum += a[i].1 * b[j].1;
-                i += 1;
-                j += 1;
-            }
-        }
-    }
-    sum
-}
-
 /// The more-like-this query: the article's terms with the highest tf × idf, common ones left out.
 fn more_like_this(
     own: &Analysed,
@@ -187,7 +176,20 @@ fn more_like_this(
         .map(|(t, w)| (lexicon.terms[t as usize], w))
         .collect();
     weighted.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
-    weighted.truncate(MLT_TERMS);
+    // As many terms as it takes to expect enough matches: all MLT_TERMS in a small archive, where
+    // every term is rare, the first MLT_MIN_TERMS in a large one (each further term is one more
+    // posting list to read).
+    let mut expected = 0.0;
+    let wanted = weighted
+        .iter()
+        .take_while(|(t, _)| {
+            let more = expected < MLT_EXPECTED_MATCHES;
+            expected += df[lexicon.numbers[t] as usize] as f64;
+            more
+        })
+        .count()
+        .max(MLT_MIN_TERMS);
+    weighted.truncate(wanted.min(MLT_TERMS));
     let top = weighted.first().map(|w| w.1).unwrap_or(1.0);
     let boosts = weighted.iter().map(|w| w.1 / top).collect();
     Ok((
@@ -226,8 +228,8 @@ fn context(conn: &mut AnyConnection, article: i64) -> Result<Context, ApiError> 
     })
 }
 
-/// Text similarity of each candidate to the article, smoothed over the article's nearest neighbours,
-/// and each candidate's title terms (for diversity).
+/// Text similarity of each candidate to the article (direct cosine plus latent cosine), and each
+/// candidate's title terms (for diversity).
 #[allow(clippy::type_complexity)]
 fn text_similarity(
     conn: &mut AnyConnection,
@@ -259,24 +261,37 @@ fn text_similarity(
         .iter()
         .map(|(id, c)| (*id, vector(c, &df, cx.docs)))
         .collect();
-    let direct: HashMap<i64, f64> = vectors
-        .iter()
-        .map(|(id, v)| (*id, cosine(&own, v)))
+    // The article first, then the candidates by id: the Gram matrix of their cosines.
+    let mut order: Vec<i64> = vectors.keys().copied().collect();
+    order.sort_unstable();
+    let all: Vec<&Vector> = std::iter::once(&own)
+        .chain(order.iter().map(|id| &vectors[id]))
         .collect();
-    let mut nearest: Vec<(i64, f64)> = direct.iter().map(|(id, s)| (*id, *s)).collect();
-    nearest.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-    nearest.truncate(NEIGHBOURS);
-    let similarity = vectors
+    // Pairwise cosines accumulated term by term (each term adds to the pairs of articles holding
+    // it), cheaper than merging every pair of vectors.
+    let mut postings: HashMap<u32, Vec<(usize, f64)>> = HashMap::new();
+    for (i, v) in all.iter().enumerate() {
+        for &(t, w) in v.iter() {
+            postings.entry(t).or_default().push((i, w));
+        }
+    }
+    let mut gram = vec![vec![0.0; all.len()]; all.len()];
+    for list in postings.values() {
+        for (x, &(i, wi)) in list.iter().enumerate() {
+            for &(j, wj) in &list[x..] {
+                gram[i][j] += wi * wj;
+                if i != j {
+                    gram[j][i] += wi * wj;
+                }
+            }
+        }
+    }
+    let direct: Vec<f64> = gram[0].clone();
+    let latent = latent_similarity(gram, LATENT_ENERGY);
+    let similarity = order
         .iter()
-        .map(|(id, v)| {
-            let via: f64 = nearest
-                .iter()
-                .filter(|(n, _)| n != id)
-                .map(|(n, s)| s * cosine(&vectors[n], v))
-                .sum::<f64>()
-                / NEIGHBOURS as f64;
-            (*id, direct[id] + SMOOTHING * via)
-        })
+        .enumerate()
+        .map(|(i, id)| (*id, direct[i + 1] + latent[i + 1]))
         .collect();
     Ok((similarity, titles))
 }
@@ -333,8 +348,9 @@ fn candidates(
             }
         }
     }
+    let tagged: HashSet<i64> = by_tags.iter().map(|(id, _)| *id).collect();
     for r in rows {
-        if r.id != article.id && seen.insert(r.id) {
+        if tagged.contains(&r.id) && r.id != article.id && seen.insert(r.id) {
             out.push(r);
         }
     }
