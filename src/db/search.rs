@@ -591,7 +591,8 @@ pub const MAX_RANKED: f64 = 4000.0;
 pub const MAX_RANKED_AROUND: f64 = 600.0;
 
 impl Window {
-    fn budget(self) -> f64 {
+    /// How many matches the database ranks at most in this window.
+    pub fn budget(self) -> f64 {
         match self {
             Window::Newest => MAX_RANKED,
             Window::Around(_) => MAX_RANKED_AROUND,
@@ -604,10 +605,9 @@ fn id_range(
     conn: &mut AnyConnection,
     expected: f64,
     window: Window,
-    widen: f64,
+    budget: f64,
 ) -> QueryResult<Option<(i64, i64)>> {
     use super::schema::articles;
-    let budget = window.budget() * widen;
     if expected <= budget {
         return Ok(None);
     }
@@ -826,6 +826,19 @@ pub fn scores_boosted(
     public_at: Option<chrono::NaiveDateTime>,
     window: Window,
 ) -> QueryResult<Vec<(i64, f64)>> {
+    scores_within(conn, q, boosts, limit, public_at, window, window.budget())
+}
+
+/// [`scores_boosted`] with the number of matches the database ranks at most (`budget`).
+pub fn scores_within(
+    conn: &mut AnyConnection,
+    q: &Query,
+    boosts: &[f64],
+    limit: i64,
+    public_at: Option<chrono::NaiveDateTime>,
+    window: Window,
+    budget: f64,
+) -> QueryResult<Vec<(i64, f64)>> {
     if q.clauses.is_empty() {
         return Ok(Vec::new());
     }
@@ -834,7 +847,7 @@ pub fn scores_boosted(
     let expected = df.iter().sum::<f64>().min(stats.docs);
     let mut widen = 1.0;
     let found = loop {
-        let range = id_range(conn, expected, window, widen)?;
+        let range = id_range(conn, expected, window, budget * widen)?;
         let found = match (range, &mut *conn) {
             // FTS5's bm25() counts every match of every term in the whole table to weigh them: with
             // common terms that costs more than the window saves. Rank by clause instead.

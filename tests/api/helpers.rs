@@ -47,6 +47,9 @@ pub struct TestApp {
     pub client: awc::Client,
     #[allow(dead_code)]
     pub backend: Backend,
+    /// The test's own database (for tests that look below HTTP).
+    #[allow(dead_code)]
+    pub db_url: String,
     _dir: Option<tempfile::TempDir>,
     pg_drop: Option<(String, String)>,
 }
@@ -198,6 +201,7 @@ impl TestApp {
         })
         .expect("test config");
         tweak(&mut config);
+        let url = config.database_url.clone();
         let app = kiosque::startup::Application::build(config).expect("app starts");
         let base = format!("http://{}", app.addr);
         actix_rt::spawn(app.server);
@@ -207,6 +211,7 @@ impl TestApp {
                 .timeout(std::time::Duration::from_secs(30))
                 .finish(),
             backend,
+            db_url: url.clone(),
             _dir: dir,
             pg_drop,
         })

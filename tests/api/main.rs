@@ -16,6 +16,7 @@ mod idempotency;
 mod keys;
 mod openapi;
 mod related;
+mod scale;
 mod search;
 mod security;
 mod sessions;

@@ -1,0 +1,205 @@
+//! What keeps search and related articles fast at scale, checked on a small archive with a tiny
+//! ranking budget: broad queries ranked within an id window (and widened when it holds too few),
+//! document frequencies cached per generation of the statistics, and a rebuild of the index that
+//! gives the statistics the writer keeps.
+
+use std::time::Duration;
+
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text};
+use kiosque::db::search::{self, Window};
+use kiosque::db::{AnyConnection, Db};
+use kiosque::domain::search::parse;
+use serde_json::json;
+
+use crate::both;
+use crate::helpers::TestApp;
+
+fn db(app: &TestApp) -> Db {
+    Db::connect(&app.db_url, 1, Duration::from_secs(5)).expect("database")
+}
+
+/// Publishes `n` articles about the market; those whose number is in `titled` say so in the title.
+async fn market_articles(app: &TestApp, n: usize, titled: &[usize]) -> Vec<i64> {
+    let admin = app.admin().await;
+    let mut ids = Vec::new();
+    for i in 0..n {
+        let title = if titled.contains(&i) {
+            format!("Le marché de Rood Woko, épisode {i}")
+        } else {
+            format!("Chronique numéro {i} de la capitale")
+        };
+        let a = app
+            .article(
+                &admin,
+                json!({"title": title, "body": format!("Les prix du marché central montent encore, dit le rapport {i}."),
+                       "rubrique": "economie", "status": "published"}),
+            )
+            .await;
+        ids.push(a["id"].as_i64().unwrap());
+    }
+    ids
+}
+
+both!(
+    a_broad_search_ranks_the_newest_matches_within_its_budget,
+    |app| async move {
+        let ids = market_articles(&app, 24, &[3, 21]).await;
+        let db = db(&app);
+        let mut conn = db.get().unwrap();
+        let q = parse("marché").unwrap();
+        let now = kiosque::db::now();
+        // Unbounded: every match is a candidate.
+        let all = search::scores_within(&mut conn, &q, &[1.0], 200, Some(now), Window::Newest, 1e9)
+            .unwrap();
+        for id in &ids {
+            assert!(all.iter().any(|(a, _)| a == id), "{id} missing");
+        }
+        // A budget of 4 matches: the window holds the newest ones, widened until it yields 6.
+        let some = search::scores_within(&mut conn, &q, &[1.0], 6, Some(now), Window::Newest, 4.0)
+            .unwrap();
+        assert!(some.len() >= 6, "{some:?}");
+        let oldest_kept = some.iter().map(|(id, _)| *id).min().unwrap();
+        assert!(
+            oldest_kept > ids[8],
+            "window not among the newest: {some:?}"
+        );
+        // Within the window, the title match ranks first (BM25F over the candidates).
+        let best = some
+            .iter()
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .map(|(id, _)| *id);
+        assert_eq!(best, Some(ids[21]), "{some:?}");
+        // Around an article: the window holds its neighbours.
+        let around = search::scores_within(
+            &mut conn,
+            &q,
+            &[1.0],
+            4,
+            Some(now),
+            Window::Around(ids[10]),
+            4.0,
+        )
+        .unwrap();
+        assert!(around.len() >= 4, "{around:?}");
+        for (id, _) in &around {
+            assert!(
+                (id - ids[10]).abs() <= 8,
+                "{id} far from {}: {around:?}",
+                ids[10]
+            );
+        }
+        // Phrases are required, words optional, as without a window.
+        let phrase = parse("\"marché central\" rapport").unwrap();
+        let p = search::scores_within(
+            &mut conn,
+            &phrase,
+            &[1.0, 1.0],
+            6,
+            Some(now),
+            Window::Newest,
+            4.0,
+        )
+        .unwrap();
+        assert!(p.len() >= 6, "{p:?}");
+        let none = parse("\"central marché\" rapport").unwrap();
+        let n = search::scores_within(
+            &mut conn,
+            &none,
+            &[1.0, 1.0],
+            6,
+            Some(now),
+            Window::Newest,
+            4.0,
+        )
+        .unwrap();
+        assert!(n.is_empty(), "{n:?}");
+    }
+);
+
+both!(
+    scores_follow_the_statistics_after_every_write,
+    |app| async move {
+        let ids = market_articles(&app, 3, &[0]).await;
+        let score = |r: &crate::helpers::Res, id: i64| {
+            r.body["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|a| a["id"].as_i64() == Some(id))
+                .map(|a| a["search"]["score"].as_f64().unwrap())
+                .unwrap()
+        };
+        let before = app.get("/v1/articles?q=Woko").await.expect(200);
+        let s1 = score(&before, ids[0]);
+        // Another article with the word: "woko" is less rare, the first one's score drops at once
+        // (a process keeping the old document frequency would answer s1 again).
+        let admin = app.admin().await;
+        app.article(
+            &admin,
+            json!({"title": "Rood Woko rouvre", "body": "Le marché Rood Woko rouvre ses portes.",
+                   "rubrique": "economie", "status": "published"}),
+        )
+        .await;
+        let after = app.get("/v1/articles?q=Woko").await.expect(200);
+        let s2 = score(&after, ids[0]);
+        assert!(s2 < s1, "{s1} then {s2}");
+    }
+);
+
+#[derive(QueryableByName, Debug, PartialEq)]
+struct Totals {
+    #[diesel(sql_type = BigInt)]
+    docs: i64,
+    #[diesel(sql_type = BigInt)]
+    title_terms: i64,
+    #[diesel(sql_type = BigInt)]
+    body_terms: i64,
+    #[diesel(sql_type = BigInt)]
+    terms: i64,
+    #[diesel(sql_type = BigInt)]
+    df_sum: i64,
+    #[diesel(sql_type = Text)]
+    some_terms: String,
+}
+
+fn totals(conn: &mut AnyConnection) -> Totals {
+    let sql = "SELECT docs, title_terms, body_terms, \
+               (SELECT count(*) FROM search_terms) AS terms, \
+               (SELECT CAST(COALESCE(sum(df), 0) AS BIGINT) FROM search_terms) AS df_sum, \
+               (SELECT COALESCE(max(term || ':' || CAST(df AS TEXT)), '') FROM search_terms WHERE df > 1) AS some_terms \
+               FROM search_totals WHERE id = 1";
+    match conn {
+        AnyConnection::Sqlite(c) => diesel::sql_query(sql).get_result(c).unwrap(),
+        AnyConnection::Postgresql(c) => diesel::sql_query(sql).get_result(c).unwrap(),
+    }
+}
+
+both!(
+    reindex_rebuilds_the_statistics_the_writer_keeps,
+    |app| async move {
+        market_articles(&app, 5, &[1]).await;
+        let admin = app.admin().await;
+        // A draft and a deleted article must weigh nothing.
+        app.article(
+            &admin,
+            json!({"title": "Brouillon du marché", "body": "Texte secret", "rubrique": "economie"}),
+        )
+        .await;
+        let gone = app
+            .article(&admin, json!({"title": "Éphémère", "body": "Bientôt supprimé", "rubrique": "economie", "status": "published"}))
+            .await;
+        app.delete(&format!("/v1/articles/{}", gone["id"]), &admin)
+            .await
+            .expect(204);
+        let db = db(&app);
+        let mut conn = db.get().unwrap();
+        let kept = totals(&mut conn);
+        assert!(kept.docs >= 6 && kept.terms > 0, "{kept:?}");
+        let n = kiosque::db::write_tx(&mut conn, |c| Ok(search::reindex_all(c)?)).unwrap();
+        assert!(n >= 7);
+        assert_eq!(totals(&mut conn), kept);
+        let r = app.get("/v1/articles?q=secret").await.expect(200);
+        assert_eq!(r.body["meta"]["total"], 0);
+    }
+);
