@@ -97,12 +97,12 @@ pub fn parse_ts(s: &str) -> Option<NaiveDateTime> {
     NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S").ok()
 }
 
-/// The visible, filtered set as a boxed query (shared by the count and the page).
 /// The public scope of [`filtered`], for rows read by key: published and due.
 fn is_public(status: &str, sort_at: NaiveDateTime, now: NaiveDateTime) -> bool {
     status == "published" && sort_at <= now
 }
 
+/// The visible, filtered set as a boxed query (shared by the count and the page).
 fn filtered<'a>(scope: &Scope, f: &Filter, now: NaiveDateTime) -> Boxed<'a> {
     let mut q = articles::table.into_boxed();
     q = match scope {

@@ -487,8 +487,8 @@ pub fn term_df_cached(
     cached(conn, stamp, terms, term_df)
 }
 
-/// How many articles carry each tag (drafts included: a weight, not a public figure), through the
-/// same cache as [`term_df_cached`] (its keys are `#` and the tag id, which no term can be).
+/// How many published articles carry each tag, through the same cache as [`term_df_cached`] (its
+/// keys are `#` and the tag id, which no term can be).
 pub fn tag_counts_cached(
     conn: &mut AnyConnection,
     stamp: &Stamp,
@@ -496,15 +496,32 @@ pub fn tag_counts_cached(
 ) -> QueryResult<HashMap<i64, i64>> {
     let keys: Vec<String> = tag_ids.iter().map(|id| format!("#{id}")).collect();
     let counts = cached(conn, stamp, &keys, |conn, keys| {
-        use super::schema::article_tags;
+        #[derive(QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = BigInt)]
+            tag_id: i64,
+            #[diesel(sql_type = BigInt)]
+            n: i64,
+        }
         let ids: Vec<i64> = keys.iter().filter_map(|k| k[1..].parse().ok()).collect();
-        Ok(article_tags::table
-            .filter(article_tags::tag_id.eq_any(&ids))
-            .group_by(article_tags::tag_id)
-            .select((article_tags::tag_id, diesel::dsl::count_star()))
-            .load::<(i64, i64)>(conn)?
+        // Published (counted) articles only: their tag links change only with their index entry,
+        // which moves the generation; a draft's tags never weigh in.
+        let sql = |pg: bool| {
+            let key = if pg { "s.article_id" } else { "s.rowid" };
+            format!(
+                "SELECT t.tag_id AS tag_id, count(*) AS n FROM article_tags t \
+                 JOIN article_search s ON {key} = t.article_id \
+                 WHERE s.counted = 1 AND t.tag_id IN ({}) GROUP BY t.tag_id",
+                placeholders(pg, 1, ids.len().max(1))
+            )
+        };
+        if ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let rows: Vec<Count> = dyn_query!(conn, sql, ids.iter().copied(), BigInt, load)?;
+        Ok(rows
             .into_iter()
-            .map(|(id, n)| (format!("#{id}"), n))
+            .map(|c| (format!("#{}", c.tag_id), c.n))
             .collect())
     })?;
     Ok(counts
@@ -555,13 +572,8 @@ fn cached(
     };
     let cache = &mut caches[at];
     if cache.stamp.generation != stamp.generation {
-        // Statistics moved on (or this reader is behind, in which case it must not overwrite).
-        if cache.stamp.generation > stamp.generation {
-            missing.iter().for_each(|t| {
-                out.insert(t.clone(), found.get(t).copied().unwrap_or(0));
-            });
-            return Ok(out);
-        }
+        // Statistics moved (on, or back: a restored copy): start over for this generation. A reader
+        // racing a writer may reset to the older one; the next reader resets again.
         cache.stamp = stamp.clone();
         cache.df.clear();
     }
@@ -585,7 +597,8 @@ pub enum Window {
 }
 
 /// How many matches the database ranks at most for one search: beyond, it ranks those in an id range
-/// (ids grow with creation) expected to hold about this many, near the window's anchor.
+/// (ids grow with creation) expected to hold about this many, near the window's anchor (see
+/// [`Window::budget`]).
 pub const MAX_RANKED: f64 = 4000.0;
 /// The same for the more-like-this query of related articles, which wants neighbours, not all matches.
 pub const MAX_RANKED_AROUND: f64 = 600.0;
@@ -687,8 +700,10 @@ fn by_clause(
     docs: f64,
     boosts: &[f64],
     (from, to): (i64, i64),
+    public: bool,
     window: Window,
 ) -> QueryResult<Vec<i64>> {
+    use diesel::sql_types::Bool;
     #[derive(QueryableByName)]
     struct Id {
         #[diesel(sql_type = BigInt)]
@@ -715,16 +730,14 @@ fn by_clause(
             scopes.push((format!("{{title}} : {expr}"), 2.0));
         }
         for (expr, factor) in scopes {
-            // From the index alone: `counted` is in the content row, which would be read for every
-            // match. An unpublished article may so take a place among the candidates; the caller's
-            // visibility check drops it.
             let ids: Vec<Id> = diesel::sql_query(
                 "SELECT rowid AS id FROM article_search WHERE article_search MATCH ? \
-                 AND rowid BETWEEN ? AND ?",
+                 AND rowid BETWEEN ? AND ? AND (NOT ? OR counted = 1)",
             )
             .bind::<Text, _>(&expr)
             .bind::<BigInt, _>(from)
             .bind::<BigInt, _>(to)
+            .bind::<Bool, _>(public)
             .load(c)?;
             for Id { id } in ids {
                 let e = found.entry(id).or_insert((0.0, 0, false));
@@ -798,7 +811,8 @@ fn prefix_df(conn: &mut AnyConnection, prefix: &str) -> QueryResult<i64> {
 
 /// Articles matching the query with their BM25F relevance (higher is better), whatever their status:
 /// the caller intersects with what it may show. The database finds the matches and pre-ranks them
-/// (the best [`MAX_CANDIDATES`]); the score itself is computed in Rust, so both databases agree.
+/// (the best [`MAX_CANDIDATES`], among the newest [`MAX_RANKED`] matches when there are more); the
+/// score itself is computed in Rust, so both databases agree.
 pub fn scores(
     conn: &mut AnyConnection,
     q: &Query,
@@ -852,7 +866,16 @@ pub fn scores_within(
             // FTS5's bm25() counts every match of every term in the whole table to weigh them: with
             // common terms that costs more than the window saves. Rank by clause instead.
             (Some((from, to)), AnyConnection::Sqlite(_)) => {
-                let ids = by_clause(conn, q, &df, stats.docs, boosts, (from, to), window)?;
+                let ids = by_clause(
+                    conn,
+                    q,
+                    &df,
+                    stats.docs,
+                    boosts,
+                    (from, to),
+                    public_at.is_some(),
+                    window,
+                )?;
                 let ranked: Vec<i64> = ids.into_iter().take(limit as usize).collect();
                 let mut fields = fields_many(conn, &ranked)?;
                 ranked
@@ -962,8 +985,10 @@ pub fn reindex_all(conn: &mut AnyConnection) -> QueryResult<usize> {
         let p: Vec<&str> = p.split(", ").collect();
         format!(
             "UPDATE search_totals SET docs = {}, title_terms = {}, lede_terms = {}, tags_terms = {}, \
-             body_terms = {}, generation = generation + 1 WHERE id = 1",
-            p[0], p[1], p[2], p[3], p[4]
+             body_terms = {}, generation = generation + 1, epoch = {} WHERE id = 1",
+            p[0], p[1], p[2], p[3], p[4],
+            // A rebuilt index is a new history: no process keeps what it knew of the old one.
+            if pg { "md5(random()::text || clock_timestamp()::text)" } else { "lower(hex(randomblob(16)))" }
         )
     };
     dyn_query!(conn, sql, t, BigInt, execute)?;
@@ -1015,20 +1040,24 @@ pub fn reindex_ids(conn: &mut AnyConnection, ids: &[i64]) -> QueryResult<()> {
     Ok(())
 }
 
-/// How many articles the index holds.
-pub fn indexed_count(conn: &mut AnyConnection) -> QueryResult<i64> {
+/// How many articles the index holds, and how many have their names recorded.
+pub fn indexed_count(conn: &mut AnyConnection) -> QueryResult<(i64, i64)> {
     #[derive(QueryableByName)]
     struct N {
         #[diesel(sql_type = BigInt)]
-        n: i64,
+        indexed: i64,
+        #[diesel(sql_type = BigInt)]
+        named: i64,
     }
     let none: [i64; 0] = [];
     let n: N = dyn_query!(
         conn,
-        |_| "SELECT count(*) AS n FROM article_search".to_owned(),
+        |_| "SELECT (SELECT count(*) FROM article_search) AS indexed, \
+             (SELECT count(*) FROM article_names) AS named"
+            .to_owned(),
         none,
         BigInt,
         get_result
     )?;
-    Ok(n.n)
+    Ok((n.indexed, n.named))
 }

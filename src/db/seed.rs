@@ -111,11 +111,12 @@ pub fn reindex(db: &Db) -> anyhow::Result<usize> {
         .map_err(|e| anyhow::anyhow!("reindex: {}", e.detail))
 }
 
-/// Rebuilds the search index when it does not hold every article (a database from before the index,
-/// or one restored without it).
+/// Rebuilds the search index when it does not hold every article, or the names of every article (a
+/// database from before the index or before names, or one restored without them).
 fn reindex_if_incomplete(conn: &mut AnyConnection) -> Result<(), ApiError> {
     let articles: i64 = articles::table.count().get_result(conn)?;
-    if super::search::indexed_count(conn)? != articles {
+    let (indexed, named) = super::search::indexed_count(conn)?;
+    if indexed != articles || named != articles {
         let n = super::search::reindex_all(conn)?;
         tracing::info!(articles = n, "rebuilt the search index");
     }

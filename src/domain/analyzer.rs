@@ -154,8 +154,13 @@ pub fn index_text(text: &str) -> String {
 pub fn proper_names(text: &str) -> Vec<String> {
     let mut capitalised = HashSet::new();
     let mut lower = HashSet::new();
+    // An elided particle opening a sentence ("L’Office …") passes the opening on.
+    let mut opening = false;
     for word in Words::new(text) {
+        let starts = word.sentence_start || opening;
+        opening = false;
         if word.apostrophe_after && ELISIONS.contains(&word.folded.as_str()) {
+            opening = starts;
             continue;
         }
         let Some(term) = term_of(&word.folded) else {
@@ -163,7 +168,7 @@ pub fn proper_names(text: &str) -> Vec<String> {
         };
         if !word.capitalised {
             lower.insert(term);
-        } else if !word.sentence_start {
+        } else if !starts {
             capitalised.insert(term);
         }
     }
@@ -452,8 +457,12 @@ mod tests {
             proper_names(text),
             vec!["bobo", "dioulasso", "offic", "ouagadougou"]
         );
-        // A sentence's first word, a quotation's, a line's and a kicker's say nothing.
-        assert!(proper_names("[Tribune] Routes. Marchés ! « Prix »\nDouane").is_empty());
+        // A sentence's first word, a quotation's, a line's and a kicker's say nothing, nor one after
+        // an elided particle opening a sentence.
+        assert!(
+            proper_names("[Tribune] Routes. Marchés ! « Prix »\nDouane. L’Office ferme").is_empty()
+        );
+        assert_eq!(proper_names("Il voit l’Office."), vec!["offic"]);
     }
 
     #[test]

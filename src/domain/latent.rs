@@ -81,8 +81,9 @@ fn tridiagonal_eigen(mut d: Vec<f64>, off: &[f64]) -> (Vec<f64>, Vec<Vec<f64>>) 
 }
 
 /// The leading eigenvalues (descending, at most `steps`) and eigenvectors (`vectors[i][j]`: component
-/// i of eigenvector j) of a symmetric matrix, by the Lanczos method with full reorthogonalisation: a
-/// few matrix-vector products instead of a full decomposition.
+/// i of eigenvector j) of a symmetric matrix, by the Lanczos method with full reorthogonalisation and
+/// restarts (so repeated eigenvalues are found too): with `steps` below the size, a few matrix-vector
+/// products give the leading pairs; with `steps` equal to it, the decomposition is exact.
 pub fn leading_eigen(a: &[Vec<f64>], steps: usize) -> (Vec<f64>, Vec<Vec<f64>>) {
     let n = a.len();
     let dot = |x: &[f64], y: &[f64]| x.iter().zip(y).map(|(p, q)| p * q).sum::<f64>();

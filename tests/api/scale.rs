@@ -21,6 +21,16 @@ fn db(app: &TestApp) -> Db {
 
 /// Publishes `n` articles about the market; those whose number is in `titled` say so in the title.
 async fn market_articles(app: &TestApp, n: usize, titled: &[usize]) -> Vec<i64> {
+    market_articles_with(app, n, titled, 0).await
+}
+
+/// [`market_articles`], the first `insistent` of them saying "marché" twice.
+async fn market_articles_with(
+    app: &TestApp,
+    n: usize,
+    titled: &[usize],
+    insistent: usize,
+) -> Vec<i64> {
     let admin = app.admin().await;
     let mut ids = Vec::new();
     for i in 0..n {
@@ -32,7 +42,8 @@ async fn market_articles(app: &TestApp, n: usize, titled: &[usize]) -> Vec<i64> 
         let a = app
             .article(
                 &admin,
-                json!({"title": title, "body": format!("Les prix du marché central montent encore, dit le rapport {i}."),
+                json!({"title": title, "body": format!("Les prix du marché central montent encore, dit le rapport {i}.{}",
+                    if i < insistent { " Au marché, on s’inquiète." } else { "" }),
                        "rubrique": "economie", "status": "published"}),
             )
             .await;
@@ -201,5 +212,44 @@ both!(
         assert_eq!(totals(&mut conn), kept);
         let r = app.get("/v1/articles?q=secret").await.expect(200);
         assert_eq!(r.body["meta"]["total"], 0);
+    }
+);
+
+both!(
+    a_filtered_broad_search_widens_its_window_until_the_filter_finds_enough,
+    |app| async move {
+        // The 12 oldest say "marché" twice: the best matches of the archive, outside the newest window.
+        let ids = market_articles_with(&app, 24, &[], 12).await;
+        let db = db(&app);
+        let mut conn = db.get().unwrap();
+        let q = parse("marché").unwrap();
+        let now = kiosque::db::now();
+        // Only the oldest articles pass the filter: the first window (6 candidates among the newest
+        // matches) holds none of them, so it must widen.
+        let filter = kiosque::db::articles::Filter {
+            exclude_ids: ids[12..].to_vec(),
+            ..Default::default()
+        };
+        let ranked = kiosque::api::articles::search_ranked_within(
+            &mut conn,
+            &kiosque::db::articles::Scope::Public,
+            filter,
+            &q,
+            now,
+            4.0,
+            6,
+        )
+        .unwrap();
+        let found: Vec<i64> = ranked.iter().map(|(id, _)| *id).collect();
+        assert!(
+            found.iter().any(|id| ids[..12].contains(id)),
+            "no old market article in {found:?}"
+        );
+        for id in &found {
+            assert!(
+                !ids[12..].contains(id),
+                "{id} should be filtered out: {found:?}"
+            );
+        }
     }
 );

@@ -179,22 +179,59 @@ fn column_page(
 pub fn search_ranked(
     conn: &mut AnyConnection,
     scope: &Scope,
+    filter: Filter,
+    sq: &search::Query,
+    now: chrono::NaiveDateTime,
+) -> Result<Vec<(i64, f64)>, ApiError> {
+    use crate::db::search::{MAX_CANDIDATES, MAX_RANKED};
+    search_ranked_within(conn, scope, filter, sq, now, MAX_RANKED, MAX_CANDIDATES)
+}
+
+/// [`search_ranked`] with the number of matches the database ranks at first (`budget`) and of the
+/// candidates it hands to BM25F before the filters apply (`candidates`).
+pub fn search_ranked_within(
+    conn: &mut AnyConnection,
+    scope: &Scope,
     mut filter: Filter,
     sq: &search::Query,
     now: chrono::NaiveDateTime,
+    mut budget: f64,
+    candidates: i64,
 ) -> Result<Vec<(i64, f64)>, ApiError> {
     if sq.clauses.is_empty() {
         return Ok(Vec::new());
     }
     // The candidates already match; the filters and the caller's scope decide which may be shown.
+    // A broad query is ranked within the newest matches (see db::search::Window); when the filters
+    // leave too few of them, the window widens, up to the whole archive.
+    use crate::db::search::{scores_within, Window};
     let public_at = matches!(scope, Scope::Public).then_some(now);
-    let scores: HashMap<i64, f64> = crate::db::search::scores(conn, sq, public_at)?
+    let docs = crate::db::search::stats(conn)?.docs;
+    filter.search = None;
+    let ones = vec![1.0; sq.clauses.len()];
+    loop {
+        let scores: HashMap<i64, f64> = scores_within(
+            conn,
+            sq,
+            &ones,
+            candidates,
+            public_at,
+            Window::Newest,
+            budget,
+        )?
         .into_iter()
         .collect();
-    filter.search = None;
-    filter.only_ids = Some(scores.keys().copied().collect());
-    Ok(rank(q::ids(conn, scope, &filter, now)?, &scores))
+        filter.only_ids = Some(scores.keys().copied().collect());
+        let ranked = rank(q::ids(conn, scope, &filter, now)?, &scores);
+        if ranked.len() >= ENOUGH_FILTERED || budget >= docs {
+            return Ok(ranked);
+        }
+        budget *= 8.0;
+    }
 }
+
+/// Results of a filtered search below which a windowed ranking widens (a generous first page).
+const ENOUGH_FILTERED: usize = 50;
 
 /// Visible ids ordered by relevance (best first, then by id).
 fn rank(ids: Vec<i64>, scores: &HashMap<i64, f64>) -> Vec<(i64, f64)> {

@@ -318,41 +318,20 @@ fn candidates(
     )?;
     by_text.retain(|(id, _)| *id != article.id && !exclude.contains(id));
     by_text.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    // Visible ones only (visible_briefs keeps the order given: best text matches first).
+    let ids: Vec<i64> = by_text.iter().map(|(id, _)| *id).collect();
+    let mut out: Vec<Brief> = q::visible_briefs(conn, &ids, now)?;
+    out.truncate(TEXT_CANDIDATES);
     // Articles sharing tags join only when the text finds too few (an article with little text): at
     // scale, counting shared tags over popular tags costs more than all the rest.
-    let by_tags = if by_text.len() < TEXT_CANDIDATES / 2 {
+    if out.len() < TEXT_CANDIDATES / 2 {
         let my_tags = links::tag_ids(conn, article.id)?;
-        q::sharing_tags(conn, &my_tags, exclude, TAG_CANDIDATES, now)?
-    } else {
-        Vec::new()
-    };
-    // Visible ones only, then the best text matches first.
-    let mut ids: Vec<i64> = by_text
-        .iter()
-        .map(|(id, _)| *id)
-        .take(4 * TEXT_CANDIDATES)
-        .collect();
-    ids.extend(by_tags.iter().map(|(id, _)| *id));
-    let rows = q::visible_briefs(conn, &ids, now)?;
-    let mut seen = HashSet::new();
-    let mut out: Vec<Brief> = Vec::new();
-    let text_ids: HashSet<i64> = rows.iter().map(|r| r.id).collect();
-    for (id, _) in by_text
-        .iter()
-        .filter(|(id, _)| text_ids.contains(id))
-        .take(TEXT_CANDIDATES)
-    {
-        if let Some(r) = rows.iter().find(|r| r.id == *id) {
-            if seen.insert(r.id) {
-                out.push(r.clone());
-            }
-        }
-    }
-    let tagged: HashSet<i64> = by_tags.iter().map(|(id, _)| *id).collect();
-    for r in rows {
-        if tagged.contains(&r.id) && r.id != article.id && seen.insert(r.id) {
-            out.push(r);
-        }
+        let tagged: Vec<i64> = q::sharing_tags(conn, &my_tags, exclude, TAG_CANDIDATES, now)?
+            .into_iter()
+            .map(|(id, _)| id)
+            .filter(|id| *id != article.id && !out.iter().any(|r| r.id == *id))
+            .collect();
+        out.extend(q::visible_briefs(conn, &tagged, now)?);
     }
     Ok(out)
 }
@@ -383,7 +362,7 @@ pub fn similar(
         .map(|t| {
             (
                 *t,
-                idf(docs, tag_counts.get(t).copied().unwrap_or(1) as f64),
+                idf(docs, tag_counts.get(t).copied().unwrap_or(0).max(1) as f64),
             )
         })
         .collect();
