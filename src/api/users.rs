@@ -1,5 +1,7 @@
 //! `/v1/users`: staff accounts (admins only).
 
+use std::collections::HashMap;
+
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -7,7 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::api::common::{collection, Checks, KeyRef, Listing, PageRequest, Patch};
 use crate::auth::{password, Caller};
-use crate::db::models::{Ref, UserRow};
+use crate::db::models::{AuthorRow, Ref, UserRow};
 use crate::db::{authors, users as q, write_tx, AnyConnection};
 use crate::domain::cursor::Cursor;
 use crate::domain::{utc, Role};
@@ -60,22 +62,25 @@ pub struct ListQuery {
 }
 
 pub fn to_out(conn: &mut AnyConnection, u: UserRow) -> Result<User, ApiError> {
-    let author = match u.author_id {
-        Some(id) => authors::find(conn, &crate::domain::Key::Id(id))?.map(|a| Ref {
-            id: a.id,
-            slug: a.slug,
-            name: a.name,
-        }),
-        None => None,
-    };
-    Ok(User {
+    let bylines = authors::by_ids(conn, &u.author_id.into_iter().collect::<Vec<_>>())?;
+    Ok(with_byline(u, &bylines))
+}
+
+/// A user with its byline taken from `bylines` (loaded once for a whole page).
+fn with_byline(u: UserRow, bylines: &HashMap<i64, AuthorRow>) -> User {
+    let author = u.author_id.and_then(|id| bylines.get(&id)).map(|a| Ref {
+        id: a.id,
+        slug: a.slug.clone(),
+        name: a.name.clone(),
+    });
+    User {
         id: u.id,
         email: u.email,
         role: Role::parse(&u.role).unwrap_or(Role::Contributor),
         author,
         disabled: u.disabled,
         created_at: utc(u.created_at),
-    })
+    }
 }
 
 fn valid_email(e: &str) -> bool {
@@ -224,10 +229,13 @@ pub async fn list_users(
                     })
                 })
                 .flatten();
-            let mut data = Vec::new();
-            for u in rows {
-                data.push(serde_json::to_value(to_out(conn, u)?).unwrap_or_default());
-            }
+            // The page's bylines in one query, whatever the page size.
+            let ids: Vec<i64> = rows.iter().filter_map(|u| u.author_id).collect();
+            let bylines = authors::by_ids(conn, &ids)?;
+            let data = rows
+                .into_iter()
+                .map(|u| serde_json::to_value(with_byline(u, &bylines)).unwrap_or_default())
+                .collect();
             Ok(Listing {
                 data,
                 total,

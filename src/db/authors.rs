@@ -27,6 +27,20 @@ pub fn find(conn: &mut AnyConnection, key: &Key) -> QueryResult<Option<AuthorRow
     q.first(conn).optional()
 }
 
+/// The authors with these ids, by id (one query for a whole page).
+pub fn by_ids(conn: &mut AnyConnection, ids: &[i64]) -> QueryResult<HashMap<i64, AuthorRow>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(authors::table
+        .filter(authors::id.eq_any(ids))
+        .select(AuthorRow::as_select())
+        .load::<AuthorRow>(conn)?
+        .into_iter()
+        .map(|a| (a.id, a))
+        .collect())
+}
+
 pub fn slug_taken(conn: &mut AnyConnection, slug: &str, except: Option<i64>) -> QueryResult<bool> {
     let n: i64 = authors::table
         .filter(authors::slug.eq(slug))

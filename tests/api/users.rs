@@ -16,6 +16,11 @@ both!(
         let list = app.get_as("/v1/users", &admin).await.expect(200);
         assert_eq!(list.body["meta"]["total"], 2);
         assert!(!list.text.contains("argon2"));
+        // Each listed user carries its byline (loaded for the whole page at once), or null.
+        let listed = list.body["data"].as_array().unwrap();
+        let plume = listed.iter().find(|u| u["id"] == id).unwrap();
+        assert_eq!(plume["author"]["slug"], "andre-martin-bado");
+        assert!(listed.iter().any(|u| u["author"].is_null()));
         let r = app
             .patch(
                 &format!("/v1/users/{id}"),
