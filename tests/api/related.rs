@@ -255,3 +255,24 @@ both!(
         assert_eq!(r.ids().len(), 4);
     }
 );
+
+both!(
+    similar_cards_can_be_asked_for_just_their_score_and_reason,
+    |app| async move {
+        let r = app
+            .get(&format!("{}&fields=title,score,reason", path("similar")))
+            .await
+            .expect(200);
+        let data = r.body["data"].as_array().unwrap();
+        assert_eq!(data.len(), 4);
+        for card in data {
+            let keys: Vec<&String> = card.as_object().unwrap().keys().collect();
+            assert_eq!(keys.len(), 3, "{card}");
+            assert!(card["score"].as_f64().unwrap() > 0.0);
+            assert!(!card["reason"].as_array().unwrap().is_empty());
+        }
+        app.get(&format!("{}&fields=title,relevance", path("similar")))
+            .await
+            .problem(400);
+    }
+);

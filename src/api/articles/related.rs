@@ -69,7 +69,13 @@ pub async fn list_related_articles(
             ))
         }
     };
-    let fields = common::parse_fields(query.fields.as_deref(), super::model::FIELDS)?;
+    // The article fields, and the two a related card adds.
+    let allowed: Vec<&str> = super::model::FIELDS
+        .iter()
+        .copied()
+        .chain(["score", "reason"])
+        .collect();
+    let fields = common::parse_fields(query.fields.as_deref(), &allowed)?;
     let staff = caller.staff().cloned();
     let site = state.config.site_url.clone();
     let items = state
