@@ -210,14 +210,126 @@ pub fn by_ids(conn: &mut AnyConnection, ids: &[i64]) -> QueryResult<Vec<ArticleR
         .collect())
 }
 
-/// How many articles match.
+/// How many articles match. The public count of everything, or of some rubriques (the front page
+/// and the rubrique pages), comes from the writer-kept per-rubrique counts less the scheduled
+/// articles not yet due, without counting every published article.
 pub fn count(
     conn: &mut AnyConnection,
     scope: &Scope,
     f: &Filter,
     now: NaiveDateTime,
 ) -> QueryResult<i64> {
+    if matches!(scope, Scope::Public) && f.only_rubriques() {
+        return public_count(conn, f.rubrique_ids.as_deref(), now);
+    }
     filtered(scope, f, now).count().get_result(conn)
+}
+
+impl Filter {
+    /// No filter but (perhaps) rubriques.
+    fn only_rubriques(&self) -> bool {
+        self.author_ids.is_none()
+            && self.tag_ids.is_none()
+            && self.published_after.is_none()
+            && self.published_before.is_none()
+            && self.exclude_ids.is_empty()
+            && self.exclude_slugs.is_empty()
+            && self.search.is_none()
+            && self.only_ids.is_none()
+    }
+}
+
+/// Published and due articles, in `rubriques` (all when None), from `article_counts`.
+fn public_count(
+    conn: &mut AnyConnection,
+    rubriques: Option<&[i64]>,
+    now: NaiveDateTime,
+) -> QueryResult<i64> {
+    #[derive(QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    if rubriques.is_some_and(|r| r.is_empty()) {
+        return Ok(0);
+    }
+    let ids: Vec<i64> = rubriques.map(<[i64]>::to_vec).unwrap_or_default();
+    let sql = |pg: bool| {
+        let list: Vec<String> = (1..=ids.len())
+            .map(|i| if pg { format!("${i}") } else { "?".into() })
+            .collect();
+        let only = if rubriques.is_some() {
+            format!(" WHERE rubrique_id IN ({})", list.join(", "))
+        } else {
+            String::new()
+        };
+        format!("SELECT CAST(COALESCE(SUM(published), 0) AS BIGINT) AS n FROM article_counts{only}")
+    };
+    let stored: N = match conn {
+        AnyConnection::Sqlite(c) => {
+            let mut q = diesel::sql_query(sql(false)).into_boxed::<diesel::sqlite::Sqlite>();
+            for id in &ids {
+                q = q.bind::<diesel::sql_types::BigInt, _>(*id);
+            }
+            q.get_result(c)?
+        }
+        AnyConnection::Postgresql(c) => {
+            let mut q = diesel::sql_query(sql(true)).into_boxed::<diesel::pg::Pg>();
+            for id in &ids {
+                q = q.bind::<diesel::sql_types::BigInt, _>(*id);
+            }
+            q.get_result(c)?
+        }
+    };
+    // Scheduled ones are stored published with a future sort_at: few, found by the status index.
+    let mut not_due = articles::table
+        .filter(articles::status.eq("published"))
+        .filter(articles::sort_at.gt(now))
+        .into_boxed();
+    if rubriques.is_some() {
+        not_due = not_due.filter(articles::rubrique_id.eq_any(ids.clone()));
+    }
+    let not_due: i64 = not_due.count().get_result(conn)?;
+    Ok(stored.n - not_due)
+}
+
+/// Recounts the published articles of some rubriques into `article_counts` (in the writer's
+/// transaction, after an article of theirs was written or deleted).
+fn recount(conn: &mut AnyConnection, rubriques: &[i64]) -> QueryResult<()> {
+    let mut rubriques = rubriques.to_vec();
+    rubriques.sort_unstable();
+    rubriques.dedup();
+    for r in rubriques {
+        let sql = |pg: bool| {
+            let (a, b) = if pg { ("$1", "$2") } else { ("?", "?") };
+            format!(
+                "INSERT INTO article_counts (rubrique_id, published) \
+                 SELECT {a}, (SELECT count(*) FROM articles WHERE rubrique_id = {b} AND status = 'published') \
+                 WHERE 1 = 1 \
+                 ON CONFLICT (rubrique_id) DO UPDATE SET published = excluded.published"
+            )
+        };
+        match conn {
+            AnyConnection::Sqlite(c) => diesel::sql_query(sql(false))
+                .bind::<diesel::sql_types::BigInt, _>(r)
+                .bind::<diesel::sql_types::BigInt, _>(r)
+                .execute(c)?,
+            AnyConnection::Postgresql(c) => diesel::sql_query(sql(true))
+                .bind::<diesel::sql_types::BigInt, _>(r)
+                .bind::<diesel::sql_types::BigInt, _>(r)
+                .execute(c)?,
+        };
+    }
+    Ok(())
+}
+
+/// The rubrique an article is in now.
+fn rubrique_of(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<i64>> {
+    articles::table
+        .filter(articles::id.eq(id))
+        .select(articles::rubrique_id)
+        .first(conn)
+        .optional()
 }
 
 /// Where a page starts: an offset, or after a keyset position `(sort value, id)`.
@@ -412,7 +524,7 @@ impl ArticleWrite {
 }
 
 pub fn insert(conn: &mut AnyConnection, w: &ArticleWrite, now: NaiveDateTime) -> QueryResult<i64> {
-    diesel::insert_into(articles::table)
+    let id = diesel::insert_into(articles::table)
         .values((
             (
                 articles::slug.eq(&w.slug),
@@ -445,7 +557,9 @@ pub fn insert(conn: &mut AnyConnection, w: &ArticleWrite, now: NaiveDateTime) ->
             ),
         ))
         .returning(articles::id)
-        .get_result(conn)
+        .get_result(conn)?;
+    recount(conn, &[w.rubrique_id])?;
+    Ok(id)
 }
 
 pub fn update(
@@ -455,7 +569,8 @@ pub fn update(
     w: &ArticleWrite,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
-    diesel::update(articles::table.filter(articles::id.eq(id)))
+    let before = rubrique_of(conn, id)?;
+    let n = diesel::update(articles::table.filter(articles::id.eq(id)))
         .set((
             (
                 articles::slug.eq(&w.slug),
@@ -486,11 +601,16 @@ pub fn update(
                 articles::updated_at.eq(now),
             ),
         ))
-        .execute(conn)
+        .execute(conn)?;
+    recount(conn, &[before.unwrap_or(w.rubrique_id), w.rubrique_id])?;
+    Ok(n)
 }
 
 pub fn delete(conn: &mut AnyConnection, id: i64) -> QueryResult<usize> {
-    diesel::delete(articles::table.filter(articles::id.eq(id))).execute(conn)
+    let before = rubrique_of(conn, id)?;
+    let n = diesel::delete(articles::table.filter(articles::id.eq(id))).execute(conn)?;
+    recount(conn, &before.into_iter().collect::<Vec<_>>())?;
+    Ok(n)
 }
 
 pub fn slug_taken(conn: &mut AnyConnection, slug: &str, except: Option<i64>) -> QueryResult<bool> {

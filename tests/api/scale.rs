@@ -253,3 +253,72 @@ both!(
         }
     }
 );
+
+/// The public totals (front page, one rubrique) against the articles a full listing holds.
+async fn totals_agree(app: &TestApp, step: &str) {
+    for path in [
+        "/v1/articles?per_page=100",
+        "/v1/articles?per_page=100&rubrique=economie",
+    ] {
+        let r = app.get(path).await.expect(200);
+        assert_eq!(
+            r.body["meta"]["total"].as_u64().unwrap() as usize,
+            r.ids().len(),
+            "{step}: {path}"
+        );
+        assert_eq!(
+            r.header("x-total-count"),
+            Some(r.ids().len().to_string()),
+            "{step}"
+        );
+    }
+}
+
+both!(
+    list_totals_follow_every_write_from_the_kept_counts,
+    |app| async move {
+        let admin = app.admin().await;
+        totals_agree(&app, "demo").await;
+        let draft = app
+            .article(
+                &admin,
+                json!({"title": "Brouillon", "body": "b", "rubrique": "economie"}),
+            )
+            .await;
+        totals_agree(&app, "draft").await;
+        let live = app
+            .article(&admin, json!({"title": "En ligne", "body": "b", "rubrique": "economie", "status": "published"}))
+            .await;
+        totals_agree(&app, "published").await;
+        app.article(
+            &admin,
+            json!({"title": "Plus tard", "body": "b", "rubrique": "economie",
+                                   "status": "published", "published_at": "2099-01-01T08:00:00Z"}),
+        )
+        .await;
+        totals_agree(&app, "scheduled").await;
+        let before = app.get("/v1/articles?rubrique=economie").await.body["meta"]["total"].clone();
+        app.patch(
+            &format!("/v1/articles/{}", live["id"]),
+            &admin,
+            json!({"rubrique": "culture"}),
+        )
+        .await
+        .expect(200);
+        totals_agree(&app, "moved").await;
+        let after = app.get("/v1/articles?rubrique=economie").await.body["meta"]["total"].clone();
+        assert_eq!(after.as_i64().unwrap(), before.as_i64().unwrap() - 1);
+        app.patch(
+            &format!("/v1/articles/{}", draft["id"]),
+            &admin,
+            json!({"status": "published"}),
+        )
+        .await
+        .expect(200);
+        totals_agree(&app, "draft published").await;
+        app.delete(&format!("/v1/articles/{}", draft["id"]), &admin)
+            .await
+            .expect(204);
+        totals_agree(&app, "deleted").await;
+    }
+);
