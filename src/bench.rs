@@ -219,3 +219,169 @@ pub fn measure(db: &Db, runs: usize) -> anyhow::Result<Vec<(String, String)>> {
     ));
     Ok(out)
 }
+
+/// One HTTP target: what it is, and the path asked for.
+struct Target {
+    name: &'static str,
+    bare: bool,
+    path: &'static str,
+}
+
+/// Requests per second and latencies of `path` on `addr` with `connections` keep-alive connections
+/// (one client thread each) for `seconds`.
+fn load(
+    addr: std::net::SocketAddr,
+    path: &str,
+    connections: usize,
+    seconds: f64,
+) -> anyhow::Result<(f64, Vec<Duration>)> {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let deadline = Instant::now() + Duration::from_secs_f64(seconds);
+    let started = Instant::now();
+    let threads: Vec<_> = (0..connections)
+        .map(|_| {
+            let request =
+                format!("GET {path} HTTP/1.1\r\nHost: bench\r\nAccept: application/json\r\n\r\n");
+            let path = path.to_owned();
+            std::thread::spawn(move || -> anyhow::Result<Vec<Duration>> {
+                let stream = std::net::TcpStream::connect(addr)?;
+                stream.set_nodelay(true)?;
+                let mut writer = stream.try_clone()?;
+                let mut reader = BufReader::new(stream);
+                let mut times = Vec::new();
+                let mut line = String::new();
+                let mut body = Vec::new();
+                while Instant::now() < deadline {
+                    let t = Instant::now();
+                    writer.write_all(request.as_bytes())?;
+                    let mut length = None;
+                    let mut first = true;
+                    loop {
+                        line.clear();
+                        if reader.read_line(&mut line)? == 0 {
+                            anyhow::bail!("connection closed");
+                        }
+                        if first {
+                            if !line.starts_with("HTTP/1.1 200") {
+                                anyhow::bail!("{path}: {}", line.trim());
+                            }
+                            first = false;
+                        }
+                        let l = line.trim_end();
+                        if l.is_empty() {
+                            break;
+                        }
+                        if let Some((k, v)) = l.split_once(':') {
+                            if k.eq_ignore_ascii_case("content-length") {
+                                length = v.trim().parse::<usize>().ok();
+                            }
+                        }
+                    }
+                    let n = length.ok_or_else(|| anyhow::anyhow!("{path}: no content-length"))?;
+                    body.resize(n, 0);
+                    reader.read_exact(&mut body)?;
+                    times.push(t.elapsed());
+                }
+                Ok(times)
+            })
+        })
+        .collect();
+    let mut all = Vec::new();
+    for t in threads {
+        all.extend(t.join().map_err(|_| anyhow::anyhow!("client thread"))??);
+    }
+    let rate = all.len() as f64 / started.elapsed().as_secs_f64();
+    Ok((rate, all))
+}
+
+/// `kiosque bench --http`: the real server (rate limits off) against a bare actix-web handler on
+/// the same runtime settings, over keep-alive HTTP/1.1 from this process; requests per second, and
+/// each endpoint's share of the bare handler's rate.
+pub fn http(
+    mut config: crate::config::Config,
+    connections: usize,
+    seconds: f64,
+) -> anyhow::Result<Vec<(String, String)>> {
+    use actix_web::{web, App, HttpResponse, HttpServer};
+    config.bind = "127.0.0.1:0".parse()?;
+    config.rate_limit_anonymous = 0;
+    let workers = config.workers;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let ran = actix_web::rt::System::new().block_on(async move {
+            let app = crate::startup::Application::build(config)?;
+            let mut bare = HttpServer::new(|| {
+                App::new().route(
+                    "/bare",
+                    web::get().to(|| async {
+                        HttpResponse::Ok()
+                            .content_type("application/json")
+                            .body(r#"{"ok":true}"#)
+                    }),
+                )
+            });
+            if workers > 0 {
+                bare = bare.workers(workers);
+            }
+            let bare = bare.bind("127.0.0.1:0")?;
+            let bare_addr = bare.addrs()[0];
+            actix_web::rt::spawn(bare.run());
+            let _ = tx.send((app.addr, bare_addr));
+            app.server.await?;
+            anyhow::Ok(())
+        });
+        if let Err(e) = ran {
+            eprintln!("bench server: {e}");
+        }
+    });
+    let (api, bare) = rx.recv_timeout(Duration::from_secs(120))?;
+    let targets = [
+        Target {
+            name: "bare actix-web handler",
+            bare: true,
+            path: "/bare",
+        },
+        Target {
+            name: "GET /v1/articles (20)",
+            bare: false,
+            path: "/v1/articles?per_page=20",
+        },
+        Target {
+            name: "GET /v1/articles/1",
+            bare: false,
+            path: "/v1/articles/1",
+        },
+        Target {
+            name: "GET /v1/articles/1/related",
+            bare: false,
+            path: "/v1/articles/1/related",
+        },
+        Target {
+            name: "GET /v1/articles?q=…",
+            bare: false,
+            path: "/v1/articles?q=coop%C3%A9ration%20militaire",
+        },
+        Target {
+            name: "GET /v1/rubriques",
+            bare: false,
+            path: "/v1/rubriques",
+        },
+    ];
+    let mut out = Vec::new();
+    let mut baseline = None;
+    for t in targets {
+        let addr = if t.bare { bare } else { api };
+        load(addr, t.path, connections, 1.0)?; // warm-up
+        let (rate, times) = load(addr, t.path, connections, seconds)?;
+        let base = *baseline.get_or_insert(rate);
+        out.push((
+            t.name.to_owned(),
+            format!(
+                "{rate:9.0} req/s  ({:5.1} % of bare)  {}",
+                100.0 * rate / base,
+                summary(times)
+            ),
+        ));
+    }
+    Ok(out)
+}

@@ -3,6 +3,11 @@
 use std::io::{IsTerminal, Read, Write};
 use std::process::ExitCode;
 
+/// mimalloc: request handling allocates many short-lived strings and JSON values; glibc's malloc took
+/// about 30% of a list request's CPU (perf, 2026-11-25).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::{Parser, Subcommand};
 use kiosque::config::Config;
 
@@ -32,6 +37,14 @@ enum Command {
     Bench {
         #[arg(long, default_value_t = 100_000)]
         articles: usize,
+        /// Measure over HTTP instead, against a bare actix-web handler (no filling).
+        #[arg(long)]
+        http: bool,
+        /// HTTP: keep-alive connections (one client thread each), and seconds per endpoint.
+        #[arg(long, default_value_t = 32)]
+        connections: usize,
+        #[arg(long, default_value_t = 5.0)]
+        seconds: f64,
         #[arg(long, default_value_t = 200)]
         runs: usize,
         /// Extra source text for the synthetic articles.
@@ -144,9 +157,21 @@ fn run(command: Command, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Bench {
+            http: true,
+            connections,
+            seconds,
+            ..
+        } => {
+            for (name, figures) in kiosque::bench::http(config, connections, seconds)? {
+                println!("{name:<32} {figures}");
+            }
+            Ok(())
+        }
+        Command::Bench {
             articles,
             runs,
             corpus,
+            ..
         } => {
             let db = kiosque::db::Db::connect(&config.database_url, 2, config.db_timeout)?;
             db.migrate()?;
