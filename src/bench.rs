@@ -178,6 +178,7 @@ pub fn measure(db: &Db, runs: usize) -> anyhow::Result<Vec<(String, String)>> {
             &Start::Offset(0),
             21,
             now,
+            q::Bodies::Without,
         )?;
         let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
         let rids: Vec<i64> = rows.iter().map(|r| r.rubrique_id).collect();
@@ -209,7 +210,7 @@ pub fn measure(db: &Db, runs: usize) -> anyhow::Result<Vec<(String, String)>> {
             continue;
         };
         let t = Instant::now();
-        related::related_rows(c, &article, "similar", 4, now)
+        related::related_rows(c, &article, "similar", 4, now, q::Bodies::Without)
             .map_err(|e| anyhow::anyhow!("related: {}", e.detail))?;
         timings.push(t.elapsed());
     }

@@ -176,7 +176,8 @@ pub fn run(db: &Db, corpus: &Path, queries: &Path, strategies: &[&str]) -> anyho
             for (id, (_, topic)) in &ids {
                 let article =
                     q::find(conn, &Key::Id(*id))?.ok_or_else(|| ApiError::not_found("article"))?;
-                let rows = related::related_rows(conn, &article, strategy, 4, now)?;
+                let rows =
+                    related::related_rows(conn, &article, strategy, 4, now, q::Bodies::Without)?;
                 let same = rows
                     .iter()
                     .filter(|r| ids.get(&r.0.id).map(|x| x.1) == Some(*topic))

@@ -53,6 +53,7 @@ async fn latest(state: &web::Data<AppState>, query: FeedQuery) -> Result<Vec<Art
                 &Start::Offset(0),
                 FEED_ITEMS,
                 now,
+                q::Bodies::With,
             )?;
             to_items(conn, rows, &site, now)
         })
@@ -270,6 +271,7 @@ async fn sitemap_rows(
                 &Start::Offset(0),
                 SITEMAP_URLS,
                 now,
+                q::Bodies::Without,
             )?;
             Ok(rows
                 .into_iter()

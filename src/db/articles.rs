@@ -339,6 +339,51 @@ pub enum Start {
 }
 
 /// One page of rows (`limit` of them at most), in the order of `sort`.
+/// [`ArticleRow`]'s columns with empty bodies (`body`, `body_html`, `body_text`): what a listing reads
+/// when it shows no body (a page of 20 would otherwise read, check and copy three copies of each).
+macro_rules! columns_without_bodies {
+    () => {{
+        use diesel::dsl::sql;
+        use diesel::sql_types::Text;
+        (
+            articles::id,
+            articles::slug,
+            articles::title,
+            articles::title_key,
+            articles::kicker,
+            articles::lede,
+            articles::excerpt,
+            articles::excerpt_given,
+            sql::<Text>("''"),
+            articles::body_format,
+            sql::<Text>("''"),
+            sql::<Text>("''"),
+            articles::status,
+            articles::published_at,
+            articles::sort_at,
+            articles::rubrique_id,
+            articles::featured_image,
+            articles::source,
+            articles::location,
+            articles::language,
+            articles::word_count,
+            articles::reading_time_minutes,
+            articles::related_enabled,
+            articles::version,
+            articles::created_at,
+            articles::updated_at,
+        )
+    }};
+}
+
+/// Whether a listing reads the articles' bodies (for a body field, a feed or a search snippet).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bodies {
+    With,
+    Without,
+}
+
+#[allow(clippy::too_many_arguments)]
 pub fn page(
     conn: &mut AnyConnection,
     scope: &Scope,
@@ -347,6 +392,7 @@ pub fn page(
     start: &Start,
     limit: i64,
     now: NaiveDateTime,
+    bodies: Bodies,
 ) -> QueryResult<Vec<ArticleRow>> {
     let mut q = filtered(scope, f, now);
     if let Start::After(value, id) = start {
@@ -390,7 +436,13 @@ pub fn page(
     if let Start::Offset(n) = start {
         q = q.offset(*n);
     }
-    q.limit(limit).select(ArticleRow::as_select()).load(conn)
+    match bodies {
+        Bodies::With => q.limit(limit).select(ArticleRow::as_select()).load(conn),
+        Bodies::Without => q
+            .limit(limit)
+            .select(columns_without_bodies!())
+            .load::<ArticleRow>(conn),
+    }
 }
 
 /// One article by id or slug, whatever its status (the caller decides what may be seen).

@@ -143,6 +143,7 @@ fn column_page(
     sort: Sort,
     p: &PageRequest,
     now: chrono::NaiveDateTime,
+    bodies: q::Bodies,
 ) -> Result<
     (
         Vec<crate::db::models::ArticleRow>,
@@ -157,7 +158,16 @@ fn column_page(
         Some(c) => Start::After(c.value.clone(), c.id),
         None => Start::Offset(p.offset()),
     };
-    let mut rows = q::page(conn, scope, filter, sort, &start, p.per_page + 1, now)?;
+    let mut rows = q::page(
+        conn,
+        scope,
+        filter,
+        sort,
+        &start,
+        p.per_page + 1,
+        now,
+        bodies,
+    )?;
     let has_next = rows.len() as i64 > p.per_page;
     rows.truncate(p.per_page as usize);
     let next_cursor = if has_next {
@@ -267,6 +277,18 @@ fn hit(sq: &search::Query, a: &Article, score: f64) -> SearchHit {
     }
 }
 
+/// Whether a listing must read bodies: `fields` names one, or search snippets are cut from them.
+pub fn bodies_for(fields: &Option<std::collections::HashSet<String>>, search: bool) -> q::Bodies {
+    let named = fields
+        .as_ref()
+        .is_some_and(|f| f.contains("body_html") || f.contains("body_text"));
+    if named || search {
+        q::Bodies::With
+    } else {
+        q::Bodies::Without
+    }
+}
+
 /// Turns rows into the JSON items of a collection, loading their links in three queries.
 pub fn to_items(
     conn: &mut AnyConnection,
@@ -363,6 +385,7 @@ pub async fn list_articles(
         }
     }
     let fields = common::parse_fields(query.fields.as_deref(), FIELDS)?;
+    let bodies = bodies_for(&fields, search.is_some());
     let scope = match (query.status, caller.staff()) {
         (None, _) => Scope::Public,
         (Some(_), None) => {
@@ -441,7 +464,7 @@ pub async fn list_articles(
                         None => HashMap::new(),
                     };
                     let (rows, total, next, has_next) =
-                        column_page(conn, &scope, &filter, sort, &p, now)?;
+                        column_page(conn, &scope, &filter, sort, &p, now, bodies)?;
                     (rows, total, next, has_next, scores)
                 }
                 (ListSort::Relevance, None) => {

@@ -76,6 +76,7 @@ pub async fn list_related_articles(
         .chain(["score", "reason"])
         .collect();
     let fields = common::parse_fields(query.fields.as_deref(), &allowed)?;
+    let bodies = super::bodies_for(&fields, false);
     let staff = caller.staff().cloned();
     let site = state.config.site_url.clone();
     let items = state
@@ -86,7 +87,7 @@ pub async fn list_related_articles(
             if !article.related_enabled {
                 return Ok(Vec::new());
             }
-            let related = related_rows(conn, &article, &strategy, limit, now)?;
+            let related = related_rows(conn, &article, &strategy, limit, now, bodies)?;
             let (rows, extra): (Vec<ArticleRow>, Vec<_>) = related.into_iter().unzip();
             let mut items = to_items(conn, rows, &site, now)?;
             for (item, extra) in items.iter_mut().zip(extra) {
@@ -118,6 +119,7 @@ pub fn related_rows(
     strategy: &str,
     limit: i64,
     now: NaiveDateTime,
+    bodies: q::Bodies,
 ) -> Result<Vec<Related>, ApiError> {
     if !article.related_enabled {
         return Ok(Vec::new());
@@ -176,6 +178,7 @@ pub fn related_rows(
                 &Start::Offset(0),
                 wanted,
                 now,
+                bodies,
             )?
         }
     };
