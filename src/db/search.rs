@@ -403,7 +403,7 @@ pub fn term_df(conn: &mut AnyConnection, terms: &[String]) -> QueryResult<HashMa
 
 /// What a process needs to know whether statistics it keeps are current: the database's epoch and
 /// the generation of its statistics (grows with every change to them).
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
 pub struct Stamp {
     epoch: String,
     generation: i64,

@@ -276,3 +276,42 @@ both!(
             .problem(400);
     }
 );
+
+both!(
+    similar_cards_follow_every_write_though_kept_in_memory,
+    |app| async move {
+        let first = app.get(&path("similar")).await.expect(200).ids();
+        assert_eq!(app.get(&path("similar")).await.expect(200).ids(), first);
+        // A story telling the same: it must show at once, although the cards are kept in memory.
+        let me = app
+            .get(&format!("/v1/articles/{DEMO_SLUG}?formats=plaintext"))
+            .await
+            .expect(200)
+            .body;
+        let admin = app.admin().await;
+        let twin = app
+            .article(
+                &admin,
+                json!({"title": format!("Suite : {}", me["title"].as_str().unwrap()),
+                   "body": me["body_text"], "rubrique": "economie", "status": "published"}),
+            )
+            .await;
+        let twin_id = twin["id"].as_i64().unwrap();
+        let now = app.get(&path("similar")).await.expect(200).ids();
+        assert_eq!(now.first(), Some(&twin_id), "{now:?}");
+        // Unpublished again: gone at once.
+        app.patch(
+            &format!("/v1/articles/{twin_id}"),
+            &admin,
+            json!({"status": "draft"}),
+        )
+        .await
+        .expect(200);
+        assert!(!app
+            .get(&path("similar"))
+            .await
+            .expect(200)
+            .ids()
+            .contains(&twin_id));
+    }
+);

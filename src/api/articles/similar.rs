@@ -11,6 +11,7 @@
 //!    closeness in time, and the cards are picked with a little diversity so four do not tell one story.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::{LazyLock, Mutex};
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -219,15 +220,6 @@ struct Context {
     own: Option<Analysed>,
 }
 
-fn context(conn: &mut AnyConnection, article: i64) -> Result<Context, ApiError> {
-    let (stats, stamp) = search::corpus(conn)?;
-    Ok(Context {
-        docs: stats.docs.max(1.0),
-        stamp,
-        own: analysed_many(conn, &[article])?.remove(&article),
-    })
-}
-
 /// Text similarity of each candidate to the article (direct cosine plus latent cosine), and each
 /// candidate's title terms (for diversity).
 #[allow(clippy::type_complexity)]
@@ -344,7 +336,93 @@ pub fn similar(
     limit: usize,
     now: NaiveDateTime,
 ) -> Result<Vec<Scored>, ApiError> {
-    let cx = context(conn, article.id)?;
+    let (stats, stamp) = search::corpus(conn)?;
+    let key = CacheKey {
+        stamp: stamp.clone(),
+        article: article.id,
+        version: article.version,
+        exclude: exclude.to_vec(),
+        limit,
+    };
+    let hit = {
+        let cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
+        cache
+            .get(&key)
+            .filter(|(at, _)| at.elapsed() < CACHE_TTL)
+            .map(|(_, cards)| cards.clone())
+    };
+    if let Some(cards) = hit {
+        // The same cards, read again (one may have been unpublished since: it is left out).
+        let ids: Vec<i64> = cards.iter().map(|c| c.0).collect();
+        let mut rows: HashMap<i64, ArticleRow> = q::visible_by_ids(conn, &ids, now)?
+            .into_iter()
+            .map(|r| (r.id, r))
+            .collect();
+        return Ok(cards
+            .into_iter()
+            .filter_map(|(id, score, reason)| {
+                Some(Scored {
+                    row: rows.remove(&id)?,
+                    score,
+                    reason,
+                })
+            })
+            .collect());
+    }
+    let cards = compute(conn, stats.docs, stamp, article, exclude, limit, now)?;
+    let mut cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
+    if cache.len() >= CACHE_ENTRIES {
+        cache.clear();
+    }
+    cache.insert(
+        key,
+        (
+            std::time::Instant::now(),
+            cards
+                .iter()
+                .map(|c| (c.row.id, c.score, c.reason.clone()))
+                .collect(),
+        ),
+    );
+    Ok(cards)
+}
+
+/// A related list as computed for one article version and one generation of the statistics.
+#[derive(PartialEq, Eq, Hash)]
+struct CacheKey {
+    stamp: search::Stamp,
+    article: i64,
+    version: i64,
+    exclude: Vec<i64>,
+    limit: usize,
+}
+
+type Cards = Vec<(i64, f64, Vec<String>)>;
+
+/// Related lists a process keeps: readers of one story ask for the same cards again and again. A
+/// list stands while the article and the statistics (every indexing write moves their generation, on
+/// every instance) stay as they were, and for a few minutes at most (a scheduled article falling due
+/// changes no statistics).
+static CACHE: LazyLock<Mutex<HashMap<CacheKey, (std::time::Instant, Cards)>>> =
+    LazyLock::new(|| Mutex::new(HashMap::new()));
+const CACHE_ENTRIES: usize = 20_000;
+const CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// [`similar`] without the cache.
+fn compute(
+    conn: &mut AnyConnection,
+    docs: f64,
+    stamp: search::Stamp,
+    article: &ArticleRow,
+    exclude: &[i64],
+    limit: usize,
+    now: NaiveDateTime,
+) -> Result<Vec<Scored>, ApiError> {
+    let cx = Context {
+        docs: docs.max(1.0),
+        stamp,
+        own: analysed_many(conn, &[article.id])?.remove(&article.id),
+    };
     let rows = candidates(conn, &cx, article, exclude, now)?;
     if rows.is_empty() {
         return Ok(Vec::new());
