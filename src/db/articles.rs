@@ -254,43 +254,47 @@ fn public_count(
         return Ok(0);
     }
     let ids: Vec<i64> = rubriques.map(<[i64]>::to_vec).unwrap_or_default();
+    // One statement, so that both parts see the same moment. Scheduled articles are stored
+    // published with a future sort_at: few, found by the status index.
     let sql = |pg: bool| {
-        let list: Vec<String> = (1..=ids.len())
-            .map(|i| if pg { format!("${i}") } else { "?".into() })
-            .collect();
-        let only = if rubriques.is_some() {
-            format!(" WHERE rubrique_id IN ({})", list.join(", "))
+        // Numbered on both (SQLite's ?NNN), as the rubrique ids appear twice.
+        let p = |i: usize| if pg { format!("${i}") } else { format!("?{i}") };
+        let list: Vec<String> = (2..ids.len() + 2).map(p).collect();
+        let (stored, due) = if rubriques.is_some() {
+            (
+                format!(" WHERE rubrique_id IN ({})", list.join(", ")),
+                format!(" AND rubrique_id IN ({})", list.join(", ")),
+            )
         } else {
-            String::new()
+            (String::new(), String::new())
         };
-        format!("SELECT CAST(COALESCE(SUM(published), 0) AS BIGINT) AS n FROM article_counts{only}")
+        format!(
+            "SELECT CAST(COALESCE((SELECT SUM(published) FROM article_counts{stored}), 0) AS BIGINT) \
+             - (SELECT count(*) FROM articles WHERE status = 'published' AND sort_at > {}{due}) AS n",
+            p(1)
+        )
     };
-    let stored: N = match conn {
+    let n: N = match conn {
         AnyConnection::Sqlite(c) => {
-            let mut q = diesel::sql_query(sql(false)).into_boxed::<diesel::sqlite::Sqlite>();
+            let mut q = diesel::sql_query(sql(false))
+                .into_boxed::<diesel::sqlite::Sqlite>()
+                .bind::<diesel::sql_types::Timestamp, _>(now);
             for id in &ids {
                 q = q.bind::<diesel::sql_types::BigInt, _>(*id);
             }
             q.get_result(c)?
         }
         AnyConnection::Postgresql(c) => {
-            let mut q = diesel::sql_query(sql(true)).into_boxed::<diesel::pg::Pg>();
+            let mut q = diesel::sql_query(sql(true))
+                .into_boxed::<diesel::pg::Pg>()
+                .bind::<diesel::sql_types::Timestamp, _>(now);
             for id in &ids {
                 q = q.bind::<diesel::sql_types::BigInt, _>(*id);
             }
             q.get_result(c)?
         }
     };
-    // Scheduled ones are stored published with a future sort_at: few, found by the status index.
-    let mut not_due = articles::table
-        .filter(articles::status.eq("published"))
-        .filter(articles::sort_at.gt(now))
-        .into_boxed();
-    if rubriques.is_some() {
-        not_due = not_due.filter(articles::rubrique_id.eq_any(ids.clone()));
-    }
-    let not_due: i64 = not_due.count().get_result(conn)?;
-    Ok(stored.n - not_due)
+    Ok(n.n)
 }
 
 /// Recounts the published articles of some rubriques into `article_counts` (in the writer's
@@ -323,6 +327,22 @@ fn recount(conn: &mut AnyConnection, rubriques: &[i64]) -> QueryResult<()> {
     Ok(())
 }
 
+/// Rebuilds `article_counts` from the articles (at start-up and with the search index: a repair for
+/// counts written by an older version or by hand).
+pub fn rebuild_counts(conn: &mut AnyConnection) -> QueryResult<()> {
+    for sql in [
+        "DELETE FROM article_counts",
+        "INSERT INTO article_counts (rubrique_id, published) \
+         SELECT rubrique_id, count(*) FROM articles WHERE status = 'published' GROUP BY rubrique_id",
+    ] {
+        match conn {
+            AnyConnection::Sqlite(c) => diesel::sql_query(sql).execute(c)?,
+            AnyConnection::Postgresql(c) => diesel::sql_query(sql).execute(c)?,
+        };
+    }
+    Ok(())
+}
+
 /// The rubrique an article is in now.
 fn rubrique_of(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<i64>> {
     articles::table
@@ -338,7 +358,6 @@ pub enum Start {
     After(String, i64),
 }
 
-/// One page of rows (`limit` of them at most), in the order of `sort`.
 /// [`ArticleRow`]'s columns with empty bodies (`body`, `body_html`, `body_text`): what a listing reads
 /// when it shows no body (a page of 20 would otherwise read, check and copy three copies of each).
 macro_rules! columns_without_bodies {
@@ -383,6 +402,7 @@ pub enum Bodies {
     Without,
 }
 
+/// One page of rows (`limit` of them at most), in the order of `sort`.
 #[allow(clippy::too_many_arguments)]
 pub fn page(
     conn: &mut AnyConnection,

@@ -107,13 +107,18 @@ pub fn on_start(db: &Db, config: &Config) -> anyhow::Result<()> {
 /// Rebuilds the search index in one transaction; returns the number of articles indexed.
 pub fn reindex(db: &Db) -> anyhow::Result<usize> {
     let mut conn = db.get()?;
-    write_tx(&mut conn, |conn| Ok(super::search::reindex_all(conn)?))
-        .map_err(|e| anyhow::anyhow!("reindex: {}", e.detail))
+    write_tx(&mut conn, |conn| {
+        super::articles::rebuild_counts(conn)?;
+        Ok(super::search::reindex_all(conn)?)
+    })
+    .map_err(|e| anyhow::anyhow!("reindex: {}", e.detail))
 }
 
 /// Rebuilds the search index when it does not hold every article, or the names of every article (a
-/// database from before the index or before names, or one restored without them).
+/// database from before the index or before names, or one restored without them); recounts the
+/// published articles per rubrique (cheap, and it mends counts an older version did not keep).
 fn reindex_if_incomplete(conn: &mut AnyConnection) -> Result<(), ApiError> {
+    super::articles::rebuild_counts(conn)?;
     let articles: i64 = articles::table.count().get_result(conn)?;
     let (indexed, named) = super::search::indexed_count(conn)?;
     if indexed != articles || named != articles {

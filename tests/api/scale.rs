@@ -322,3 +322,27 @@ both!(
         totals_agree(&app, "deleted").await;
     }
 );
+
+both!(kept_counts_are_mended_by_a_reindex, |app| async move {
+    let db = db(&app);
+    {
+        let mut conn = db.get().unwrap();
+        // Counts an older version (or a hand-written statement) left wrong.
+        match &mut *conn {
+            AnyConnection::Sqlite(c) => {
+                diesel::sql_query("UPDATE article_counts SET published = published + 5").execute(c)
+            }
+            AnyConnection::Postgresql(c) => {
+                diesel::sql_query("UPDATE article_counts SET published = published + 5").execute(c)
+            }
+        }
+        .unwrap();
+    }
+    let wrong = app.get("/v1/articles?per_page=100").await.expect(200);
+    assert_ne!(
+        wrong.body["meta"]["total"].as_u64().unwrap() as usize,
+        wrong.ids().len()
+    );
+    kiosque::db::seed::reindex(&db).unwrap();
+    totals_agree(&app, "after reindex").await;
+});

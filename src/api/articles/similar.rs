@@ -408,6 +408,11 @@ static CACHE: LazyLock<Mutex<HashMap<CacheKey, (std::time::Instant, Cards)>>> =
 const CACHE_ENTRIES: usize = 20_000;
 const CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(300);
 
+/// Empties this process's related lists (for benchmarks).
+pub fn forget() {
+    CACHE.lock().unwrap_or_else(|e| e.into_inner()).clear();
+}
+
 /// [`similar`] without the cache.
 fn compute(
     conn: &mut AnyConnection,
