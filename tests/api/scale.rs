@@ -155,6 +155,15 @@ both!(
         let after = app.get("/v1/articles?q=Woko").await.expect(200);
         let s2 = score(&after, ids[0]);
         assert!(s2 < s1, "{s1} then {s2}");
+        // The same question again (answered from the process's rankings), then after a deletion.
+        let again = app.get("/v1/articles?q=Woko").await.expect(200);
+        assert_eq!(again.ids(), after.ids());
+        assert_eq!(after.ids().len(), before.ids().len() + 1);
+        app.delete(&format!("/v1/articles/{}", ids[0]), &admin)
+            .await
+            .expect(204);
+        let gone = app.get("/v1/articles?q=Woko").await.expect(200);
+        assert!(!gone.ids().contains(&ids[0]), "{:?}", gone.ids());
     }
 );
 

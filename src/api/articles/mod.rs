@@ -216,7 +216,19 @@ pub fn search_ranked_within(
     // leave too few of them, the window widens, up to the whole archive.
     use crate::db::search::{scores_within, Window};
     let public_at = matches!(scope, Scope::Public).then_some(now);
-    let docs = crate::db::search::stats(conn)?.docs;
+    let (stats, stamp) = crate::db::search::corpus(conn)?;
+    let docs = stats.docs;
+    // Public rankings are kept for a minute per generation of the statistics: readers ask the same
+    // questions, and any indexing write (publishing, unpublishing, editing) moves the generation.
+    let key = public_at.map(|_| (stamp, format!("{budget}|{candidates}|{sq:?}|{filter:?}")));
+    if let Some(key) = &key {
+        let cache = SEARCHES.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((at, ranked)) = cache.get(key) {
+            if at.elapsed() < SEARCH_TTL {
+                return Ok(ranked.clone());
+            }
+        }
+    }
     filter.search = None;
     let ones = vec![1.0; sq.clauses.len()];
     loop {
@@ -234,10 +246,33 @@ pub fn search_ranked_within(
         filter.only_ids = Some(scores.keys().copied().collect());
         let ranked = rank(q::ids(conn, scope, &filter, now)?, &scores);
         if ranked.len() >= ENOUGH_FILTERED || budget >= docs {
+            if let Some(key) = key {
+                let mut cache = SEARCHES.lock().unwrap_or_else(|e| e.into_inner());
+                if cache.len() >= SEARCH_ENTRIES {
+                    cache.clear();
+                }
+                cache.insert(key, (std::time::Instant::now(), ranked.clone()));
+            }
             return Ok(ranked);
         }
         budget *= 8.0;
     }
+}
+
+/// Public search rankings, by statistics stamp and question (see [`search_ranked_within`]); a
+/// scheduled article falling due moves no statistics, hence the minute.
+#[allow(clippy::type_complexity)]
+static SEARCHES: std::sync::LazyLock<
+    std::sync::Mutex<
+        HashMap<(crate::db::search::Stamp, String), (std::time::Instant, Vec<(i64, f64)>)>,
+    >,
+> = std::sync::LazyLock::new(|| std::sync::Mutex::new(HashMap::new()));
+const SEARCH_ENTRIES: usize = 4096;
+const SEARCH_TTL: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Empties this process's search rankings (for benchmarks).
+pub fn forget_searches() {
+    SEARCHES.lock().unwrap_or_else(|e| e.into_inner()).clear();
 }
 
 /// Results of a filtered search below which a windowed ranking widens (a generous first page).
