@@ -305,7 +305,8 @@ fn recount(conn: &mut AnyConnection, rubriques: &[i64]) -> QueryResult<()> {
     rubriques.dedup();
     for r in rubriques {
         let sql = |pg: bool| {
-            let (a, b) = if pg { ("$1", "$2") } else { ("?", "?") };
+            let p = super::placeholders(pg, 1, 2);
+            let (a, b) = p.split_once(", ").unwrap_or_default();
             format!(
                 "INSERT INTO article_counts (rubrique_id, published) \
                  SELECT {a}, (SELECT count(*) FROM articles WHERE rubrique_id = {b} AND status = 'published') \
@@ -313,16 +314,7 @@ fn recount(conn: &mut AnyConnection, rubriques: &[i64]) -> QueryResult<()> {
                  ON CONFLICT (rubrique_id) DO UPDATE SET published = excluded.published"
             )
         };
-        match conn {
-            AnyConnection::Sqlite(c) => diesel::sql_query(sql(false))
-                .bind::<diesel::sql_types::BigInt, _>(r)
-                .bind::<diesel::sql_types::BigInt, _>(r)
-                .execute(c)?,
-            AnyConnection::Postgresql(c) => diesel::sql_query(sql(true))
-                .bind::<diesel::sql_types::BigInt, _>(r)
-                .bind::<diesel::sql_types::BigInt, _>(r)
-                .execute(c)?,
-        };
+        dyn_query!(conn, sql, [r, r], diesel::sql_types::BigInt, execute)?;
     }
     Ok(())
 }
@@ -335,10 +327,8 @@ pub fn rebuild_counts(conn: &mut AnyConnection) -> QueryResult<()> {
         "INSERT INTO article_counts (rubrique_id, published) \
          SELECT rubrique_id, count(*) FROM articles WHERE status = 'published' GROUP BY rubrique_id",
     ] {
-        match conn {
-            AnyConnection::Sqlite(c) => diesel::sql_query(sql).execute(c)?,
-            AnyConnection::Postgresql(c) => diesel::sql_query(sql).execute(c)?,
-        };
+        let none: [i64; 0] = [];
+        dyn_query!(conn, |_| sql.to_owned(), none, diesel::sql_types::BigInt, execute)?;
     }
     Ok(())
 }

@@ -1,5 +1,42 @@
 //! The only place that knows SQLite from PostgreSQL: the pool, the blocking boundary, migrations, queries.
 
+/// Runs the same statement with `?` (SQLite) or `$n` (PostgreSQL) placeholders and dynamic binds.
+macro_rules! dyn_query {
+    ($conn:expr, $sql:expr, $binds:expr, $ty:ty, $method:ident) => {{
+        let sql: &dyn Fn(bool) -> String = &$sql;
+        match $conn {
+            $crate::db::AnyConnection::Sqlite(c) => {
+                let mut q = diesel::sql_query(sql(false)).into_boxed::<diesel::sqlite::Sqlite>();
+                for b in $binds {
+                    q = q.bind::<$ty, _>(b);
+                }
+                q.$method(c)
+            }
+            $crate::db::AnyConnection::Postgresql(c) => {
+                let mut q = diesel::sql_query(sql(true)).into_boxed::<diesel::pg::Pg>();
+                for b in $binds {
+                    q = q.bind::<$ty, _>(b);
+                }
+                q.$method(c)
+            }
+        }
+    }};
+}
+
+/// `n` placeholders, numbered from `from` on PostgreSQL.
+pub(crate) fn placeholders(pg: bool, from: usize, n: usize) -> String {
+    (0..n)
+        .map(|i| {
+            if pg {
+                format!("${}", from + i)
+            } else {
+                "?".to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 pub mod api_keys;
 pub mod articles;
 pub mod audit;

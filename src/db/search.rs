@@ -9,7 +9,7 @@ use std::sync::{LazyLock, Mutex};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 
-use super::AnyConnection;
+use super::{placeholders, AnyConnection};
 use crate::domain::analyzer::{index_text, proper_names};
 use crate::domain::search::{Clause, Doc, Query, Stats};
 
@@ -48,43 +48,6 @@ impl Candidate {
     fn fields(self) -> [String; 4] {
         [self.title, self.lede, self.tags, self.body]
     }
-}
-
-/// Runs the same statement with `?` (SQLite) or `$n` (PostgreSQL) placeholders and dynamic binds.
-macro_rules! dyn_query {
-    ($conn:expr, $sql:expr, $binds:expr, $ty:ty, $method:ident) => {{
-        let sql: &dyn Fn(bool) -> String = &$sql;
-        match $conn {
-            AnyConnection::Sqlite(c) => {
-                let mut q = diesel::sql_query(sql(false)).into_boxed::<diesel::sqlite::Sqlite>();
-                for b in $binds {
-                    q = q.bind::<$ty, _>(b);
-                }
-                q.$method(c)
-            }
-            AnyConnection::Postgresql(c) => {
-                let mut q = diesel::sql_query(sql(true)).into_boxed::<diesel::pg::Pg>();
-                for b in $binds {
-                    q = q.bind::<$ty, _>(b);
-                }
-                q.$method(c)
-            }
-        }
-    }};
-}
-
-/// `n` placeholders, numbered from `from` on PostgreSQL.
-fn placeholders(pg: bool, from: usize, n: usize) -> String {
-    (0..n)
-        .map(|i| {
-            if pg {
-                format!("${}", from + i)
-            } else {
-                "?".to_owned()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 fn terms_in(field: &str) -> i64 {

@@ -351,40 +351,34 @@ pub fn similar(
             .filter(|(at, _)| at.elapsed() < CACHE_TTL)
             .map(|(_, cards)| cards.clone())
     };
-    if let Some(cards) = hit {
-        // The same cards, read again (one may have been unpublished since: it is left out).
-        let ids: Vec<i64> = cards.iter().map(|c| c.0).collect();
-        let mut rows: HashMap<i64, ArticleRow> = q::visible_by_ids(conn, &ids, now)?
-            .into_iter()
-            .map(|r| (r.id, r))
-            .collect();
-        return Ok(cards
-            .into_iter()
-            .filter_map(|(id, score, reason)| {
-                Some(Scored {
-                    row: rows.remove(&id)?,
-                    score,
-                    reason,
-                })
-            })
-            .collect());
-    }
-    let cards = compute(conn, stats.docs, stamp, article, exclude, limit, now)?;
-    let mut cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
-    if cache.len() >= CACHE_ENTRIES {
-        cache.clear();
-    }
-    cache.insert(
-        key,
-        (
-            std::time::Instant::now(),
+    let cards = match hit {
+        Some(cards) => cards,
+        None => {
+            let cards = compute(conn, stats.docs, stamp, article, exclude, limit, now)?;
+            let mut cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
+            if cache.len() >= CACHE_ENTRIES {
+                cache.clear();
+            }
+            cache.insert(key, (std::time::Instant::now(), cards.clone()));
             cards
-                .iter()
-                .map(|c| (c.row.id, c.score, c.reason.clone()))
-                .collect(),
-        ),
-    );
-    Ok(cards)
+        }
+    };
+    // The cards' rows, read now (a kept card unpublished since is left out).
+    let ids: Vec<i64> = cards.iter().map(|c| c.0).collect();
+    let mut rows: HashMap<i64, ArticleRow> = q::visible_by_ids(conn, &ids, now)?
+        .into_iter()
+        .map(|r| (r.id, r))
+        .collect();
+    Ok(cards
+        .into_iter()
+        .filter_map(|(id, score, reason)| {
+            Some(Scored {
+                row: rows.remove(&id)?,
+                score,
+                reason,
+            })
+        })
+        .collect())
 }
 
 /// A related list as computed for one article version and one generation of the statistics.
@@ -413,7 +407,7 @@ pub fn forget() {
     CACHE.lock().unwrap_or_else(|e| e.into_inner()).clear();
 }
 
-/// [`similar`] without the cache.
+/// [`similar`] without the cache: the cards' ids, scores and reasons.
 fn compute(
     conn: &mut AnyConnection,
     docs: f64,
@@ -422,7 +416,7 @@ fn compute(
     exclude: &[i64],
     limit: usize,
     now: NaiveDateTime,
-) -> Result<Vec<Scored>, ApiError> {
+) -> Result<Cards, ApiError> {
     let cx = Context {
         docs: docs.max(1.0),
         stamp,
@@ -531,20 +525,8 @@ fn compute(
             .unwrap_or(0);
         picked.push(pool.swap_remove(best));
     }
-    // The cards' full rows, for the few picked.
-    let ids: Vec<i64> = picked.iter().map(|(c, _)| c.row.id).collect();
-    let mut full: HashMap<i64, ArticleRow> = q::visible_by_ids(conn, &ids, now)?
-        .into_iter()
-        .map(|r| (r.id, r))
-        .collect();
     Ok(picked
         .into_iter()
-        .filter_map(|(c, _)| {
-            Some(Scored {
-                row: full.remove(&c.row.id)?,
-                score: (c.score * 10_000.0).round() / 10_000.0,
-                reason: c.reason,
-            })
-        })
+        .map(|(c, _)| (c.row.id, (c.score * 10_000.0).round() / 10_000.0, c.reason))
         .collect())
 }
