@@ -10,7 +10,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 
 use super::{placeholders, AnyConnection};
-use crate::domain::analyzer::{index_text, proper_names};
+use crate::domain::analyzer::{index_text, proper_names, word_family, FAMILY_MARK};
 use crate::domain::search::{Clause, Doc, Query, Stats};
 
 /// How many candidates the database's own ranking hands to BM25F: enough for any page a reader turns to.
@@ -54,9 +54,15 @@ fn terms_in(field: &str) -> i64 {
     field.split_whitespace().count() as i64
 }
 
-/// The distinct terms of some analysed fields, sorted.
-fn distinct_terms(fields: &[String; 4]) -> Vec<&str> {
-    let mut terms: Vec<&str> = fields.iter().flat_map(|f| f.split_whitespace()).collect();
+/// What an article adds to the document frequencies: the distinct terms of its analysed fields and
+/// their distinct word families ([`word_family`], which related articles weigh like terms), sorted.
+fn counted_terms(fields: &[String; 4]) -> Vec<String> {
+    let mut terms: Vec<String> = fields
+        .iter()
+        .flat_map(|f| f.split_whitespace())
+        .flat_map(|t| [Some(t.to_owned()), word_family(t)])
+        .flatten()
+        .collect();
     terms.sort_unstable();
     terms.dedup();
     terms
@@ -137,8 +143,8 @@ fn index_into(
     match rebuilt {
         Some(r) => {
             if counted {
-                for t in distinct_terms(&new) {
-                    *r.df.entry(t.to_owned()).or_default() += 1;
+                for t in counted_terms(&new) {
+                    *r.df.entry(t).or_default() += 1;
                 }
                 r.totals.iter_mut().zip(totals).for_each(|(a, b)| *a += b);
             }
@@ -146,7 +152,7 @@ fn index_into(
         None => {
             uncount(conn, id)?;
             if counted {
-                adjust_df(conn, &distinct_terms(&new), 1)?;
+                adjust_df(conn, &counted_terms(&new), 1)?;
                 adjust_totals(conn, totals)?;
             }
         }
@@ -199,7 +205,7 @@ fn uncount(conn: &mut AnyConnection, id: i64) -> QueryResult<()> {
     let rows: Vec<Indexed> = dyn_query!(conn, sql, [id], BigInt, load)?;
     if let Some(old) = rows.into_iter().next().filter(|r| r.counted == 1) {
         let fields = [old.title, old.lede, old.tags, old.body];
-        adjust_df(conn, &distinct_terms(&fields), -1)?;
+        adjust_df(conn, &counted_terms(&fields), -1)?;
         adjust_totals(
             conn,
             [
@@ -253,7 +259,7 @@ fn adjust_totals(conn: &mut AnyConnection, d: [i64; 5]) -> QueryResult<()> {
 }
 
 /// Adds `delta` (+1 or -1) to the document frequency of each term.
-fn adjust_df(conn: &mut AnyConnection, terms: &[&str], delta: i64) -> QueryResult<()> {
+fn adjust_df(conn: &mut AnyConnection, terms: &[String], delta: i64) -> QueryResult<()> {
     for chunk in terms.chunks(400) {
         let sql = |pg: bool| {
             if delta > 0 {
@@ -271,7 +277,7 @@ fn adjust_df(conn: &mut AnyConnection, terms: &[&str], delta: i64) -> QueryResul
                 )
             }
         };
-        dyn_query!(conn, sql, chunk.iter().copied(), Text, execute)?;
+        dyn_query!(conn, sql, chunk.iter().map(String::as_str), Text, execute)?;
     }
     if delta < 0 {
         // Only the terms just lowered can have reached zero: no scan of the whole vocabulary.
@@ -282,7 +288,7 @@ fn adjust_df(conn: &mut AnyConnection, terms: &[&str], delta: i64) -> QueryResul
                     placeholders(pg, 1, chunk.len())
                 )
             };
-            dyn_query!(conn, sql, chunk.iter().copied(), Text, execute)?;
+            dyn_query!(conn, sql, chunk.iter().map(String::as_str), Text, execute)?;
         }
     }
     Ok(())
@@ -1003,24 +1009,43 @@ pub fn reindex_ids(conn: &mut AnyConnection, ids: &[i64]) -> QueryResult<()> {
     Ok(())
 }
 
-/// How many articles the index holds, and how many have their names recorded.
-pub fn indexed_count(conn: &mut AnyConnection) -> QueryResult<(i64, i64)> {
+/// What the index holds: how many articles, how many with their names recorded, and whether the
+/// document frequencies count word families (an index built before them does not).
+pub struct IndexState {
+    pub articles: i64,
+    pub named: i64,
+    pub families: bool,
+}
+
+/// [`IndexState`] in one statement.
+pub fn indexed_count(conn: &mut AnyConnection) -> QueryResult<IndexState> {
     #[derive(QueryableByName)]
     struct N {
         #[diesel(sql_type = BigInt)]
         indexed: i64,
         #[diesel(sql_type = BigInt)]
         named: i64,
+        #[diesel(sql_type = BigInt)]
+        families: i64,
     }
-    let none: [i64; 0] = [];
+    let mark = FAMILY_MARK.to_string();
     let n: N = dyn_query!(
         conn,
-        |_| "SELECT (SELECT count(*) FROM article_search) AS indexed, \
-             (SELECT count(*) FROM article_names) AS named"
-            .to_owned(),
-        none,
-        BigInt,
+        |pg| {
+            format!(
+            "SELECT (SELECT count(*) FROM article_search) AS indexed, \
+             (SELECT count(*) FROM article_names) AS named, \
+             (SELECT count(*) FROM (SELECT 1 FROM search_terms WHERE term >= {} LIMIT 1) f) AS families",
+            placeholders(pg, 1, 1)
+        )
+        },
+        [mark.as_str()],
+        Text,
         get_result
     )?;
-    Ok((n.indexed, n.named))
+    Ok(IndexState {
+        articles: n.indexed,
+        named: n.named,
+        families: n.families > 0,
+    })
 }

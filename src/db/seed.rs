@@ -120,8 +120,12 @@ pub fn reindex(db: &Db) -> anyhow::Result<usize> {
 fn reindex_if_incomplete(conn: &mut AnyConnection) -> Result<(), ApiError> {
     super::articles::rebuild_counts(conn)?;
     let articles: i64 = articles::table.count().get_result(conn)?;
-    let (indexed, named) = super::search::indexed_count(conn)?;
-    if indexed != articles || named != articles {
+    let index = super::search::indexed_count(conn)?;
+    let published: i64 = articles::table
+        .filter(articles::status.eq("published"))
+        .count()
+        .get_result(conn)?;
+    if index.articles != articles || index.named != articles || (published > 0 && !index.families) {
         let n = super::search::reindex_all(conn)?;
         tracing::info!(articles = n, "rebuilt the search index");
     }

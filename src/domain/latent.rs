@@ -151,50 +151,73 @@ pub fn leading_eigen(a: &[Vec<f64>], steps: usize) -> (Vec<f64>, Vec<Vec<f64>>) 
     (values, vectors)
 }
 
-/// The cosine of each document to document 0 in the latent space of `gram` (the documents' pairwise
-/// cosines, 1 on the diagonal for a document with any text), averaged over the latent spaces made of
-/// the leading dimensions that hold from `energy.0` to `energy.1` of the spectrum (its trace): one
-/// dimension count is a guess, a range of them is steadier. Documents with nothing there get 0.
-pub fn latent_similarity(gram: Vec<Vec<f64>>, energy: (f64, f64)) -> Vec<f64> {
-    let n = gram.len();
-    if n == 0 {
-        return Vec::new();
-    }
-    // The spectrum's total is the trace; only its leading part is computed.
-    let total: f64 = (0..n).map(|i| gram[i][i].max(0.0)).sum();
-    // All n steps: exact, and O(n³) with small constants for the few dozen documents of a neighbourhood.
-    let (values, vectors) = leading_eigen(&gram, n);
-    let n = values.len();
-    // The fewest leading (positive) dimensions holding `share` of the spectrum.
-    let dims = |share: f64| {
-        let (mut k, mut held) = (0, 0.0);
-        while k < n && values[k] > 0.0 && (k == 0 || held < share * total) {
-            held += values[k];
-            k += 1;
+/// The documents of a neighbourhood in the latent spaces of `gram` (their pairwise cosines, 1 on the
+/// diagonal for a document with any text) made of the leading dimensions that hold from `energy.0`
+/// to `energy.1` of the spectrum (its trace): one dimension count is a guess, a range of them is
+/// steadier.
+pub struct Latent {
+    /// Per dimension count, each document's unit projection (zero for a document with nothing there).
+    spaces: Vec<Vec<Vec<f64>>>,
+}
+
+impl Latent {
+    pub fn new(gram: &[Vec<f64>], energy: (f64, f64)) -> Self {
+        let n = gram.len();
+        if n == 0 {
+            return Latent { spaces: Vec::new() };
         }
-        k
-    };
-    let (from, to) = (dims(energy.0), dims(energy.1).max(dims(energy.0)));
-    let mut sum = vec![0.0; gram.len()];
-    for k in from..=to {
-        let project = |i: usize| -> Vec<f64> {
-            (0..k)
-                .map(|j| vectors[i][j] * values[j].max(0.0).sqrt())
-                .collect()
+        // The spectrum's total is the trace; only its leading part is computed.
+        let total: f64 = (0..n).map(|i| gram[i][i].max(0.0)).sum();
+        // All n steps: exact, and O(n³) with small constants for the few dozen documents of a
+        // neighbourhood.
+        let (values, vectors) = leading_eigen(gram, n);
+        let m = values.len();
+        // The fewest leading (positive) dimensions holding `share` of the spectrum.
+        let dims = |share: f64| {
+            let (mut k, mut held) = (0, 0.0);
+            while k < m && values[k] > 0.0 && (k == 0 || held < share * total) {
+                held += values[k];
+                k += 1;
+            }
+            k
         };
-        let norm = |z: &[f64]| z.iter().map(|x| x * x).sum::<f64>().sqrt();
-        let me = project(0);
-        let me_norm = norm(&me);
-        for (i, s) in sum.iter_mut().enumerate() {
-            let z = project(i);
-            let d = norm(&z) * me_norm;
-            if d > 1e-12 {
-                *s += z.iter().zip(&me).map(|(a, b)| a * b).sum::<f64>() / d;
+        let (from, to) = (dims(energy.0), dims(energy.1).max(dims(energy.0)));
+        let spaces = (from..=to)
+            .map(|k| {
+                (0..n)
+                    .map(|i| {
+                        let mut z: Vec<f64> = (0..k)
+                            .map(|j| vectors[i][j] * values[j].max(0.0).sqrt())
+                            .collect();
+                        let norm = z.iter().map(|x| x * x).sum::<f64>().sqrt();
+                        if norm > 1e-12 {
+                            z.iter_mut().for_each(|x| *x /= norm);
+                        } else {
+                            z.iter_mut().for_each(|x| *x = 0.0);
+                        }
+                        z
+                    })
+                    .collect()
+            })
+            .collect();
+        Latent { spaces }
+    }
+
+    /// The cosine of each document to document `i`, averaged over the latent spaces.
+    pub fn similarity(&self, i: usize) -> Vec<f64> {
+        let Some(first) = self.spaces.first() else {
+            return Vec::new();
+        };
+        let mut sum = vec![0.0; first.len()];
+        for space in &self.spaces {
+            let me = &space[i];
+            for (s, z) in sum.iter_mut().zip(space) {
+                *s += z.iter().zip(me).map(|(a, b)| a * b).sum::<f64>();
             }
         }
+        let count = self.spaces.len() as f64;
+        sum.into_iter().map(|s| s / count).collect()
     }
-    let count = (to - from + 1) as f64;
-    sum.into_iter().map(|s| s / count).collect()
 }
 
 #[cfg(test)]
@@ -275,7 +298,7 @@ mod tests {
             vec![0.0, 0.0, 0.0, 1.0, 0.7],
             vec![0.0, 0.0, 0.05, 0.7, 1.0],
         ];
-        let sim = latent_similarity(gram, (0.4, 0.6));
+        let sim = Latent::new(&gram, (0.4, 0.6)).similarity(0);
         assert!((sim[0] - 1.0).abs() < 1e-9);
         assert!(sim[2] > 0.5, "{sim:?}");
         assert!(sim[3] < 0.2 && sim[4] < 0.2, "{sim:?}");

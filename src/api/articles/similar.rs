@@ -5,8 +5,10 @@
 //!    sharing its tags when the text finds too few.
 //! 2. Text similarity is the cosine of tf-idf vectors over the analysed fields (names, which cross
 //!    topics, count half), plus the cosine in the latent space of the candidates' own cosine matrix
-//!    (local latent semantic analysis, [`latent_similarity`]): two stories on one topic that share
-//!    few words share them with the same third stories.
+//!    (local latent semantic analysis, [`Latent`]): two stories on one topic that share few words
+//!    share them with the same third stories. Words count with their word family (their first
+//!    letters: "éleveur" and "élevage"), tag words twice, and the two closest candidates' own
+//!    similarities vote with the article's (pseudo-relevance feedback).
 //! 3. The blend adds shared tags (rarer tags count more), a shared byline, the same rubrique and
 //!    closeness in time, and the cards are picked with a little diversity so four do not tell one story.
 
@@ -20,7 +22,8 @@ use crate::db::articles::{self as q, Brief};
 use crate::db::models::ArticleRow;
 use crate::db::schema::{article_authors, article_tags};
 use crate::db::{links, search, AnyConnection};
-use crate::domain::latent::latent_similarity;
+use crate::domain::analyzer::{word_family, FAMILY_MARK};
+use crate::domain::latent::Latent;
 use crate::domain::search::{Clause, Query};
 use crate::error::ApiError;
 
@@ -36,11 +39,15 @@ const MLT_MAX_DF_SHARE: f64 = 0.2;
 /// Candidates kept from the more-like-this query, and from shared tags.
 const TEXT_CANDIDATES: usize = 80;
 const TAG_CANDIDATES: i64 = 30;
-/// Share of the candidates' spectrum (see [`latent_similarity`]) that the latent space keeps.
+/// Share of the candidates' spectrum (see [`Latent`]) that the latent space keeps.
 const LATENT_ENERGY: (f64, f64) = (0.15, 0.35);
 /// What one occurrence of a name (a place, a person, an institution) counts for, against 1 for any
 /// other word: names cross topics (the capital is in every other story), words tell what happens.
 const NAME_WEIGHT: f64 = 0.5;
+/// What one word of a tag counts for: tags are the newsroom's own keywords for a story.
+const TAG_WEIGHT: f64 = 2.0;
+/// The closest candidates whose own similarities vote with the article's.
+const FEEDBACK: usize = 2;
 /// How much each signal weighs in the blend.
 const W_TEXT: f64 = 1.0;
 const W_TAGS: f64 = 0.05;
@@ -93,33 +100,42 @@ fn analysed_many(
 
 /// The terms one request deals with, numbered (so vectors compare without hashing strings).
 #[derive(Default)]
-struct Lexicon<'a> {
-    numbers: HashMap<&'a str, u32>,
-    terms: Vec<&'a str>,
+struct Lexicon {
+    numbers: HashMap<String, u32>,
+    terms: Vec<String>,
 }
 
-impl<'a> Lexicon<'a> {
-    fn number(&mut self, term: &'a str) -> u32 {
-        *self.numbers.entry(term).or_insert_with(|| {
-            self.terms.push(term);
-            (self.terms.len() - 1) as u32
-        })
+impl Lexicon {
+    fn number(&mut self, term: &str) -> u32 {
+        if let Some(n) = self.numbers.get(term) {
+            return *n;
+        }
+        let n = self.terms.len() as u32;
+        self.terms.push(term.to_owned());
+        self.numbers.insert(term.to_owned(), n);
+        n
     }
 
-    /// Occurrences of each term of `a` (numbers left out), a name counting [`NAME_WEIGHT`].
-    fn counts(&mut self, a: &'a Analysed) -> Vec<(u32, f64)> {
+    /// Occurrences of each term of `a` and of its word family (numbers left out), a name counting
+    /// [`NAME_WEIGHT`], a tag's word [`TAG_WEIGHT`].
+    fn counts(&mut self, a: &Analysed) -> Vec<(u32, f64)> {
         let mut tf: Vec<(u32, f64)> = Vec::new();
-        for f in &a.fields {
+        for (field, f) in a.fields.iter().enumerate() {
+            let weight = if field == 2 { TAG_WEIGHT } else { 1.0 };
             for t in f
                 .split_whitespace()
                 .filter(|t| !t.bytes().all(|b| b.is_ascii_digit()))
             {
-                let w = if a.names.contains(t) {
-                    NAME_WEIGHT
-                } else {
-                    1.0
-                };
+                let w = weight
+                    * if a.names.contains(t) {
+                        NAME_WEIGHT
+                    } else {
+                        1.0
+                    };
                 tf.push((self.number(t), w));
+                if let Some(family) = word_family(t) {
+                    tf.push((self.number(&family), w));
+                }
             }
         }
         tf.sort_unstable_by_key(|x| x.0);
@@ -135,9 +151,9 @@ impl<'a> Lexicon<'a> {
 
     /// Document frequencies of every term numbered so far, by number.
     fn df(&self, conn: &mut AnyConnection, stamp: &search::Stamp) -> Result<Vec<i64>, ApiError> {
-        let terms: Vec<String> = self.terms.iter().map(|t| (*t).to_owned()).collect();
-        let known = search::term_df_cached(conn, stamp, &terms)?;
-        Ok(terms
+        let known = search::term_df_cached(conn, stamp, &self.terms)?;
+        Ok(self
+            .terms
             .iter()
             .map(|t| known.get(t).copied().unwrap_or(0))
             .collect())
@@ -171,10 +187,12 @@ fn more_like_this(
     let counts = lexicon.counts(own);
     let df = lexicon.df(conn, &cx.stamp)?;
     let max_df = (cx.docs * MLT_MAX_DF_SHARE).max(10.0);
+    // Word families are not in the search index: terms only.
     let mut weighted: Vec<(&str, f64)> = vector(&counts, &df, cx.docs)
         .into_iter()
         .filter(|(t, _)| df[*t as usize] as f64 <= max_df)
-        .map(|(t, w)| (lexicon.terms[t as usize], w))
+        .map(|(t, w)| (lexicon.terms[t as usize].as_str(), w))
+        .filter(|(t, _)| !t.starts_with(FAMILY_MARK))
         .collect();
     weighted.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
     // As many terms as it takes to expect enough matches: all MLT_TERMS in a small archive, where
@@ -185,7 +203,7 @@ fn more_like_this(
         .iter()
         .take_while(|(t, _)| {
             let more = expected < MLT_EXPECTED_MATCHES;
-            expected += df[lexicon.numbers[t] as usize] as f64;
+            expected += df[lexicon.numbers[*t] as usize] as f64;
             more
         })
         .count()
@@ -278,12 +296,30 @@ fn text_similarity(
             }
         }
     }
-    let direct: Vec<f64> = gram[0].clone();
-    let latent = latent_similarity(gram, LATENT_ENERGY);
+    let latent = Latent::new(&gram, LATENT_ENERGY);
+    let similar_to = |i: usize| -> Vec<f64> {
+        gram[i]
+            .iter()
+            .zip(latent.similarity(i))
+            .map(|(d, l)| d + l)
+            .collect()
+    };
+    // The article's own similarities, then those of its closest candidates (pseudo-relevance
+    // feedback): what is close to the article AND to its nearest stories is on its topic, what is
+    // close to the article alone often shares only its setting.
+    let own = similar_to(0);
+    let mut nearest: Vec<usize> = (1..all.len()).collect();
+    nearest.sort_by(|&a, &b| own[b].total_cmp(&own[a]).then(a.cmp(&b)));
+    nearest.truncate(FEEDBACK);
+    let feedback: Vec<Vec<f64>> = nearest.iter().map(|&i| similar_to(i)).collect();
     let similarity = order
         .iter()
         .enumerate()
-        .map(|(i, id)| (*id, direct[i + 1] + latent[i + 1]))
+        .map(|(i, id)| {
+            let votes = feedback.iter().map(|f| f[i + 1]).sum::<f64>();
+            let votes = votes / feedback.len().max(1) as f64;
+            (*id, (own[i + 1] + votes) / 2.0)
+        })
         .collect();
     Ok((similarity, titles))
 }
