@@ -36,6 +36,8 @@ pub struct Config {
     pub jwt_kid: String,
     /// Earlier public keys still accepted while tokens signed with them live: `(kid, file)`.
     pub jwt_previous_keys: Vec<(String, std::path::PathBuf)>,
+    /// How long a process answers an anonymous GET again from the response it last built (0: never).
+    pub response_cache: Duration,
 }
 
 impl std::fmt::Debug for Config {
@@ -142,6 +144,12 @@ impl Config {
                 1..=60,
             )?),
             workers: parse_num("KIOSQUE_WORKERS", var("KIOSQUE_WORKERS"), 0, 0..=256)? as usize,
+            response_cache: Duration::from_secs(parse_num(
+                "KIOSQUE_RESPONSE_CACHE_SECS",
+                var("KIOSQUE_RESPONSE_CACHE_SECS"),
+                2,
+                0..=60,
+            )?),
             rate_limit_anonymous: parse_num(
                 "KIOSQUE_RATE_LIMIT_ANONYMOUS",
                 var("KIOSQUE_RATE_LIMIT_ANONYMOUS"),

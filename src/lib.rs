@@ -10,6 +10,7 @@ pub mod error;
 pub mod eval;
 pub mod metrics;
 pub mod ratelimit;
+pub mod response_cache;
 pub mod startup;
 
 /// Logs to stderr, filtered by `RUST_LOG` (default `info`).

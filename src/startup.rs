@@ -24,6 +24,8 @@ pub struct AppState {
     pub jwt: JwtKeys,
     pub limiter: Arc<dyn crate::ratelimit::Limiter>,
     pub metrics: crate::metrics::Metrics,
+    /// Anonymous GET responses this process answers again for a moment.
+    pub responses: Arc<crate::response_cache::ResponseCache>,
 }
 
 impl AppState {
@@ -92,12 +94,16 @@ impl Application {
         let addr = listener.local_addr()?;
         let workers = config.workers;
         let cors_origins = config.cors_origins.clone();
+        let responses = Arc::new(crate::response_cache::ResponseCache::new(
+            config.response_cache,
+        ));
         let state = web::Data::new(AppState {
             db,
             config: Arc::new(config),
             jwt,
             limiter: Arc::new(crate::ratelimit::MemoryLimiter::default()),
             metrics: crate::metrics::Metrics::default(),
+            responses,
         });
         let spec = web::Data::new(openapi_json());
         let doc = openapi();
@@ -112,6 +118,9 @@ impl Application {
                 .app_data(web::PayloadConfig::new(JSON_LIMIT))
                 .app_data(web::QueryConfig::default().error_handler(query_error))
                 .app_data(web::PathConfig::default().error_handler(path_error))
+                .wrap(actix_web::middleware::from_fn(
+                    crate::response_cache::middleware,
+                ))
                 .wrap(actix_web::middleware::from_fn(no_query_on_writes))
                 .wrap(actix_web::middleware::from_fn(strict_query))
                 .wrap(actix_web::middleware::from_fn(idempotency))

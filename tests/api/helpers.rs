@@ -197,6 +197,8 @@ impl TestApp {
             "KIOSQUE_DB_POOL_SIZE" => Some("4".into()),
             // Tests log in far more often than a person; the throttle has its own test.
             "KIOSQUE_RATE_LIMIT_LOGIN" => Some("1000".into()),
+            // Tests read right after writing below HTTP too; the response cache has its own test.
+            "KIOSQUE_RESPONSE_CACHE_SECS" => Some("0".into()),
             _ => None,
         })
         .expect("test config");

@@ -1,4 +1,4 @@
-//! Rate limits, log-in throttling, security headers and CORS.
+//! Rate limits, log-in throttling, security headers, CORS and the response cache.
 
 use crate::helpers::{Backend, TestApp, ADMIN_EMAIL, ADMIN_PASSWORD};
 use awc::http::Method;
@@ -175,5 +175,98 @@ async fn cors_answers_the_configured_origins_only() {
             .unwrap()
             .to_lowercase()
             .contains("etag"));
+    }
+}
+
+/// Sets every article's title below HTTP (what another instance's write looks like from here).
+fn retitle_below_http(app: &TestApp, title: &str) {
+    use diesel::prelude::*;
+    use kiosque::db::AnyConnection;
+    let db = kiosque::db::Db::connect(&app.db_url, 1, std::time::Duration::from_secs(5)).unwrap();
+    let mut conn = db.get().unwrap();
+    let sql = format!("UPDATE articles SET title = '{title}'");
+    match &mut *conn {
+        AnyConnection::Sqlite(c) => diesel::sql_query(sql).execute(c),
+        AnyConnection::Postgresql(c) => diesel::sql_query(sql).execute(c),
+    }
+    .unwrap();
+}
+
+#[actix_rt::test]
+async fn anonymous_reads_are_answered_again_until_a_write_or_the_delay() {
+    for app in apps_with(|c| c.response_cache = std::time::Duration::from_secs(60)).await {
+        let token = app.admin().await;
+        let path = "/v1/articles?per_page=3&fields=id,title";
+        let first = app.get(path).await.expect(200);
+        let etag = first.header("etag").unwrap();
+        retitle_below_http(&app, "Changé ailleurs");
+        // The same question: the same answer, headers included.
+        let again = app.get(path).await.expect(200);
+        assert_eq!(again.text, first.text);
+        assert_eq!(again.header("etag").as_deref(), Some(etag.as_str()));
+        assert_eq!(again.header("x-total-count"), first.header("x-total-count"));
+        assert_eq!(
+            again.header("cache-control").as_deref(),
+            Some("public, max-age=60, stale-while-revalidate=300")
+        );
+        // Staff, conditional requests and other questions are never answered from it.
+        let staff = app.get_as(path, &token).await.expect(200);
+        assert_eq!(staff.body["data"][0]["title"], "Changé ailleurs");
+        let r = app
+            .raw(
+                Method::GET,
+                path,
+                None,
+                None,
+                &[("if-none-match", "\"other\"")],
+            )
+            .await
+            .expect(200);
+        assert_eq!(r.body["data"][0]["title"], "Changé ailleurs");
+        let other = app
+            .get("/v1/articles?per_page=2&fields=id,title")
+            .await
+            .expect(200);
+        assert_eq!(other.body["data"][0]["title"], "Changé ailleurs");
+        // A write through this process empties it: the writer reads what it wrote.
+        let id = first.body["data"][0]["id"].as_i64().unwrap();
+        app.patch(
+            &format!("/v1/articles/{id}"),
+            &token,
+            serde_json::json!({"title": "Écrit ici"}),
+        )
+        .await
+        .expect(200);
+        let fresh = app.get(path).await.expect(200);
+        assert_eq!(fresh.body["data"][0]["title"], "Écrit ici");
+        assert_eq!(fresh.body["data"][1]["title"], "Changé ailleurs");
+        assert_ne!(fresh.header("etag").as_deref(), Some(etag.as_str()));
+    }
+}
+
+#[actix_rt::test]
+async fn kept_responses_expire() {
+    for app in apps_with(|c| c.response_cache = std::time::Duration::from_secs(1)).await {
+        let path = "/v1/rubriques";
+        let first = app.get(path).await.expect(200);
+        retitle_below_http(&app, "Plus tard");
+        let r = app
+            .get("/v1/articles?per_page=1&fields=title")
+            .await
+            .expect(200);
+        assert_eq!(r.body["data"][0]["title"], "Plus tard");
+        let kept = app
+            .get("/v1/articles?per_page=1&fields=title")
+            .await
+            .expect(200);
+        assert_eq!(kept.text, r.text);
+        retitle_below_http(&app, "Encore plus tard");
+        actix_rt::time::sleep(std::time::Duration::from_millis(1100)).await;
+        let r = app
+            .get("/v1/articles?per_page=1&fields=title")
+            .await
+            .expect(200);
+        assert_eq!(r.body["data"][0]["title"], "Encore plus tard");
+        assert_eq!(app.get(path).await.expect(200).text, first.text);
     }
 }

@@ -1,0 +1,131 @@
+//! Anonymous GETs answered again from the response a process last built, for a second or two.
+//!
+//! Public responses already say `Cache-Control: public, max-age=60`: any cache between the API and a
+//! reader may keep them a minute. This keeps them for much less ([`Config::response_cache`], 2 s by
+//! default) inside each process, so that a burst of readers on the front page costs one query, not
+//! thousands. Only what is declared public is kept: a `200` whose Cache-Control is the public one,
+//! for a request without `Authorization` or a conditional header. Every successful write through this
+//! process empties it at once, so a writer reads what it wrote; other instances see the write when
+//! their copy expires.
+//!
+//! [`Config::response_cache`]: crate::config::Config::response_cache
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderMap};
+use actix_web::http::{Method, StatusCode};
+use actix_web::middleware::Next;
+use actix_web::web::Bytes;
+use actix_web::{web, HttpResponse};
+
+use crate::api::common::PUBLIC_CACHE;
+
+/// Responses kept at most; the whole map is dropped when full (entries live seconds anyway).
+const ENTRIES: usize = 4096;
+/// Larger bodies are not kept.
+const MAX_BODY: usize = 512 * 1024;
+
+struct Kept {
+    at: Instant,
+    headers: HeaderMap,
+    body: Bytes,
+}
+
+/// The responses one process keeps, by path and query string.
+pub struct ResponseCache {
+    ttl: Duration,
+    /// Moves with every write, so that a read that began before a write does not keep what it read.
+    writes: AtomicU64,
+    kept: Mutex<HashMap<String, Kept>>,
+}
+
+impl ResponseCache {
+    pub fn new(ttl: Duration) -> Self {
+        ResponseCache {
+            ttl,
+            writes: AtomicU64::new(0),
+            kept: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn get(&self, key: &str) -> Option<HttpResponse> {
+        let kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
+        let k = kept.get(key).filter(|k| k.at.elapsed() < self.ttl)?;
+        let mut res = HttpResponse::with_body(StatusCode::OK, BoxBody::new(k.body.clone()));
+        *res.headers_mut() = k.headers.clone();
+        Some(res)
+    }
+
+    fn put(&self, key: String, since: u64, headers: HeaderMap, body: Bytes) {
+        let mut kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
+        // Checked under the lock that writes take to empty the map.
+        if self.writes.load(Ordering::SeqCst) != since {
+            return;
+        }
+        if kept.len() >= ENTRIES {
+            kept.clear();
+        }
+        let at = Instant::now();
+        kept.insert(key, Kept { at, headers, body });
+    }
+
+    /// Forgets every response (after a write).
+    pub fn clear(&self) {
+        let mut kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
+        self.writes.fetch_add(1, Ordering::SeqCst);
+        kept.clear();
+    }
+}
+
+/// The middleware: answers from the cache, keeps what may be kept, empties it after a write.
+pub async fn middleware(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let Some(cache) = req
+        .app_data::<web::Data<crate::startup::AppState>>()
+        .map(|s| s.responses.clone())
+        .filter(|c| !c.ttl.is_zero())
+    else {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    };
+    let read = req.method() == Method::GET;
+    let h = req.headers();
+    let key = (read
+        && !h.contains_key(header::AUTHORIZATION)
+        && !h.contains_key(header::IF_NONE_MATCH)
+        && !h.contains_key(header::IF_MODIFIED_SINCE))
+    .then(|| format!("{}?{}", req.path(), req.query_string()));
+    if let Some(res) = key.as_deref().and_then(|k| cache.get(k)) {
+        return Ok(req.into_response(res));
+    }
+    let since = cache.writes.load(Ordering::SeqCst);
+    let res = next.call(req).await?;
+    if !read && res.status().is_success() {
+        cache.clear();
+    }
+    let public = res.status() == StatusCode::OK
+        && res
+            .headers()
+            .get(header::CACHE_CONTROL)
+            .is_some_and(|v| v == PUBLIC_CACHE);
+    match key {
+        Some(key) if public => {
+            let (req, res) = res.into_parts();
+            let (res, body) = res.into_parts();
+            let body = actix_web::body::to_bytes(body)
+                .await
+                .map_err(|e| actix_web::error::ErrorInternalServerError(e.into()))?;
+            if body.len() <= MAX_BODY {
+                cache.put(key, since, res.headers().clone(), body.clone());
+            }
+            Ok(ServiceResponse::new(req, res.set_body(BoxBody::new(body))))
+        }
+        _ => Ok(res.map_into_boxed_body()),
+    }
+}
