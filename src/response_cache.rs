@@ -10,10 +10,8 @@
 //!
 //! [`Config::response_cache`]: crate::config::Config::response_cache
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -24,61 +22,46 @@ use actix_web::web::Bytes;
 use actix_web::{web, HttpResponse};
 
 use crate::api::common::PUBLIC_CACHE;
+use crate::kept::Kept;
 
-/// Responses kept at most; the whole map is dropped when full (entries live seconds anyway).
+/// Responses kept at most.
 const ENTRIES: usize = 4096;
 /// Larger bodies are not kept.
 const MAX_BODY: usize = 512 * 1024;
 
-struct Kept {
-    at: Instant,
-    headers: HeaderMap,
-    body: Bytes,
-}
-
-/// The responses one process keeps, by path and query string.
+/// The responses one process keeps, by path and query string: headers and body.
 pub struct ResponseCache {
-    ttl: Duration,
+    kept: Kept<String, (HeaderMap, Bytes)>,
     /// Moves with every write, so that a read that began before a write does not keep what it read.
     writes: AtomicU64,
-    kept: Mutex<HashMap<String, Kept>>,
 }
 
 impl ResponseCache {
     pub fn new(ttl: Duration) -> Self {
         ResponseCache {
-            ttl,
+            kept: Kept::new(ttl, ENTRIES),
             writes: AtomicU64::new(0),
-            kept: Mutex::new(HashMap::new()),
         }
     }
 
-    fn get(&self, key: &str) -> Option<HttpResponse> {
-        let kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
-        let k = kept.get(key).filter(|k| k.at.elapsed() < self.ttl)?;
-        let mut res = HttpResponse::with_body(StatusCode::OK, BoxBody::new(k.body.clone()));
-        *res.headers_mut() = k.headers.clone();
+    fn get(&self, key: &String) -> Option<HttpResponse> {
+        let (headers, body) = self.kept.get(key)?;
+        let mut res = HttpResponse::with_body(StatusCode::OK, BoxBody::new(body));
+        *res.headers_mut() = headers;
         Some(res)
     }
 
     fn put(&self, key: String, since: u64, headers: HeaderMap, body: Bytes) {
-        let mut kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
-        // Checked under the lock that writes take to empty the map.
-        if self.writes.load(Ordering::SeqCst) != since {
-            return;
-        }
-        if kept.len() >= ENTRIES {
-            kept.clear();
-        }
-        let at = Instant::now();
-        kept.insert(key, Kept { at, headers, body });
+        self.kept.insert_if(key, (headers, body), || {
+            self.writes.load(Ordering::SeqCst) == since
+        });
     }
 
     /// Forgets every response (after a write).
     pub fn clear(&self) {
-        let mut kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
-        self.writes.fetch_add(1, Ordering::SeqCst);
-        kept.clear();
+        self.kept.clear_then(|| {
+            self.writes.fetch_add(1, Ordering::SeqCst);
+        });
     }
 }
 
@@ -90,7 +73,7 @@ pub async fn middleware(
     let Some(cache) = req
         .app_data::<web::Data<crate::startup::AppState>>()
         .map(|s| s.responses.clone())
-        .filter(|c| !c.ttl.is_zero())
+        .filter(|c| !c.kept.ttl().is_zero())
     else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
@@ -101,7 +84,7 @@ pub async fn middleware(
         && !h.contains_key(header::IF_NONE_MATCH)
         && !h.contains_key(header::IF_MODIFIED_SINCE))
     .then(|| format!("{}?{}", req.path(), req.query_string()));
-    if let Some(res) = key.as_deref().and_then(|k| cache.get(k)) {
+    if let Some(res) = key.as_ref().and_then(|k| cache.get(k)) {
         return Ok(req.into_response(res));
     }
     let since = cache.writes.load(Ordering::SeqCst);

@@ -215,12 +215,23 @@ const FAMILY_LETTERS: usize = 4;
 /// apart ("éleveur" and "élevage" give "~elev"; "climat" and "climatologue" give "~clim"). Used
 /// for relatedness only, never searched. None for short stems and numbers.
 pub fn word_family(term: &str) -> Option<String> {
+    let mut family = String::new();
+    word_family_into(term, &mut family).then_some(family)
+}
+
+/// [`word_family`] written into `out` (cleared first), without allocating: false when there is none.
+pub fn word_family_into(term: &str, out: &mut String) -> bool {
+    out.clear();
     let b = term.as_bytes();
-    (b.len() > FAMILY_LETTERS
+    let some = b.len() > FAMILY_LETTERS
         && b.iter()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-        && !b.iter().all(u8::is_ascii_digit))
-    .then(|| format!("{FAMILY_MARK}{}", &term[..FAMILY_LETTERS]))
+        && !b.iter().all(u8::is_ascii_digit);
+    if some {
+        out.push(FAMILY_MARK);
+        out.push_str(&term[..FAMILY_LETTERS]);
+    }
+    some
 }
 
 /// True for a French stop word (after lower-casing and folding), single letters included.

@@ -222,11 +222,8 @@ pub fn search_ranked_within(
     // questions, and any indexing write (publishing, unpublishing, editing) moves the generation.
     let key = public_at.map(|_| (stamp, format!("{budget}|{candidates}|{sq:?}|{filter:?}")));
     if let Some(key) = &key {
-        let cache = SEARCHES.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((at, ranked)) = cache.get(key) {
-            if at.elapsed() < SEARCH_TTL {
-                return Ok(ranked.clone());
-            }
+        if let Some(ranked) = SEARCHES.get(key) {
+            return Ok(ranked);
         }
     }
     filter.search = None;
@@ -247,11 +244,7 @@ pub fn search_ranked_within(
         let ranked = rank(q::ids(conn, scope, &filter, now)?, &scores);
         if ranked.len() >= ENOUGH_FILTERED || budget >= docs {
             if let Some(key) = key {
-                let mut cache = SEARCHES.lock().unwrap_or_else(|e| e.into_inner());
-                if cache.len() >= SEARCH_ENTRIES {
-                    cache.clear();
-                }
-                cache.insert(key, (std::time::Instant::now(), ranked.clone()));
+                SEARCHES.insert(key, ranked.clone());
             }
             return Ok(ranked);
         }
@@ -263,16 +256,12 @@ pub fn search_ranked_within(
 /// scheduled article falling due moves no statistics, hence the minute.
 #[allow(clippy::type_complexity)]
 static SEARCHES: std::sync::LazyLock<
-    std::sync::Mutex<
-        HashMap<(crate::db::search::Stamp, String), (std::time::Instant, Vec<(i64, f64)>)>,
-    >,
-> = std::sync::LazyLock::new(|| std::sync::Mutex::new(HashMap::new()));
-const SEARCH_ENTRIES: usize = 4096;
-const SEARCH_TTL: std::time::Duration = std::time::Duration::from_secs(60);
+    crate::kept::Kept<(crate::db::search::Stamp, String), Vec<(i64, f64)>>,
+> = std::sync::LazyLock::new(|| crate::kept::Kept::new(std::time::Duration::from_secs(60), 4096));
 
 /// Empties this process's search rankings (for benchmarks).
 pub fn forget_searches() {
-    SEARCHES.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    SEARCHES.clear();
 }
 
 /// Results of a filtered search below which a windowed ranking widens (a generous first page).

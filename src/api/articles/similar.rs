@@ -13,7 +13,7 @@
 //!    closeness in time, and the cards are picked with a little diversity so four do not tell one story.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{LazyLock, Mutex};
+use std::sync::LazyLock;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -22,10 +22,11 @@ use crate::db::articles::{self as q, Brief};
 use crate::db::models::ArticleRow;
 use crate::db::schema::{article_authors, article_tags};
 use crate::db::{links, search, AnyConnection};
-use crate::domain::analyzer::{word_family, FAMILY_MARK};
+use crate::domain::analyzer::{word_family_into, FAMILY_MARK};
 use crate::domain::latent::Latent;
 use crate::domain::search::{Clause, Query};
 use crate::error::ApiError;
+use crate::kept::Kept;
 
 /// Terms of the more-like-this query, and how many of its best matches (by the database's ranking) are
 /// rescored.
@@ -120,6 +121,7 @@ impl Lexicon {
     /// [`NAME_WEIGHT`], a tag's word [`TAG_WEIGHT`].
     fn counts(&mut self, a: &Analysed) -> Vec<(u32, f64)> {
         let mut tf: Vec<(u32, f64)> = Vec::new();
+        let mut family = String::new();
         for (field, f) in a.fields.iter().enumerate() {
             let weight = if field == 2 { TAG_WEIGHT } else { 1.0 };
             for t in f
@@ -133,7 +135,7 @@ impl Lexicon {
                         1.0
                     };
                 tf.push((self.number(t), w));
-                if let Some(family) = word_family(t) {
+                if word_family_into(t, &mut family) {
                     tf.push((self.number(&family), w));
                 }
             }
@@ -380,22 +382,11 @@ pub fn similar(
         exclude: exclude.to_vec(),
         limit,
     };
-    let hit = {
-        let cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
-        cache
-            .get(&key)
-            .filter(|(at, _)| at.elapsed() < CACHE_TTL)
-            .map(|(_, cards)| cards.clone())
-    };
-    let cards = match hit {
+    let cards = match CACHE.get(&key) {
         Some(cards) => cards,
         None => {
             let cards = compute(conn, stats.docs, stamp, article, exclude, limit, now)?;
-            let mut cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
-            if cache.len() >= CACHE_ENTRIES {
-                cache.clear();
-            }
-            cache.insert(key, (std::time::Instant::now(), cards.clone()));
+            CACHE.insert(key, cards.clone());
             cards
         }
     };
@@ -433,14 +424,12 @@ type Cards = Vec<(i64, f64, Vec<String>)>;
 /// list stands while the article and the statistics (every indexing write moves their generation, on
 /// every instance) stay as they were, and for a few minutes at most (a scheduled article falling due
 /// changes no statistics).
-static CACHE: LazyLock<Mutex<HashMap<CacheKey, (std::time::Instant, Cards)>>> =
-    LazyLock::new(|| Mutex::new(HashMap::new()));
-const CACHE_ENTRIES: usize = 20_000;
-const CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(300);
+static CACHE: LazyLock<Kept<CacheKey, Cards>> =
+    LazyLock::new(|| Kept::new(std::time::Duration::from_secs(300), 20_000));
 
 /// Empties this process's related lists (for benchmarks).
 pub fn forget() {
-    CACHE.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    CACHE.clear();
 }
 
 /// [`similar`] without the cache: the cards' ids, scores and reasons.
