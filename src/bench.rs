@@ -227,8 +227,8 @@ pub fn measure(db: &Db, runs: usize) -> anyhow::Result<Vec<(String, String)>> {
 
 /// One HTTP target: what it is, and the path asked for.
 struct Target {
-    name: &'static str,
-    bare: bool,
+    name: String,
+    addr: std::net::SocketAddr,
     path: &'static str,
 }
 
@@ -312,10 +312,14 @@ pub fn http(
     config.bind = "127.0.0.1:0".parse()?;
     config.rate_limit_anonymous = 0;
     let workers = config.workers;
+    // The same server with its response cache off: what each request costs when computed.
+    let mut computed = config.clone();
+    computed.response_cache = Duration::ZERO;
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let ran = actix_web::rt::System::new().block_on(async move {
             let app = crate::startup::Application::build(config)?;
+            let uncached = crate::startup::Application::build(computed)?;
             let mut bare = HttpServer::new(|| {
                 App::new().route(
                     "/bare",
@@ -332,7 +336,8 @@ pub fn http(
             let bare = bare.bind("127.0.0.1:0")?;
             let bare_addr = bare.addrs()[0];
             actix_web::rt::spawn(bare.run());
-            let _ = tx.send((app.addr, bare_addr));
+            let _ = tx.send((app.addr, uncached.addr, bare_addr));
+            actix_web::rt::spawn(uncached.server);
             app.server.await?;
             anyhow::Ok(())
         });
@@ -340,48 +345,42 @@ pub fn http(
             eprintln!("bench server: {e}");
         }
     });
-    let (api, bare) = rx.recv_timeout(Duration::from_secs(120))?;
-    let targets = [
-        Target {
-            name: "bare actix-web handler",
-            bare: true,
-            path: "/bare",
-        },
-        Target {
-            name: "GET /v1/articles (20)",
-            bare: false,
-            path: "/v1/articles?per_page=20",
-        },
-        Target {
-            name: "GET /v1/articles/1",
-            bare: false,
-            path: "/v1/articles/1",
-        },
-        Target {
-            name: "GET /v1/articles/1/related",
-            bare: false,
-            path: "/v1/articles/1/related",
-        },
-        Target {
-            name: "GET /v1/articles?q=…",
-            bare: false,
-            path: "/v1/articles?q=coop%C3%A9ration%20militaire",
-        },
-        Target {
-            name: "GET /v1/rubriques",
-            bare: false,
-            path: "/v1/rubriques",
-        },
+    let (api, uncached, bare) = rx.recv_timeout(Duration::from_secs(120))?;
+    let endpoints = [
+        ("GET /v1/articles (20)", "/v1/articles?per_page=20"),
+        ("GET /v1/articles/1", "/v1/articles/1"),
+        ("GET /v1/articles/1/related", "/v1/articles/1/related"),
+        (
+            "GET /v1/articles?q=…",
+            "/v1/articles?q=coop%C3%A9ration%20militaire",
+        ),
+        ("GET /v1/rubriques", "/v1/rubriques"),
     ];
+    let mut targets = vec![Target {
+        name: "bare actix-web handler".to_owned(),
+        addr: bare,
+        path: "/bare",
+    }];
+    for (name, path) in endpoints {
+        targets.push(Target {
+            name: name.to_owned(),
+            addr: api,
+            path,
+        });
+        targets.push(Target {
+            name: format!("{name} computed"),
+            addr: uncached,
+            path,
+        });
+    }
     let mut out = Vec::new();
     let mut baseline = None;
     for t in targets {
-        let addr = if t.bare { bare } else { api };
-        load(addr, t.path, connections, 1.0)?; // warm-up
-        let (rate, times) = load(addr, t.path, connections, seconds)?;
+        load(t.addr, t.path, connections, 1.0)?; // warm-up
+        let (rate, times) = load(t.addr, t.path, connections, seconds)?;
         let base = *baseline.get_or_insert(rate);
         out.push((
-            t.name.to_owned(),
+            t.name,
             format!(
                 "{rate:9.0} req/s  ({:5.1} % of bare)  {}",
                 100.0 * rate / base,

@@ -4,7 +4,7 @@
 //!    search ranking; at scale within an id window around the article), joined by the articles
 //!    sharing its tags when the text finds too few.
 //! 2. Text similarity is the cosine of tf-idf vectors over the analysed fields (names, which cross
-//!    topics, count half), plus the cosine in the latent space of the candidates' own cosine matrix
+//!    topics, count a quarter), plus the cosine in the latent space of the candidates' own cosine matrix
 //!    (local latent semantic analysis, [`Latent`]): two stories on one topic that share few words
 //!    share them with the same third stories. Words count with their word family (their first
 //!    letters: "éleveur" and "élevage"), tag words twice, and the two closest candidates' own
@@ -44,7 +44,7 @@ const TAG_CANDIDATES: i64 = 30;
 const LATENT_ENERGY: (f64, f64) = (0.15, 0.35);
 /// What one occurrence of a name (a place, a person, an institution) counts for, against 1 for any
 /// other word: names cross topics (the capital is in every other story), words tell what happens.
-const NAME_WEIGHT: f64 = 0.5;
+const NAME_WEIGHT: f64 = 0.25;
 /// What one word of a tag counts for: tags are the newsroom's own keywords for a story.
 const TAG_WEIGHT: f64 = 2.0;
 /// The closest candidates whose own similarities vote with the article's.
