@@ -302,7 +302,8 @@ fn load(
 
 /// `kiosque bench --http`: the real server (rate limits off) against a bare actix-web handler on
 /// the same runtime settings, over keep-alive HTTP/1.1 from this process; requests per second, and
-/// each endpoint's share of the bare handler's rate.
+/// each endpoint's share of the bare handler's rate. Each endpoint is timed as served (the response
+/// cache as configured) and computed (a second server with it off).
 pub fn http(
     mut config: crate::config::Config,
     connections: usize,

@@ -88,8 +88,10 @@ pub async fn middleware(
         return Ok(req.into_response(res));
     }
     let since = cache.writes.load(Ordering::SeqCst);
+    // Logging in, refreshing and logging out change nothing anyone reads.
+    let writes = !read && !req.path().starts_with("/v1/auth/");
     let res = next.call(req).await?;
-    if !read && res.status().is_success() {
+    if writes && res.status().is_success() {
         cache.clear();
     }
     let public = res.status() == StatusCode::OK

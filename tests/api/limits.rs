@@ -209,6 +209,9 @@ async fn anonymous_reads_are_answered_again_until_a_write_or_the_delay() {
             again.header("cache-control").as_deref(),
             Some("public, max-age=60, stale-while-revalidate=300")
         );
+        // Logging in changes nothing anyone reads: the kept answer stays.
+        app.admin().await;
+        assert_eq!(app.get(path).await.expect(200).text, first.text);
         // Staff, conditional requests and other questions are never answered from it.
         let staff = app.get_as(path, &token).await.expect(200);
         assert_eq!(staff.body["data"][0]["title"], "Changé ailleurs");
