@@ -787,13 +787,14 @@ pub fn scores(
     q: &Query,
     public_at: Option<chrono::NaiveDateTime>,
 ) -> QueryResult<Vec<(i64, f64)>> {
-    scores_boosted(
+    scores_within(
         conn,
         q,
         &vec![1.0; q.clauses.len()],
         MAX_CANDIDATES,
         public_at,
         Window::Newest,
+        MAX_RANKED,
     )
 }
 
@@ -808,8 +809,15 @@ pub fn scores_boosted(
     limit: i64,
     public_at: Option<chrono::NaiveDateTime>,
     window: Window,
-) -> QueryResult<Vec<(i64, f64)>> {
-    scores_within(conn, q, boosts, limit, public_at, window, window.budget())
+) -> QueryResult<Vec<Scored>> {
+    scored_within(conn, q, boosts, limit, public_at, window, window.budget())
+}
+
+/// A match with its score and the analysed fields it was scored on (title, lede, tags, body).
+pub struct Scored {
+    pub id: i64,
+    pub score: f64,
+    pub fields: [String; 4],
 }
 
 /// [`scores_boosted`] with the number of matches the database ranks at most (`budget`).
@@ -822,6 +830,24 @@ pub fn scores_within(
     window: Window,
     budget: f64,
 ) -> QueryResult<Vec<(i64, f64)>> {
+    Ok(
+        scored_within(conn, q, boosts, limit, public_at, window, budget)?
+            .into_iter()
+            .map(|s| (s.id, s.score))
+            .collect(),
+    )
+}
+
+/// [`scores_within`] with each match's analysed fields.
+fn scored_within(
+    conn: &mut AnyConnection,
+    q: &Query,
+    boosts: &[f64],
+    limit: i64,
+    public_at: Option<chrono::NaiveDateTime>,
+    window: Window,
+    budget: f64,
+) -> QueryResult<Vec<Scored>> {
     if q.clauses.is_empty() {
         return Ok(Vec::new());
     }
@@ -868,7 +894,16 @@ pub fn scores_within(
         }
         widen *= 4.0;
     };
-    Ok(bm25_of(q, &found, &df, stats, boosts))
+    let scores = bm25_of(q, &found, &df, stats, boosts);
+    Ok(found
+        .into_iter()
+        .zip(scores)
+        .map(|(c, (id, score))| Scored {
+            id,
+            score,
+            fields: c.fields(),
+        })
+        .collect())
 }
 
 /// BM25F of the candidates (an empty list for none).

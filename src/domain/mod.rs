@@ -2,6 +2,7 @@
 
 pub mod analyzer;
 pub mod cursor;
+pub mod fasthash;
 pub mod latent;
 pub mod search;
 pub mod text;

@@ -22,7 +22,8 @@ use crate::db::articles::{self as q, Brief};
 use crate::db::models::ArticleRow;
 use crate::db::schema::{article_authors, article_tags};
 use crate::db::{links, search, AnyConnection};
-use crate::domain::analyzer::{word_family_into, FAMILY_MARK};
+use crate::domain::analyzer::word_family_into;
+use crate::domain::fasthash::{FastMap, FastSet};
 use crate::domain::latent::Latent;
 use crate::domain::search::{Clause, Query};
 use crate::error::ApiError;
@@ -82,15 +83,26 @@ type Vector = Vec<(u32, f64)>;
 /// An article's analysed fields (title, lede, tags, body) and the terms among them that are names.
 struct Analysed {
     fields: [String; 4],
-    names: HashSet<String>,
+    names: FastSet<String>,
 }
 
+/// `known`: fields already read (the candidates'); the others are read now.
 fn analysed_many(
     conn: &mut AnyConnection,
     ids: &[i64],
+    mut known: HashMap<i64, [String; 4]>,
 ) -> Result<HashMap<i64, Analysed>, ApiError> {
     let mut names = search::names_many(conn, ids)?;
-    Ok(search::fields_many(conn, ids)?
+    known.retain(|id, _| ids.contains(id));
+    let missing: Vec<i64> = ids
+        .iter()
+        .copied()
+        .filter(|id| !known.contains_key(id))
+        .collect();
+    if !missing.is_empty() {
+        known.extend(search::fields_many(conn, &missing)?);
+    }
+    Ok(known
         .into_iter()
         .map(|(id, fields)| {
             let names = names.remove(&id).unwrap_or_default().into_iter().collect();
@@ -102,7 +114,7 @@ fn analysed_many(
 /// The terms one request deals with, numbered (so vectors compare without hashing strings).
 #[derive(Default)]
 struct Lexicon {
-    numbers: HashMap<String, u32>,
+    numbers: FastMap<String, u32>,
     terms: Vec<String>,
 }
 
@@ -117,13 +129,18 @@ impl Lexicon {
         n
     }
 
-    /// Occurrences of each term of `a` and of its word family (numbers left out), a name counting
-    /// [`NAME_WEIGHT`], a tag's word [`TAG_WEIGHT`].
-    fn counts(&mut self, a: &Analysed) -> Vec<(u32, f64)> {
+    /// Occurrences of each term of `a` (numbers left out), a name counting [`NAME_WEIGHT`]; for
+    /// similarity (not for the query, whose terms must be in the index and should be rare), also
+    /// each word's family, and a tag's word [`TAG_WEIGHT`].
+    fn counts(&mut self, a: &Analysed, similarity: bool) -> Vec<(u32, f64)> {
         let mut tf: Vec<(u32, f64)> = Vec::new();
         let mut family = String::new();
         for (field, f) in a.fields.iter().enumerate() {
-            let weight = if field == 2 { TAG_WEIGHT } else { 1.0 };
+            let weight = if field == 2 && similarity {
+                TAG_WEIGHT
+            } else {
+                1.0
+            };
             for t in f
                 .split_whitespace()
                 .filter(|t| !t.bytes().all(|b| b.is_ascii_digit()))
@@ -135,7 +152,7 @@ impl Lexicon {
                         1.0
                     };
                 tf.push((self.number(t), w));
-                if word_family_into(t, &mut family) {
+                if similarity && word_family_into(t, &mut family) {
                     tf.push((self.number(&family), w));
                 }
             }
@@ -186,15 +203,13 @@ fn more_like_this(
     conn: &mut AnyConnection,
 ) -> Result<(Query, Vec<f64>), ApiError> {
     let mut lexicon = Lexicon::default();
-    let counts = lexicon.counts(own);
+    let counts = lexicon.counts(own, false);
     let df = lexicon.df(conn, &cx.stamp)?;
     let max_df = (cx.docs * MLT_MAX_DF_SHARE).max(10.0);
-    // Word families are not in the search index: terms only.
     let mut weighted: Vec<(&str, f64)> = vector(&counts, &df, cx.docs)
         .into_iter()
         .filter(|(t, _)| df[*t as usize] as f64 <= max_df)
         .map(|(t, w)| (lexicon.terms[t as usize].as_str(), w))
-        .filter(|(t, _)| !t.starts_with(FAMILY_MARK))
         .collect();
     weighted.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
     // As many terms as it takes to expect enough matches: all MLT_TERMS in a small archive, where
@@ -247,11 +262,12 @@ fn text_similarity(
     conn: &mut AnyConnection,
     cx: &Context,
     candidates: &[i64],
+    known: HashMap<i64, [String; 4]>,
 ) -> Result<(HashMap<i64, f64>, HashMap<i64, HashSet<String>>), ApiError> {
     let Some(own) = &cx.own else {
         return Ok(Default::default());
     };
-    let analysed = analysed_many(conn, candidates)?;
+    let analysed = analysed_many(conn, candidates, known)?;
     let titles = analysed
         .iter()
         .map(|(id, a)| {
@@ -262,10 +278,10 @@ fn text_similarity(
         })
         .collect();
     let mut lexicon = Lexicon::default();
-    let own_counts = lexicon.counts(own);
+    let own_counts = lexicon.counts(own, true);
     let counts: Vec<(i64, Vec<(u32, f64)>)> = analysed
         .iter()
-        .map(|(id, a)| (*id, lexicon.counts(a)))
+        .map(|(id, a)| (*id, lexicon.counts(a, true)))
         .collect();
     let df = lexicon.df(conn, &cx.stamp)?;
     let own = vector(&own_counts, &df, cx.docs);
@@ -281,7 +297,7 @@ fn text_similarity(
         .collect();
     // Pairwise cosines accumulated term by term (each term adds to the pairs of articles holding
     // it), cheaper than merging every pair of vectors.
-    let mut postings: HashMap<u32, Vec<(usize, f64)>> = HashMap::new();
+    let mut postings: FastMap<u32, Vec<(usize, f64)>> = FastMap::default();
     for (i, v) in all.iter().enumerate() {
         for &(t, w) in v.iter() {
             postings.entry(t).or_default().push((i, w));
@@ -299,6 +315,7 @@ fn text_similarity(
         }
     }
     let latent = Latent::new(&gram, LATENT_ENERGY);
+
     let similar_to = |i: usize| -> Vec<f64> {
         gram[i]
             .iter()
@@ -326,14 +343,16 @@ fn text_similarity(
     Ok((similarity, titles))
 }
 
-/// Candidates: the best more-like-this matches and the articles sharing the most tags.
+/// Candidates: the best more-like-this matches and the articles sharing the most tags; with the
+/// analysed fields the more-like-this query read (so they are not read twice).
+#[allow(clippy::type_complexity)]
 fn candidates(
     conn: &mut AnyConnection,
     cx: &Context,
     article: &ArticleRow,
     exclude: &[i64],
     now: NaiveDateTime,
-) -> Result<Vec<Brief>, ApiError> {
+) -> Result<(Vec<Brief>, HashMap<i64, [String; 4]>), ApiError> {
     let (query, boosts) = match &cx.own {
         Some(own) => more_like_this(own, cx, conn)?,
         None => (Query::default(), Vec::new()),
@@ -346,10 +365,11 @@ fn candidates(
         Some(now),
         search::Window::Around(article.id),
     )?;
-    by_text.retain(|(id, _)| *id != article.id && !exclude.contains(id));
-    by_text.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    by_text.retain(|s| s.id != article.id && !exclude.contains(&s.id));
+    by_text.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.id.cmp(&b.id)));
     // Visible ones only (visible_briefs keeps the order given: best text matches first).
-    let ids: Vec<i64> = by_text.iter().map(|(id, _)| *id).collect();
+    let ids: Vec<i64> = by_text.iter().map(|s| s.id).collect();
+    let fields = by_text.into_iter().map(|s| (s.id, s.fields)).collect();
     let mut out: Vec<Brief> = q::visible_briefs(conn, &ids, now)?;
     out.truncate(TEXT_CANDIDATES);
     // Articles sharing tags join only when the text finds too few (an article with little text): at
@@ -363,7 +383,7 @@ fn candidates(
             .collect();
         out.extend(q::visible_briefs(conn, &tagged, now)?);
     }
-    Ok(out)
+    Ok((out, fields))
 }
 
 /// Up to `limit` similar published articles, best first, never `article` itself or one in `exclude`.
@@ -445,14 +465,14 @@ fn compute(
     let cx = Context {
         docs: docs.max(1.0),
         stamp,
-        own: analysed_many(conn, &[article.id])?.remove(&article.id),
+        own: analysed_many(conn, &[article.id], HashMap::new())?.remove(&article.id),
     };
-    let rows = candidates(conn, &cx, article, exclude, now)?;
+    let (rows, fields) = candidates(conn, &cx, article, exclude, now)?;
     if rows.is_empty() {
         return Ok(Vec::new());
     }
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let (text, titles) = text_similarity(conn, &cx, &ids)?;
+    let (text, titles) = text_similarity(conn, &cx, &ids, fields)?;
 
     // Shared tags, each worth its rarity.
     let my_tags = links::tag_ids(conn, article.id)?;
