@@ -66,7 +66,7 @@ pub async fn list_article_revisions(
             .unwrap_or_default()
         })
         .collect();
-    Ok(common::single_page(&req, true, 100, data))
+    Ok(common::single_page(&req, true, 100, common::raw_all(data)))
 }
 
 /// One audited action.
@@ -157,7 +157,7 @@ pub async fn list_audit(
                 })
                 .collect();
             Ok(Listing {
-                data,
+                data: common::raw_all(data),
                 total,
                 next_cursor,
                 has_next,

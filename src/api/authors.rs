@@ -152,7 +152,7 @@ pub async fn list_authors(
                 })
                 .collect();
             Ok(Listing {
-                data,
+                data: common::raw_all(data),
                 total,
                 next_cursor,
                 has_next,

@@ -101,9 +101,32 @@ pub struct Links {
     pub last: Option<String>,
 }
 
+/// An item already serialised (a page's items are written once, not through `Value` maps).
+pub type Raw = Box<serde_json::value::RawValue>;
+
+/// `v` serialised.
+pub fn raw<T: Serialize + ?Sized>(v: &T) -> Raw {
+    serde_json::value::to_raw_value(v).unwrap_or_else(|_| {
+        serde_json::value::RawValue::from_string("null".to_owned()).expect("null is JSON")
+    })
+}
+
+/// Items built as values, serialised.
+pub fn raw_all(values: Vec<Value>) -> Vec<Raw> {
+    values.iter().map(raw).collect()
+}
+
+/// A collection response's body.
+#[derive(Serialize)]
+struct Page<'a> {
+    data: &'a [Raw],
+    meta: Meta,
+    links: Links,
+}
+
 /// One page of a listing, before it becomes a response.
 pub struct Listing {
-    pub data: Vec<Value>,
+    pub data: Vec<Raw>,
     pub total: i64,
     pub next_cursor: Option<String>,
     pub has_next: bool,
@@ -187,18 +210,24 @@ pub fn collection(
             link_header.push(format!("<{l}>; rel=\"{rel}\""));
         }
     }
-    let body = serde_json::json!({
-        "data": listing.data,
-        "meta": Meta {
+    let body = serde_json::to_string(&Page {
+        data: &listing.data,
+        meta: Meta {
             page: p.page,
             per_page: p.per_page,
             total: listing.total,
             total_pages,
             next_cursor: listing.next_cursor,
         },
-        "links": Links { self_, next, prev, first, last },
-    });
-    let body = body.to_string();
+        links: Links {
+            self_,
+            next,
+            prev,
+            first,
+            last,
+        },
+    })
+    .unwrap_or_default();
     let etag = body_etag(&body);
     cached(req, private, body, etag, None, |res| {
         res.insert_header((header::LINK, link_header.join(", ")));
@@ -211,19 +240,31 @@ pub fn single_page(
     req: &HttpRequest,
     private: bool,
     per_page: i64,
-    data: Vec<Value>,
+    data: Vec<Raw>,
 ) -> HttpResponse {
     let self_ = match req.query_string() {
         "" => req.path().to_owned(),
         q => format!("{}?{q}", req.path()),
     };
     let total = data.len() as i64;
-    let body = serde_json::json!({
-        "data": data,
-        "meta": Meta { page: Some(1), per_page, total, total_pages: 1, next_cursor: None },
-        "links": Links { self_: self_.clone(), next: None, prev: None, first: self_.clone(), last: Some(self_.clone()) },
+    let body = serde_json::to_string(&Page {
+        data: &data,
+        meta: Meta {
+            page: Some(1),
+            per_page,
+            total,
+            total_pages: 1,
+            next_cursor: None,
+        },
+        links: Links {
+            self_: self_.clone(),
+            next: None,
+            prev: None,
+            first: self_.clone(),
+            last: Some(self_.clone()),
+        },
     })
-    .to_string();
+    .unwrap_or_default();
     let etag = body_etag(&body);
     cached(req, private, body, etag, None, |res| {
         res.insert_header((header::LINK, format!("<{self_}>; rel=\"self\"")));

@@ -192,7 +192,7 @@ pub async fn list_rubriques(
         caller.is_staff(),
         &page,
         Listing {
-            data,
+            data: common::raw_all(data),
             total,
             next_cursor,
             has_next,

@@ -143,7 +143,7 @@ pub async fn list_tags(
                 })
                 .collect();
             Ok(Listing {
-                data,
+                data: common::raw_all(data),
                 total,
                 next_cursor,
                 has_next,

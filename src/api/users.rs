@@ -237,7 +237,7 @@ pub async fn list_users(
                 .map(|u| serde_json::to_value(with_byline(u, &bylines)).unwrap_or_default())
                 .collect();
             Ok(Listing {
-                data,
+                data: crate::api::common::raw_all(data),
                 total,
                 next_cursor,
                 has_next,

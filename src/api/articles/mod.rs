@@ -333,7 +333,7 @@ pub fn to_items(
 pub fn item_values(
     items: Vec<Article>,
     fields: &Option<std::collections::HashSet<String>>,
-) -> Vec<serde_json::Value> {
+) -> Vec<common::Raw> {
     items
         .into_iter()
         .map(|mut a| {
@@ -343,10 +343,12 @@ pub fn item_values(
             if fields.as_ref().is_none_or(|f| !f.contains("body_text")) {
                 a.body_text = None;
             }
-            let v = serde_json::to_value(&a).unwrap_or_default();
             match fields {
-                Some(f) => common::keep_fields(v, f),
-                None => v,
+                Some(f) => common::raw(&common::keep_fields(
+                    serde_json::to_value(&a).unwrap_or_default(),
+                    f,
+                )),
+                None => common::raw(&a),
             }
         })
         .collect()
