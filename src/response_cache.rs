@@ -2,8 +2,8 @@
 //!
 //! Public responses already say `Cache-Control: public, max-age=60`: any cache between the API and a
 //! reader may keep them a minute. This keeps them for much less ([`Config::response_cache`], 2 s by
-//! default) inside each process, so that a burst of readers on the front page costs one query, not
-//! thousands. Only what is declared public is kept: a `200` whose Cache-Control is the public one,
+//! default) inside each process, so that readers of the front page after the first are answered
+//! without a query (requests missing at the same moment each compute; none waits for another). Only what is declared public is kept: a `200` whose Cache-Control is the public one,
 //! for a request without `Authorization` or a conditional header. Every successful write through this
 //! process empties it at once, so a writer reads what it wrote; other instances see the write when
 //! their copy expires.
@@ -11,6 +11,7 @@
 //! [`Config::response_cache`]: crate::config::Config::response_cache
 
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::body::{BoxBody, MessageBody};
@@ -24,14 +25,17 @@ use actix_web::{web, HttpResponse};
 use crate::api::common::PUBLIC_CACHE;
 use crate::kept::Kept;
 
-/// Responses kept at most.
-const ENTRIES: usize = 4096;
+/// Bytes of responses one process keeps at most (bodies, plus a little for each entry's headers):
+/// many distinct query strings cannot grow it further.
+const BUDGET: usize = 32 * 1024 * 1024;
 /// Larger bodies are not kept.
-const MAX_BODY: usize = 512 * 1024;
+const MAX_BODY: usize = 256 * 1024;
+/// What an entry's key and headers weigh besides its body.
+const ENTRY_WEIGHT: usize = 1024;
 
 /// The responses one process keeps, by path and query string: headers and body.
 pub struct ResponseCache {
-    kept: Kept<String, (HeaderMap, Bytes)>,
+    kept: Kept<String, Arc<(HeaderMap, Bytes)>>,
     /// Moves with every write, so that a read that began before a write does not keep what it read.
     writes: AtomicU64,
 }
@@ -39,22 +43,24 @@ pub struct ResponseCache {
 impl ResponseCache {
     pub fn new(ttl: Duration) -> Self {
         ResponseCache {
-            kept: Kept::new(ttl, ENTRIES),
+            kept: Kept::new(ttl, BUDGET),
             writes: AtomicU64::new(0),
         }
     }
 
     fn get(&self, key: &String) -> Option<HttpResponse> {
-        let (headers, body) = self.kept.get(key)?;
-        let mut res = HttpResponse::with_body(StatusCode::OK, BoxBody::new(body));
-        *res.headers_mut() = headers;
+        let kept = self.kept.get(key)?;
+        let mut res = HttpResponse::with_body(StatusCode::OK, BoxBody::new(kept.1.clone()));
+        *res.headers_mut() = kept.0.clone();
         Some(res)
     }
 
     fn put(&self, key: String, since: u64, headers: HeaderMap, body: Bytes) {
-        self.kept.insert_if(key, (headers, body), || {
-            self.writes.load(Ordering::SeqCst) == since
-        });
+        let weight = body.len() + key.len() + ENTRY_WEIGHT;
+        self.kept
+            .insert_if(key, Arc::new((headers, body)), weight, || {
+                self.writes.load(Ordering::SeqCst) == since
+            });
     }
 
     /// Forgets every response (after a write).
@@ -62,6 +68,19 @@ impl ResponseCache {
         self.kept.clear_then(|| {
             self.writes.fetch_add(1, Ordering::SeqCst);
         });
+    }
+}
+
+/// Empties the cache when dropped, unless disarmed.
+struct ClearOnDrop {
+    cache: Option<Arc<ResponseCache>>,
+}
+
+impl Drop for ClearOnDrop {
+    fn drop(&mut self) {
+        if let Some(cache) = self.cache.take() {
+            cache.clear();
+        }
     }
 }
 
@@ -89,11 +108,20 @@ pub async fn middleware(
     }
     let since = cache.writes.load(Ordering::SeqCst);
     // Logging in, refreshing and logging out change nothing anyone reads.
-    let writes = !read && !req.path().starts_with("/v1/auth/");
+    let writes = matches!(
+        *req.method(),
+        Method::POST | Method::PUT | Method::PATCH | Method::DELETE
+    ) && !req.path().starts_with("/v1/auth/");
+    // Armed before the handler runs: a client that hangs up during a write drops this future, but
+    // the write may still commit, so the guard empties the cache then too.
+    let mut guard = ClearOnDrop {
+        cache: writes.then(|| cache.clone()),
+    };
     let res = next.call(req).await?;
-    if writes && res.status().is_success() {
-        cache.clear();
+    if !res.status().is_success() {
+        guard.cache = None;
     }
+    drop(guard);
     let public = res.status() == StatusCode::OK
         && res
             .headers()

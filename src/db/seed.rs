@@ -114,8 +114,9 @@ pub fn reindex(db: &Db) -> anyhow::Result<usize> {
     .map_err(|e| anyhow::anyhow!("reindex: {}", e.detail))
 }
 
-/// Rebuilds the search index when it does not hold every article, or the names of every article (a
-/// database from before the index or before names, or one restored without them); recounts the
+/// Rebuilds the search index when it does not hold every article, the names of every article, or
+/// any word family (a database from before the index, names or families, or one restored without
+/// them); recounts the
 /// published articles per rubrique (cheap, and it mends counts an older version did not keep).
 fn reindex_if_incomplete(conn: &mut AnyConnection) -> Result<(), ApiError> {
     super::articles::rebuild_counts(conn)?;

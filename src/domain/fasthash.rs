@@ -1,5 +1,6 @@
-//! A fast hasher for the short-lived maps of one request's text analysis (terms from our own index,
-//! so no one chooses the keys to collide): the multiply-rotate step of rustc's FxHasher. The standard
+//! A fast hasher for the short-lived maps of one request's text analysis (analysed terms of staff-
+//! written articles, per request and bounded in number: a crafted collision would slow one request
+//! a little, nothing more): the multiply-rotate step of rustc's FxHasher. The standard
 //! SipHash was a tenth of a related-articles computation.
 
 use std::collections::{HashMap, HashSet};

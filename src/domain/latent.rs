@@ -151,13 +151,13 @@ pub fn leading_eigen(a: &[Vec<f64>], steps: usize) -> (Vec<f64>, Vec<Vec<f64>>) 
     (values, vectors)
 }
 
+/// Lanczos steps at most (see [`Latent::new`]).
+const LANCZOS_STEPS: usize = 48;
+
 /// The documents of a neighbourhood in the latent spaces of `gram` (their pairwise cosines, 1 on the
 /// diagonal for a document with any text) made of the leading dimensions that hold from `energy.0`
 /// to `energy.1` of the spectrum (its trace): one dimension count is a guess, a range of them is
 /// steadier.
-/// Lanczos steps at most (see [`Latent::new`]).
-const LANCZOS_STEPS: usize = 48;
-
 pub struct Latent {
     /// Per dimension count, each document's unit projection (zero for a document with nothing there).
     spaces: Vec<Vec<Vec<f64>>>,
@@ -171,9 +171,10 @@ impl Latent {
         }
         // The spectrum's total is the trace; only its leading part is computed.
         let total: f64 = (0..n).map(|i| gram[i][i].max(0.0)).sum();
-        // Lanczos converges on the largest eigenvalues first: LANCZOS_STEPS steps give the leading
-        // dimensions kept here (a fifth of the documents or so) to many digits, at a fraction of the
-        // cost of all n.
+        // Lanczos converges on the largest eigenvalues first: up to LANCZOS_STEPS documents the
+        // decomposition is exact; beyond, 48 steps give the leading dimensions kept here (a fifth of
+        // the documents or so) closely, the last few Ritz pairs approximately, at a fraction of the
+        // cost of all n (the related eval is the same either way).
         let (values, vectors) = leading_eigen(gram, n.min(LANCZOS_STEPS));
         let m = values.len();
         // The fewest leading (positive) dimensions holding `share` of the spectrum.

@@ -327,16 +327,26 @@ fn text_similarity(
     // feedback): what is close to the article AND to its nearest stories is on its topic, what is
     // close to the article alone often shares only its setting.
     let own = similar_to(0);
-    let mut nearest: Vec<usize> = (1..all.len()).collect();
+    // Only candidates with something in common with the article vote.
+    let mut nearest: Vec<usize> = (1..all.len()).filter(|&i| own[i] > 0.0).collect();
     nearest.sort_by(|&a, &b| own[b].total_cmp(&own[a]).then(a.cmp(&b)));
     nearest.truncate(FEEDBACK);
-    let feedback: Vec<Vec<f64>> = nearest.iter().map(|&i| similar_to(i)).collect();
+    let feedback: Vec<(usize, Vec<f64>)> = nearest.iter().map(|&i| (i, similar_to(i))).collect();
     let similarity = order
         .iter()
         .enumerate()
         .map(|(i, id)| {
-            let votes = feedback.iter().map(|f| f[i + 1]).sum::<f64>();
-            let votes = votes / feedback.len().max(1) as f64;
+            // A voter does not vote for itself (its similarity to itself says nothing).
+            let votes: Vec<f64> = feedback
+                .iter()
+                .filter(|(voter, _)| *voter != i + 1)
+                .map(|(_, f)| f[i + 1])
+                .collect();
+            let votes = if votes.is_empty() {
+                own[i + 1]
+            } else {
+                votes.iter().sum::<f64>() / votes.len() as f64
+            };
             (*id, (own[i + 1] + votes) / 2.0)
         })
         .collect();
