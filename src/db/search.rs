@@ -319,6 +319,42 @@ pub fn fields_many(
     Ok(out)
 }
 
+/// One article's analysed fields and names, in one query.
+pub fn fields_and_names(
+    conn: &mut AnyConnection,
+    id: i64,
+) -> QueryResult<Option<([String; 4], Vec<String>)>> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = Text)]
+        title: String,
+        #[diesel(sql_type = Text)]
+        lede: String,
+        #[diesel(sql_type = Text)]
+        tags: String,
+        #[diesel(sql_type = Text)]
+        body: String,
+        #[diesel(sql_type = Text)]
+        names: String,
+    }
+    let sql = |pg: bool| {
+        let key = if pg { "article_id" } else { "rowid" };
+        format!(
+            "SELECT s.title, s.lede, s.tags, s.body, COALESCE(n.names, '') AS names \
+             FROM article_search s LEFT JOIN article_names n ON n.article_id = s.{key} \
+             WHERE s.{key} = {}",
+            placeholders(pg, 1, 1)
+        )
+    };
+    let rows: Vec<Row> = dyn_query!(conn, sql, [id], BigInt, load)?;
+    Ok(rows.into_iter().next().map(|r| {
+        (
+            [r.title, r.lede, r.tags, r.body],
+            r.names.split_whitespace().map(str::to_owned).collect(),
+        )
+    }))
+}
+
 /// The names (see [`proper_names`]) of several articles, as analysed terms.
 pub fn names_many(conn: &mut AnyConnection, ids: &[i64]) -> QueryResult<HashMap<i64, Vec<String>>> {
     #[derive(QueryableByName)]
@@ -801,16 +837,27 @@ pub fn scores(
 /// [`scores`] with a weight per clause, a candidate limit and where to look first when the query
 /// matches more than [`MAX_RANKED`] (or [`MAX_RANKED_AROUND`]) articles: the database then ranks the matches in an id range
 /// expected to hold that many (widened until it yields `limit` candidates), so a query of common words
-/// costs what a narrow one does.
+/// costs what a narrow one does. `corpus`: the statistics as the caller just read them.
 pub fn scores_boosted(
     conn: &mut AnyConnection,
+    corpus: &(Stats, Stamp),
     q: &Query,
     boosts: &[f64],
     limit: i64,
     public_at: Option<chrono::NaiveDateTime>,
     window: Window,
 ) -> QueryResult<Vec<Scored>> {
-    scored_within(conn, q, boosts, limit, public_at, window, window.budget())
+    let budget = window.budget();
+    scored_within(
+        conn,
+        Some(corpus),
+        q,
+        boosts,
+        limit,
+        public_at,
+        window,
+        budget,
+    )
 }
 
 /// A match with its score and the analysed fields it was scored on (title, lede, tags, body).
@@ -831,16 +878,18 @@ pub fn scores_within(
     budget: f64,
 ) -> QueryResult<Vec<(i64, f64)>> {
     Ok(
-        scored_within(conn, q, boosts, limit, public_at, window, budget)?
+        scored_within(conn, None, q, boosts, limit, public_at, window, budget)?
             .into_iter()
             .map(|s| (s.id, s.score))
             .collect(),
     )
 }
 
-/// [`scores_within`] with each match's analysed fields.
+/// [`scores_within`] with each match's analysed fields (the statistics read unless given).
+#[allow(clippy::too_many_arguments)]
 fn scored_within(
     conn: &mut AnyConnection,
+    corpus_read: Option<&(Stats, Stamp)>,
     q: &Query,
     boosts: &[f64],
     limit: i64,
@@ -851,7 +900,10 @@ fn scored_within(
     if q.clauses.is_empty() {
         return Ok(Vec::new());
     }
-    let (stats, stamp) = corpus(conn)?;
+    let (stats, stamp) = match corpus_read {
+        Some(c) => c.clone(),
+        None => corpus(conn)?,
+    };
     let df = clause_df(conn, &stamp, q)?;
     let expected = df.iter().sum::<f64>().min(stats.docs);
     let mut widen = 1.0;

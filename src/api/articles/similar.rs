@@ -25,7 +25,7 @@ use crate::db::{links, search, AnyConnection};
 use crate::domain::analyzer::word_family_into;
 use crate::domain::fasthash::{FastMap, FastSet};
 use crate::domain::latent::Latent;
-use crate::domain::search::{Clause, Query};
+use crate::domain::search::{Clause, Query, Stats};
 use crate::error::ApiError;
 use crate::kept::Kept;
 
@@ -251,6 +251,7 @@ fn jaccard(a: &HashSet<String>, b: &HashSet<String>) -> f64 {
 /// The corpus as one request sees it: document count, the statistics' stamp, the article's text.
 struct Context {
     docs: f64,
+    stats: Stats,
     stamp: search::Stamp,
     own: Option<Analysed>,
 }
@@ -369,6 +370,7 @@ fn candidates(
     };
     let mut by_text = search::scores_boosted(
         conn,
+        &(cx.stats, cx.stamp.clone()),
         &query,
         &boosts,
         MLT_POOL,
@@ -415,7 +417,7 @@ pub fn similar(
     let cards = match CACHE.get(&key) {
         Some(cards) => cards,
         None => {
-            let cards = compute(conn, stats.docs, stamp, article, exclude, limit, now)?;
+            let cards = compute(conn, stats, stamp, article, exclude, limit, now)?;
             CACHE.insert(key, cards.clone());
             cards
         }
@@ -465,7 +467,7 @@ pub fn forget() {
 /// [`similar`] without the cache: the cards' ids, scores and reasons.
 fn compute(
     conn: &mut AnyConnection,
-    docs: f64,
+    stats: Stats,
     stamp: search::Stamp,
     article: &ArticleRow,
     exclude: &[i64],
@@ -473,9 +475,13 @@ fn compute(
     now: NaiveDateTime,
 ) -> Result<Cards, ApiError> {
     let cx = Context {
-        docs: docs.max(1.0),
+        docs: stats.docs.max(1.0),
+        stats,
         stamp,
-        own: analysed_many(conn, &[article.id], HashMap::new())?.remove(&article.id),
+        own: search::fields_and_names(conn, article.id)?.map(|(fields, names)| Analysed {
+            fields,
+            names: names.into_iter().collect(),
+        }),
     };
     let (rows, fields) = candidates(conn, &cx, article, exclude, now)?;
     if rows.is_empty() {
@@ -508,10 +514,14 @@ fn compute(
     for (a, t) in shared {
         *tag_score.entry(a).or_default() += tag_idf.get(&t).copied().unwrap_or(0.0) / tag_total;
     }
-    let my_authors = links::author_ids(conn, article.id)?;
+    // The article's own authors in a subquery: one round trip.
+    let own = diesel::alias!(article_authors as own_authors);
+    let my_authors = own
+        .filter(own.field(article_authors::article_id).eq(article.id))
+        .select(own.field(article_authors::author_id));
     let co_signed: HashSet<i64> = article_authors::table
         .filter(article_authors::article_id.eq_any(&ids))
-        .filter(article_authors::author_id.eq_any(&my_authors))
+        .filter(article_authors::author_id.eq_any(my_authors))
         .select(article_authors::article_id)
         .load::<i64>(conn)?
         .into_iter()
