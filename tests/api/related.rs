@@ -315,3 +315,54 @@ both!(
             .contains(&twin_id));
     }
 );
+
+both!(a_shared_byline_is_a_reason, |app| async move {
+    let admin = app.admin().await;
+    let text =
+        "Les maraîchers de la vallée du Sourou récoltent des oignons en abondance cette saison \
+                grâce aux nouveaux périmètres irrigués aménagés par la coopérative.";
+    let mut ids = Vec::new();
+    for (title, author) in [
+        (
+            "Sourou : les maraîchers récoltent des oignons",
+            "andre-martin-bado",
+        ),
+        (
+            "Sourou : la coopérative des maraîchers s'agrandit",
+            "andre-martin-bado",
+        ),
+        (
+            "Sourou : des oignons en abondance sur les périmètres",
+            "nobody-else",
+        ),
+    ] {
+        let mut input = json!({"title": title, "body": text, "rubrique": "economie",
+                               "status": "published", "authors": [author]});
+        if author == "nobody-else" {
+            input.as_object_mut().unwrap().remove("authors");
+        }
+        ids.push(app.article(&admin, input).await["id"].as_i64().unwrap());
+    }
+    let r = app
+        .get(&format!("/v1/articles/{}/related?fields=id,reason", ids[0]))
+        .await
+        .expect(200);
+    let reasons = |id: i64| -> Vec<String> {
+        r.body["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["id"] == id)
+            .map(|a| {
+                a["reason"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|x| x.as_str().unwrap().to_owned())
+                    .collect()
+            })
+            .unwrap_or_else(|| panic!("{id} not among {}", r.text))
+    };
+    assert!(reasons(ids[1]).contains(&"same_author".to_owned()));
+    assert!(!reasons(ids[2]).contains(&"same_author".to_owned()));
+});
