@@ -23,6 +23,21 @@ macro_rules! dyn_query {
     }};
 }
 
+/// The rows of a statement whose `IN` list holds many keys, 400 keys per statement: `$sql` writes
+/// the statement from the backend flag (true: PostgreSQL) and the list's placeholders; `$bind`
+/// turns a key into what is bound as `$ty`.
+macro_rules! load_in {
+    ($conn:expr, $keys:expr, $bind:expr, $ty:ty, $sql:expr) => {{
+        let mut rows = Vec::new();
+        for chunk in $keys.chunks(400) {
+            let make: &dyn Fn(bool, String) -> String = &$sql;
+            let sql = |pg: bool| make(pg, $crate::db::placeholders(pg, 1, chunk.len()));
+            rows.extend(dyn_query!($conn, sql, chunk.iter().map($bind), $ty, load)?);
+        }
+        rows
+    }};
+}
+
 /// `n` placeholders, numbered from `from` on PostgreSQL.
 pub(crate) fn placeholders(pg: bool, from: usize, n: usize) -> String {
     (0..n)

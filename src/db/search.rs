@@ -304,19 +304,11 @@ pub fn fields_many(
     conn: &mut AnyConnection,
     ids: &[i64],
 ) -> QueryResult<HashMap<i64, [String; 4]>> {
-    let mut out = HashMap::new();
-    for chunk in ids.chunks(400) {
-        let sql = |pg: bool| {
-            let key = if pg { "article_id" } else { "rowid" };
-            format!(
-                "SELECT {key} AS id, title, lede, tags, body FROM article_search WHERE {key} IN ({})",
-                placeholders(pg, 1, chunk.len())
-            )
-        };
-        let rows: Vec<Candidate> = dyn_query!(conn, sql, chunk.iter().copied(), BigInt, load)?;
-        out.extend(rows.into_iter().map(|r| (r.id, r.fields())));
-    }
-    Ok(out)
+    let rows: Vec<Candidate> = load_in!(conn, ids, |id: &i64| *id, BigInt, |pg, list| {
+        let key = if pg { "article_id" } else { "rowid" };
+        format!("SELECT {key} AS id, title, lede, tags, body FROM article_search WHERE {key} IN ({list})")
+    });
+    Ok(rows.into_iter().map(|r| (r.id, r.fields())).collect())
 }
 
 /// One article's analysed fields and names, in one query.
@@ -364,23 +356,16 @@ pub fn names_many(conn: &mut AnyConnection, ids: &[i64]) -> QueryResult<HashMap<
         #[diesel(sql_type = Text)]
         names: String,
     }
-    let mut out = HashMap::new();
-    for chunk in ids.chunks(400) {
-        let sql = |pg: bool| {
-            format!(
-                "SELECT article_id, names FROM article_names WHERE article_id IN ({})",
-                placeholders(pg, 1, chunk.len())
-            )
-        };
-        let rows: Vec<Names> = dyn_query!(conn, sql, chunk.iter().copied(), BigInt, load)?;
-        out.extend(rows.into_iter().map(|r| {
-            (
-                r.article_id,
-                r.names.split_whitespace().map(str::to_owned).collect(),
-            )
-        }));
-    }
-    Ok(out)
+    let rows: Vec<Names> = load_in!(conn, ids, |id: &i64| *id, BigInt, |_, list| {
+        format!("SELECT article_id, names FROM article_names WHERE article_id IN ({list})")
+    });
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let names = r.names.split_whitespace().map(str::to_owned).collect();
+            (r.article_id, names)
+        })
+        .collect())
 }
 
 /// Document frequencies of some terms (absent terms are in no document).
@@ -392,18 +377,10 @@ pub fn term_df(conn: &mut AnyConnection, terms: &[String]) -> QueryResult<HashMa
         #[diesel(sql_type = BigInt)]
         df: i64,
     }
-    let mut out = HashMap::new();
-    for chunk in terms.chunks(400) {
-        let sql = |pg: bool| {
-            format!(
-                "SELECT term, df FROM search_terms WHERE term IN ({})",
-                placeholders(pg, 1, chunk.len())
-            )
-        };
-        let rows: Vec<Df> = dyn_query!(conn, sql, chunk.iter().map(String::as_str), Text, load)?;
-        out.extend(rows.into_iter().map(|r| (r.term, r.df)));
-    }
-    Ok(out)
+    let rows: Vec<Df> = load_in!(conn, terms, String::as_str, Text, |_, list| {
+        format!("SELECT term, df FROM search_terms WHERE term IN ({list})")
+    });
+    Ok(rows.into_iter().map(|r| (r.term, r.df)).collect())
 }
 
 /// What a process needs to know whether statistics it keeps are current: the database's epoch and

@@ -295,6 +295,20 @@ impl TestApp {
             .await
     }
 
+    /// Runs one statement on the test's database below HTTP: what another instance, an older
+    /// version or a hand-written statement does.
+    pub fn execute_sql(&self, statement: &str) {
+        use kiosque::db::AnyConnection;
+        let db = kiosque::db::Db::connect(&self.db_url, 1, std::time::Duration::from_secs(5))
+            .expect("database");
+        let mut conn = db.get().expect("connection");
+        match &mut *conn {
+            AnyConnection::Sqlite(c) => diesel::sql_query(statement).execute(c),
+            AnyConnection::Postgresql(c) => diesel::sql_query(statement).execute(c),
+        }
+        .expect("statement");
+    }
+
     /// The start-up admin's token.
     pub async fn admin(&self) -> String {
         let r = self.login(ADMIN_EMAIL, ADMIN_PASSWORD).await.expect(200);

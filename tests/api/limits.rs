@@ -180,16 +180,7 @@ async fn cors_answers_the_configured_origins_only() {
 
 /// Sets every article's title below HTTP (what another instance's write looks like from here).
 fn retitle_below_http(app: &TestApp, title: &str) {
-    use diesel::prelude::*;
-    use kiosque::db::AnyConnection;
-    let db = kiosque::db::Db::connect(&app.db_url, 1, std::time::Duration::from_secs(5)).unwrap();
-    let mut conn = db.get().unwrap();
-    let sql = format!("UPDATE articles SET title = '{title}'");
-    match &mut *conn {
-        AnyConnection::Sqlite(c) => diesel::sql_query(sql).execute(c),
-        AnyConnection::Postgresql(c) => diesel::sql_query(sql).execute(c),
-    }
-    .unwrap();
+    app.execute_sql(&format!("UPDATE articles SET title = '{title}'"));
 }
 
 #[actix_rt::test]

@@ -334,19 +334,8 @@ both!(
 
 both!(kept_counts_are_mended_by_a_reindex, |app| async move {
     let db = db(&app);
-    {
-        let mut conn = db.get().unwrap();
-        // Counts an older version (or a hand-written statement) left wrong.
-        match &mut *conn {
-            AnyConnection::Sqlite(c) => {
-                diesel::sql_query("UPDATE article_counts SET published = published + 5").execute(c)
-            }
-            AnyConnection::Postgresql(c) => {
-                diesel::sql_query("UPDATE article_counts SET published = published + 5").execute(c)
-            }
-        }
-        .unwrap();
-    }
+    // Counts an older version (or a hand-written statement) left wrong.
+    app.execute_sql("UPDATE article_counts SET published = published + 5");
     let wrong = app.get("/v1/articles?per_page=100").await.expect(200);
     assert_ne!(
         wrong.body["meta"]["total"].as_u64().unwrap() as usize,
@@ -380,12 +369,7 @@ both!(
         assert!(counted > 0);
         assert!(search::indexed_count(&mut conn).unwrap().families);
         // An index built by an earlier version has none: start-up notices and rebuilds it.
-        let sql = "DELETE FROM search_terms WHERE term LIKE '~%'";
-        match &mut *conn {
-            AnyConnection::Sqlite(c) => diesel::sql_query(sql).execute(c),
-            AnyConnection::Postgresql(c) => diesel::sql_query(sql).execute(c),
-        }
-        .unwrap();
+        app.execute_sql("DELETE FROM search_terms WHERE term LIKE '~%'");
         assert!(!search::indexed_count(&mut conn).unwrap().families);
         let url = app.db_url.clone();
         let config = kiosque::config::Config::from_lookup(|k| match k {
