@@ -294,11 +294,6 @@ fn adjust_df(conn: &mut AnyConnection, terms: &[String], delta: i64) -> QueryRes
     Ok(())
 }
 
-/// The analysed fields (title, lede, tags, body) an article is indexed with.
-pub fn fields_of(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<[String; 4]>> {
-    Ok(fields_many(conn, &[id])?.remove(&id))
-}
-
 /// The analysed fields of several articles (those not indexed are absent).
 pub fn fields_many(
     conn: &mut AnyConnection,
