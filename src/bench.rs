@@ -96,7 +96,9 @@ pub fn fill(db: &Db, corpus: &Path, target: usize) -> anyhow::Result<usize> {
     let mut made = 0;
     let started = Instant::now();
     while have + made < target {
-        let batch = (target - have - made).min(500);
+        // Small transactions: one that updates the same popular term rows hundreds of times grows
+        // their version chains on PostgreSQL, and each further update walks them.
+        let batch = (target - have - made).min(50);
         write_tx(&mut conn, |c| {
             for i in 0..batch {
                 let n = have + made + i;
@@ -124,11 +126,13 @@ pub fn fill(db: &Db, corpus: &Path, target: usize) -> anyhow::Result<usize> {
         })
         .map_err(|e: ApiError| anyhow::anyhow!("filling: {}", e.detail))?;
         made += batch;
-        eprintln!(
-            "  {} articles ({:.0}/s)",
-            have + made,
-            made as f64 / started.elapsed().as_secs_f64()
-        );
+        if (have + made) % 1000 < batch || have + made >= target {
+            eprintln!(
+                "  {} articles ({:.0}/s)",
+                have + made,
+                made as f64 / started.elapsed().as_secs_f64()
+            );
+        }
     }
     Ok(have + made)
 }
