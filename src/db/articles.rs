@@ -282,7 +282,7 @@ fn public_count(
             for id in &ids {
                 q = q.bind::<diesel::sql_types::BigInt, _>(*id);
             }
-            q.get_result(c)?
+            crate::db::Reused(q).get_result(c)?
         }
         AnyConnection::Postgresql(c) => {
             let mut q = diesel::sql_query(sql(true))
@@ -471,6 +471,9 @@ pub fn visible_by_ids(
     ids: &[i64],
     now: NaiveDateTime,
 ) -> QueryResult<Vec<ArticleRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
     // By primary key, visibility checked here: with the scope's conditions in SQL, a planner may walk
     // the (status, sort_at) index over every published article instead.
     let rows: HashMap<i64, ArticleRow> = articles::table
@@ -499,6 +502,9 @@ pub fn visible_briefs(
     ids: &[i64],
     now: NaiveDateTime,
 ) -> QueryResult<Vec<Brief>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
     let rows: HashMap<i64, Brief> = articles::table
         .filter(articles::id.eq_any(ids.to_vec()))
         .select((

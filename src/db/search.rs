@@ -110,10 +110,12 @@ fn index_into(
         }
     };
     match conn {
-        AnyConnection::Sqlite(c) => diesel::sql_query(sql(false))
-            .bind::<BigInt, _>(id)
-            .bind::<Text, _>(&names)
-            .execute(c)?,
+        AnyConnection::Sqlite(c) => crate::db::Reused(
+            diesel::sql_query(sql(false))
+                .bind::<BigInt, _>(id)
+                .bind::<Text, _>(&names),
+        )
+        .execute(c)?,
         AnyConnection::Postgresql(c) => diesel::sql_query(sql(true))
             .bind::<BigInt, _>(id)
             .bind::<Text, _>(&names)
@@ -161,10 +163,12 @@ fn index_into(
     let c = i64::from(counted);
     match conn {
         AnyConnection::Sqlite(conn) => {
-            diesel::sql_query("DELETE FROM article_search WHERE rowid = ?")
-                .bind::<BigInt, _>(id)
-                .execute(conn)?;
-            diesel::sql_query(
+            crate::db::Reused(
+                diesel::sql_query("DELETE FROM article_search WHERE rowid = ?")
+                    .bind::<BigInt, _>(id),
+            )
+            .execute(conn)?;
+            crate::db::Reused(diesel::sql_query(
                 "INSERT INTO article_search (rowid, title, lede, tags, body, counted) VALUES (?, ?, ?, ?, ?, ?)",
             )
             .bind::<BigInt, _>(id)
@@ -172,7 +176,7 @@ fn index_into(
             .bind::<Text, _>(l)
             .bind::<Text, _>(g)
             .bind::<Text, _>(b)
-            .bind::<BigInt, _>(c)
+            .bind::<BigInt, _>(c))
             .execute(conn)?;
         }
         AnyConnection::Postgresql(conn) => {
@@ -231,9 +235,10 @@ pub fn unindex(conn: &mut AnyConnection, id: i64) -> QueryResult<()> {
     };
     dyn_query!(conn, sql, [id], BigInt, execute)?;
     match conn {
-        AnyConnection::Sqlite(c) => diesel::sql_query("DELETE FROM article_search WHERE rowid = ?")
-            .bind::<BigInt, _>(id)
-            .execute(c)?,
+        AnyConnection::Sqlite(c) => crate::db::Reused(
+            diesel::sql_query("DELETE FROM article_search WHERE rowid = ?").bind::<BigInt, _>(id),
+        )
+        .execute(c)?,
         AnyConnection::Postgresql(c) => {
             diesel::sql_query("DELETE FROM article_search WHERE article_id = $1")
                 .bind::<BigInt, _>(id)
@@ -460,7 +465,7 @@ pub fn term_df_cached(
     conn: &mut AnyConnection,
     stamp: &Stamp,
     terms: &[String],
-) -> QueryResult<HashMap<String, i64>> {
+) -> QueryResult<Vec<i64>> {
     cached(conn, stamp, terms, term_df)
 }
 
@@ -501,38 +506,35 @@ pub fn tag_counts_cached(
             .map(|c| (format!("#{}", c.tag_id), c.n))
             .collect())
     })?;
-    Ok(counts
-        .into_iter()
-        .filter_map(|(k, n)| Some((k[1..].parse().ok()?, n)))
-        .collect())
+    Ok(tag_ids.iter().copied().zip(counts).collect())
 }
 
 /// Values per key from the process's cache for the current [`Stamp`], the missing ones from `fetch`
-/// (absent from its answer: 0).
+/// (absent from its answer: 0); in the order of `terms`.
 fn cached(
     conn: &mut AnyConnection,
     stamp: &Stamp,
     terms: &[String],
     fetch: impl FnOnce(&mut AnyConnection, &[String]) -> QueryResult<HashMap<String, i64>>,
-) -> QueryResult<HashMap<String, i64>> {
-    let mut out = HashMap::with_capacity(terms.len());
-    let mut missing: Vec<String> = Vec::new();
+) -> QueryResult<Vec<i64>> {
+    // One lookup per term and no map of the answer: a related computation asks for thousands.
+    let mut out = vec![0; terms.len()];
+    let mut missing: Vec<usize> = Vec::new();
     {
         let caches = DF_CACHE.lock().unwrap_or_else(|e| e.into_inner());
         let cache = caches.iter().find(|c| c.stamp == *stamp);
-        for t in terms {
+        for (i, t) in terms.iter().enumerate() {
             match cache.and_then(|c| c.df.get(t)) {
-                Some(df) => {
-                    out.insert(t.clone(), *df);
-                }
-                None => missing.push(t.clone()),
+                Some(df) => out[i] = *df,
+                None => missing.push(i),
             }
         }
     }
     if missing.is_empty() {
         return Ok(out);
     }
-    let found = fetch(conn, &missing)?;
+    let wanted: Vec<String> = missing.iter().map(|&i| terms[i].clone()).collect();
+    let found = fetch(conn, &wanted)?;
     let mut caches = DF_CACHE.lock().unwrap_or_else(|e| e.into_inner());
     let at = match caches.iter().position(|c| c.stamp.epoch == stamp.epoch) {
         Some(i) => i,
@@ -557,10 +559,10 @@ fn cached(
     if cache.df.len() + missing.len() > DF_CACHE_TERMS {
         cache.df.clear();
     }
-    for t in missing {
+    for (i, t) in missing.into_iter().zip(wanted) {
         let df = found.get(&t).copied().unwrap_or(0);
-        cache.df.insert(t.clone(), df);
-        out.insert(t, df);
+        out[i] = df;
+        cache.df.insert(t, df);
     }
     Ok(out)
 }
@@ -597,11 +599,12 @@ fn id_range(
     window: Window,
     budget: f64,
 ) -> QueryResult<Option<(i64, i64)>> {
-    use super::schema::articles;
     if expected <= budget {
         return Ok(None);
     }
-    // Two queries: SQLite answers a lone min() or max() from the index, both together by a scan.
+    use super::schema::articles;
+    // Two queries: SQLite answers a lone min() or max() from the index, both together by a scan (and
+    // PostgreSQL plans the two as subqueries of one statement longer than it takes to run both).
     let lo: Option<i64> = articles::table
         .select(diesel::dsl::min(articles::id))
         .get_result(conn)?;
@@ -640,7 +643,7 @@ fn candidates(
         // The ranking sorts (id, score) pairs only; the fields are read for the chosen few. `counted`
         // (published, scheduled included) narrows without a join; the caller's visibility check drops
         // what is not due yet.
-        AnyConnection::Sqlite(c) => diesel::sql_query(
+        AnyConnection::Sqlite(c) => crate::db::Reused(diesel::sql_query(
             "SELECT rowid AS id, title, lede, tags, body FROM article_search WHERE rowid IN (\
              SELECT rowid FROM article_search WHERE article_search MATCH ? AND rowid BETWEEN ? AND ? \
              AND (NOT ? OR counted = 1) ORDER BY bm25(article_search, 3.0, 2.0, 2.0, 1.0) LIMIT ?)",
@@ -649,7 +652,7 @@ fn candidates(
         .bind::<BigInt, _>(from)
         .bind::<BigInt, _>(to)
         .bind::<Bool, _>(public)
-        .bind::<BigInt, _>(limit)
+        .bind::<BigInt, _>(limit))
         .load(c),
         AnyConnection::Postgresql(c) => diesel::sql_query(
             "SELECT article_id AS id, title, lede, tags, body FROM article_search WHERE article_id IN (\
@@ -707,14 +710,16 @@ fn by_clause(
             scopes.push((format!("{{title}} : {expr}"), 2.0));
         }
         for (expr, factor) in scopes {
-            let ids: Vec<Id> = diesel::sql_query(
-                "SELECT rowid AS id FROM article_search WHERE article_search MATCH ? \
+            let ids: Vec<Id> = crate::db::Reused(
+                diesel::sql_query(
+                    "SELECT rowid AS id FROM article_search WHERE article_search MATCH ? \
                  AND rowid BETWEEN ? AND ? AND (NOT ? OR counted = 1)",
+                )
+                .bind::<Text, _>(&expr)
+                .bind::<BigInt, _>(from)
+                .bind::<BigInt, _>(to)
+                .bind::<Bool, _>(public),
             )
-            .bind::<Text, _>(&expr)
-            .bind::<BigInt, _>(from)
-            .bind::<BigInt, _>(to)
-            .bind::<Bool, _>(public)
             .load(c)?;
             for Id { id } in ids {
                 let e = found.entry(id).or_insert((0.0, 0, false));
@@ -749,7 +754,10 @@ fn clause_df(conn: &mut AnyConnection, stamp: &Stamp, q: &Query) -> QueryResult<
             Clause::Prefix(_) => {}
         }
     }
-    let known = term_df_cached(conn, stamp, &words)?;
+    let known: HashMap<&String, i64> = words
+        .iter()
+        .zip(term_df_cached(conn, stamp, &words)?)
+        .collect();
     let df_of = |t: &String| known.get(t).copied().unwrap_or(0) as f64;
     let mut df = Vec::with_capacity(q.clauses.len());
     for clause in &q.clauses {

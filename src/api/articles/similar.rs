@@ -170,12 +170,7 @@ impl Lexicon {
 
     /// Document frequencies of every term numbered so far, by number.
     fn df(&self, conn: &mut AnyConnection, stamp: &search::Stamp) -> Result<Vec<i64>, ApiError> {
-        let known = search::term_df_cached(conn, stamp, &self.terms)?;
-        Ok(self
-            .terms
-            .iter()
-            .map(|t| known.get(t).copied().unwrap_or(0))
-            .collect())
+        Ok(search::term_df_cached(conn, stamp, &self.terms)?)
     }
 }
 
