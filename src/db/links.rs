@@ -94,30 +94,40 @@ pub fn load(
     if article_ids.is_empty() {
         return Ok(Relations::default());
     }
-    let rubriques: Vec<Ref> = rubriques::table
-        .filter(rubriques::id.eq_any(rubrique_ids))
-        .select((rubriques::id, rubriques::slug, rubriques::name))
-        .load(conn)?;
-    let bylines: Vec<(i64, i64, String, String)> = article_authors::table
-        .inner_join(authors::table)
-        .filter(article_authors::article_id.eq_any(article_ids))
-        .order((
-            article_authors::article_id.asc(),
-            article_authors::position.asc(),
-        ))
-        .select((
-            article_authors::article_id,
-            authors::id,
-            authors::slug,
-            authors::name,
-        ))
-        .load(conn)?;
-    let tagged: Vec<(i64, i64, String, String)> = article_tags::table
-        .inner_join(tags::table)
-        .filter(article_tags::article_id.eq_any(article_ids))
-        .order((article_tags::article_id.asc(), tags::name_key.asc()))
-        .select((article_tags::article_id, tags::id, tags::slug, tags::name))
-        .load(conn)?;
+    // Keys padded to a few list lengths: SQLite prepares each statement once per length and
+    // connection (see `Reused`).
+    let rubrique_ids = super::padded_keys(rubrique_ids);
+    let article_ids = super::padded_keys(article_ids);
+    let rubriques: Vec<Ref> = super::Reused(
+        rubriques::table
+            .filter(rubriques::id.eq_any(&rubrique_ids))
+            .select((rubriques::id, rubriques::slug, rubriques::name)),
+    )
+    .load(conn)?;
+    let bylines: Vec<(i64, i64, String, String)> = super::Reused(
+        article_authors::table
+            .inner_join(authors::table)
+            .filter(article_authors::article_id.eq_any(&article_ids))
+            .order((
+                article_authors::article_id.asc(),
+                article_authors::position.asc(),
+            ))
+            .select((
+                article_authors::article_id,
+                authors::id,
+                authors::slug,
+                authors::name,
+            )),
+    )
+    .load(conn)?;
+    let tagged: Vec<(i64, i64, String, String)> = super::Reused(
+        article_tags::table
+            .inner_join(tags::table)
+            .filter(article_tags::article_id.eq_any(&article_ids))
+            .order((article_tags::article_id.asc(), tags::name_key.asc()))
+            .select((article_tags::article_id, tags::id, tags::slug, tags::name)),
+    )
+    .load(conn)?;
     let mut rel = Relations {
         rubriques: rubriques.into_iter().map(|r| (r.id, r)).collect(),
         ..Relations::default()

@@ -1,8 +1,17 @@
 //! The only place that knows SQLite from PostgreSQL: the pool, the blocking boundary, migrations, queries.
 
-/// Runs the same statement with `?` (SQLite) or `$n` (PostgreSQL) placeholders and dynamic binds.
+/// Runs the same statement with `?` (SQLite) or `$n` (PostgreSQL) placeholders and dynamic binds. On
+/// SQLite the statement is prepared once per connection ([`Reused`]): its text must be one of a few,
+/// so a statement whose text grows with its data (a `VALUES` list, an `IN` list of any length) starts
+/// with `once:` and is prepared for this run only.
 macro_rules! dyn_query {
-    ($conn:expr, $sql:expr, $binds:expr, $ty:ty, $method:ident) => {{
+    (once: $conn:expr, $sql:expr, $binds:expr, $ty:ty, $method:ident) => {
+        dyn_query!(@run (|q| q), $conn, $sql, $binds, $ty, $method)
+    };
+    ($conn:expr, $sql:expr, $binds:expr, $ty:ty, $method:ident) => {
+        dyn_query!(@run $crate::db::Reused, $conn, $sql, $binds, $ty, $method)
+    };
+    (@run $wrap:expr, $conn:expr, $sql:expr, $binds:expr, $ty:ty, $method:ident) => {{
         let sql: &dyn Fn(bool) -> String = &$sql;
         match $conn {
             $crate::db::AnyConnection::Sqlite(c) => {
@@ -10,7 +19,7 @@ macro_rules! dyn_query {
                 for b in $binds {
                     q = q.bind::<$ty, _>(b);
                 }
-                $crate::db::Reused(q).$method(c)
+                ($wrap)(q).$method(c)
             }
             $crate::db::AnyConnection::Postgresql(c) => {
                 let mut q = diesel::sql_query(sql(true)).into_boxed::<diesel::pg::Pg>();
@@ -25,17 +34,40 @@ macro_rules! dyn_query {
 
 /// The rows of a statement whose `IN` list holds many keys, 400 keys per statement: `$sql` writes
 /// the statement from the backend flag (true: PostgreSQL) and the list's placeholders; `$bind`
-/// turns a key into what is bound as `$ty`.
+/// turns a key into what is bound as `$ty`. Each list is padded to one of a few lengths
+/// ([`padded_len`]) by repeating its last key, so SQLite keeps a few prepared statements per reader,
+/// not one per list length.
 macro_rules! load_in {
     ($conn:expr, $keys:expr, $bind:expr, $ty:ty, $sql:expr) => {{
         let mut rows = Vec::new();
         for chunk in $keys.chunks(400) {
+            let mut keys: Vec<_> = chunk.iter().map($bind).collect();
+            if let Some(last) = keys.last().cloned() {
+                keys.resize($crate::db::padded_len(keys.len()), last);
+            }
             let make: &dyn Fn(bool, String) -> String = &$sql;
-            let sql = |pg: bool| make(pg, $crate::db::placeholders(pg, 1, chunk.len()));
-            rows.extend(dyn_query!($conn, sql, chunk.iter().map($bind), $ty, load)?);
+            let sql = |pg: bool| make(pg, $crate::db::placeholders(pg, 1, keys.len()));
+            rows.extend(dyn_query!($conn, sql, keys, $ty, load)?);
         }
         rows
     }};
+}
+
+/// The length an `IN` list of `n` keys is padded to (by repeating a key, which changes no answer):
+/// the next power of two, at most 400 (the chunk size) unless `n` is larger.
+pub(crate) fn padded_len(n: usize) -> usize {
+    n.next_power_of_two().min(n.max(400))
+}
+
+/// `keys` sorted, without repeats, then padded (see [`padded_len`]): for a `Reused` `IN` list.
+pub(crate) fn padded_keys(keys: &[i64]) -> Vec<i64> {
+    let mut keys = keys.to_vec();
+    keys.sort_unstable();
+    keys.dedup();
+    if let Some(&last) = keys.last() {
+        keys.resize(padded_len(keys.len()), last);
+    }
+    keys
 }
 
 /// `n` placeholders, numbered from `from` on PostgreSQL.
@@ -87,8 +119,8 @@ pub type Pool = r2d2::Pool<Manager>;
 
 /// A raw SQL statement a SQLite connection prepares once and then reuses (diesel prepares a raw
 /// statement again on every run, and SQLite's parser was 6 % of a list's profile). The statement cache
-/// is keyed by the SQL text, so the text must come from a small set: placeholders, never values, in
-/// it (an `IN` list of n keys is one of at most 400 texts, see [`load_in!`]).
+/// is keyed by the SQL text and never emptied, so the text must come from a small set: placeholders,
+/// never values, in it, and `IN` lists padded to a few lengths ([`padded_len`]).
 ///
 /// Not on PostgreSQL: after five runs a prepared statement may switch to a generic plan, blind to
 /// its parameters, and the ranking queries' best plan depends on them (a related window of 1,200 ids
@@ -168,9 +200,12 @@ impl ManageConnection for Manager {
                 // The usual cost for data on SSD or in memory. With the default (4, for spinning
                 // disks) the planner ranks a broad search by reading every row of its id window
                 // instead of intersecting the word's GIN posting list with the window: 45 ms
-                // instead of 18 ms for a word in 11 % of 100,000 articles.
-                conn.batch_execute("SET random_page_cost = 1.1")
-                    .map_err(r2d2::Error::QueryError)?;
+                // instead of 18 ms for a word in 11 % of 100,000 articles. A URL that sets it
+                // (`?options=-c%20random_page_cost%3D2`) keeps its own.
+                if !self.url.contains("random_page_cost") {
+                    conn.batch_execute("SET random_page_cost = 1.1")
+                        .map_err(r2d2::Error::QueryError)?;
+                }
                 Ok(AnyConnection::Postgresql(conn))
             }
             Backend::Sqlite => {

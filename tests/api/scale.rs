@@ -383,3 +383,60 @@ both!(
         assert_eq!(families(&mut db.get().unwrap()), counted);
     }
 );
+
+both!(
+    padded_key_lists_answer_once_per_key_and_postgres_sessions_plan_for_ssd,
+    |app| async move {
+        // Three articles with two tags each: the links of a page of three are read with key lists
+        // padded to four (the last key repeated), which must not repeat a tag or a byline.
+        let admin = app.admin().await;
+        let mut ids = Vec::new();
+        for i in 0..3 {
+            let a = app
+                .article(
+                    &admin,
+                    json!({"title": format!("Récolte {i}"), "body": "Le coton arrive à l’usine.",
+                           "rubrique": "economie", "status": "published", "authors": ["andre-martin-bado"],
+                           "tags": ["Coton", format!("Campagne {i}")]}),
+                )
+                .await;
+            ids.push(a["id"].as_i64().unwrap());
+        }
+        let db = db(&app);
+        let mut conn = db.get().unwrap();
+        let rubriques: Vec<i64> = vec![0; 0];
+        let rel = kiosque::db::links::load(&mut conn, &ids, &rubriques).unwrap();
+        for id in &ids {
+            assert_eq!(rel.tags[id].len(), 2, "tags of {id}: {:?}", rel.tags[id]);
+            assert_eq!(rel.authors[id].len(), 1, "byline of {id}");
+        }
+        let names = search::names_many(&mut conn, &ids).unwrap();
+        assert_eq!(names.len(), 3);
+
+        // PostgreSQL: kiosque's sessions use random_page_cost 1.1, unless the URL sets its own.
+        #[derive(QueryableByName)]
+        struct Setting {
+            #[diesel(sql_type = Text)]
+            random_page_cost: String,
+        }
+        let show = |conn: &mut AnyConnection| -> Option<String> {
+            match conn {
+                AnyConnection::Postgresql(c) => Some(
+                    diesel::sql_query("SHOW random_page_cost")
+                        .get_result::<Setting>(c)
+                        .unwrap()
+                        .random_page_cost,
+                ),
+                AnyConnection::Sqlite(_) => None,
+            }
+        };
+        if let Some(cost) = show(&mut conn) {
+            assert_eq!(cost, "1.1");
+            let sep = if app.db_url.contains('?') { '&' } else { '?' };
+            let own = format!("{}{sep}options=-c%20random_page_cost%3D3", app.db_url);
+            let db = Db::connect(&own, 1, Duration::from_secs(5)).expect("database");
+            let mut conn = db.get().unwrap();
+            assert_eq!(show(&mut conn).as_deref(), Some("3"));
+        }
+    }
+);
