@@ -34,15 +34,18 @@ macro_rules! dyn_query {
 
 /// The rows of a statement whose `IN` list holds many keys, 400 keys per statement: `$sql` writes
 /// the statement from the backend flag (true: PostgreSQL) and the list's placeholders; `$bind`
-/// turns a key into what is bound as `$ty`. Each list is padded to one of a few lengths
-/// ([`padded_len`]) by repeating its last key, so SQLite keeps a few prepared statements per reader,
-/// not one per list length.
+/// turns a key into what is bound as `$ty`. On SQLite each list is padded to one of a few lengths
+/// ([`padded_len`]) by repeating its last key, so it keeps a few prepared statements per reader, not
+/// one per list length.
 macro_rules! load_in {
     ($conn:expr, $keys:expr, $bind:expr, $ty:ty, $sql:expr) => {{
         let mut rows = Vec::new();
         for chunk in $keys.chunks(400) {
             let mut keys: Vec<_> = chunk.iter().map($bind).collect();
-            if let Some(last) = keys.last().cloned() {
+            // Only SQLite keeps the statement; PostgreSQL would plan the longer list for nothing.
+            if let (Some(last), $crate::db::AnyConnection::Sqlite(_)) =
+                (keys.last().cloned(), &*$conn)
+            {
                 keys.resize($crate::db::padded_len(keys.len()), last);
             }
             let make: &dyn Fn(bool, String) -> String = &$sql;
