@@ -211,7 +211,7 @@ pub fn measure(db: &Db, runs: usize) -> anyhow::Result<Vec<(String, String)>> {
         summary(std::mem::take(&mut timings)),
     ));
     // A warm process: the first tenth of the runs, untimed, fill the caches a server fills in its
-    // first minutes (tag counts, the frequencies of the words it meets).
+    // first minutes (the frequencies of the words and tags it meets).
     for run in 0..runs + runs / 10 {
         let id = 1 + (rng.next() % total.max(1) as u64) as i64;
         let Some(article) = q::find(c, &Key::Id(id))? else {
@@ -231,34 +231,23 @@ pub fn measure(db: &Db, runs: usize) -> anyhow::Result<Vec<(String, String)>> {
         summary(std::mem::take(&mut timings)),
     ));
     // Right after a write: every write moves the statistics' generation, so the first related
-    // computations after it read the document frequencies again (tag counts are kept ten minutes
-    // through writes). Then the rarer case of both cold: after a restart, or ten minutes on.
-    for cold_tags in [false, true] {
-        for _ in 0..runs.div_ceil(5) {
-            let id = 1 + (rng.next() % total.max(1) as u64) as i64;
-            let Some(article) = q::find(c, &Key::Id(id))? else {
-                continue;
-            };
-            crate::api::articles::similar::forget();
-            crate::db::search::forget_frequencies();
-            if cold_tags {
-                crate::db::search::forget_tag_counts();
-            }
-            let t = Instant::now();
-            related::related_rows(c, &article, "similar", 4, now, q::Bodies::Without)
-                .map_err(|e| anyhow::anyhow!("related: {}", e.detail))?;
-            timings.push(t.elapsed());
-        }
-        out.push((
-            if cold_tags {
-                "related, tag counts cold too"
-            } else {
-                "related, first after a write"
-            }
-            .into(),
-            summary(std::mem::take(&mut timings)),
-        ));
+    // computations after it read the document frequencies and tag counts again.
+    for _ in 0..runs.div_ceil(5) {
+        let id = 1 + (rng.next() % total.max(1) as u64) as i64;
+        let Some(article) = q::find(c, &Key::Id(id))? else {
+            continue;
+        };
+        crate::api::articles::similar::forget();
+        crate::db::search::forget_frequencies();
+        let t = Instant::now();
+        related::related_rows(c, &article, "similar", 4, now, q::Bodies::Without)
+            .map_err(|e| anyhow::anyhow!("related: {}", e.detail))?;
+        timings.push(t.elapsed());
     }
+    out.push((
+        "related, first after a write".into(),
+        summary(std::mem::take(&mut timings)),
+    ));
     Ok(out)
 }
 

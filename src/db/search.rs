@@ -30,20 +30,6 @@ struct Candidate {
     body: String,
 }
 
-#[derive(QueryableByName)]
-struct Indexed {
-    #[diesel(sql_type = Text)]
-    title: String,
-    #[diesel(sql_type = Text)]
-    lede: String,
-    #[diesel(sql_type = Text)]
-    tags: String,
-    #[diesel(sql_type = Text)]
-    body: String,
-    #[diesel(sql_type = BigInt)]
-    counted: i64,
-}
-
 impl Candidate {
     fn fields(self) -> [String; 4] {
         [self.title, self.lede, self.tags, self.body]
@@ -87,6 +73,7 @@ pub fn index(
 #[derive(Default)]
 struct Rebuilt {
     df: HashMap<String, i64>,
+    tags: HashMap<i64, i64>,
     totals: [i64; 5],
 }
 
@@ -99,35 +86,49 @@ fn index_into(
     counted: bool,
     rebuilt: Option<&mut Rebuilt>,
 ) -> QueryResult<()> {
+    // What the article counted for until now comes out first: uncount reads the tags it was
+    // indexed with from its names row, which is rewritten next.
+    if rebuilt.is_none() {
+        uncount(conn, id)?;
+    }
+    let (tag_ids, tags): (Vec<i64>, Vec<String>) = {
+        use super::schema::{article_tags, tags};
+        article_tags::table
+            .inner_join(tags::table)
+            .filter(article_tags::article_id.eq(id))
+            .select((tags::id, tags::name))
+            .load::<(i64, String)>(conn)?
+            .into_iter()
+            .unzip()
+    };
     let names = proper_names(&format!("{title}\n{lede}\n{body_text}")).join(" ");
+    let tag_list = tag_ids
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(" ");
     let sql = |pg: bool| {
         if pg {
-            "INSERT INTO article_names (article_id, names) VALUES ($1, $2) \
-             ON CONFLICT (article_id) DO UPDATE SET names = EXCLUDED.names"
+            "INSERT INTO article_names (article_id, names, tag_ids) VALUES ($1, $2, $3) \
+             ON CONFLICT (article_id) DO UPDATE SET names = EXCLUDED.names, tag_ids = EXCLUDED.tag_ids"
         } else {
-            "INSERT INTO article_names (article_id, names) VALUES (?, ?) \
-             ON CONFLICT (article_id) DO UPDATE SET names = excluded.names"
+            "INSERT INTO article_names (article_id, names, tag_ids) VALUES (?, ?, ?) \
+             ON CONFLICT (article_id) DO UPDATE SET names = excluded.names, tag_ids = excluded.tag_ids"
         }
     };
     match conn {
         AnyConnection::Sqlite(c) => crate::db::Reused(
             diesel::sql_query(sql(false))
                 .bind::<BigInt, _>(id)
-                .bind::<Text, _>(&names),
+                .bind::<Text, _>(&names)
+                .bind::<Text, _>(&tag_list),
         )
         .execute(c)?,
         AnyConnection::Postgresql(c) => diesel::sql_query(sql(true))
             .bind::<BigInt, _>(id)
             .bind::<Text, _>(&names)
+            .bind::<Text, _>(&tag_list)
             .execute(c)?,
-    };
-    let tags: Vec<String> = {
-        use super::schema::{article_tags, tags};
-        article_tags::table
-            .inner_join(tags::table)
-            .filter(article_tags::article_id.eq(id))
-            .select(tags::name)
-            .load(conn)?
     };
     let new = [
         index_text(title),
@@ -148,13 +149,16 @@ fn index_into(
                 for t in counted_terms(&new) {
                     *r.df.entry(t).or_default() += 1;
                 }
+                for t in &tag_ids {
+                    *r.tags.entry(*t).or_default() += 1;
+                }
                 r.totals.iter_mut().zip(totals).for_each(|(a, b)| *a += b);
             }
         }
         None => {
-            uncount(conn, id)?;
             if counted {
                 adjust_df(conn, &counted_terms(&new), 1)?;
+                adjust_tag_counts(conn, &tag_ids, 1)?;
                 adjust_totals(conn, totals)?;
             }
         }
@@ -197,17 +201,40 @@ fn index_into(
     Ok(())
 }
 
-/// Takes an article's current entry out of the statistics (if it counted).
+/// Takes an article's current entry out of the statistics (if it counted): its terms, its totals and
+/// the tags it was indexed with.
 fn uncount(conn: &mut AnyConnection, id: i64) -> QueryResult<()> {
+    #[derive(QueryableByName)]
+    struct Old {
+        #[diesel(sql_type = Text)]
+        title: String,
+        #[diesel(sql_type = Text)]
+        lede: String,
+        #[diesel(sql_type = Text)]
+        tags: String,
+        #[diesel(sql_type = Text)]
+        body: String,
+        #[diesel(sql_type = BigInt)]
+        counted: i64,
+        #[diesel(sql_type = Text)]
+        tag_ids: String,
+    }
     let sql = |pg: bool| {
-        let key = if pg { "article_id" } else { "rowid" };
+        let key = if pg { "s.article_id" } else { "s.rowid" };
         format!(
-            "SELECT title, lede, tags, body, counted FROM article_search WHERE {key} = {}",
+            "SELECT s.title, s.lede, s.tags, s.body, s.counted, COALESCE(n.tag_ids, '') AS tag_ids \
+             FROM article_search s LEFT JOIN article_names n ON n.article_id = {key} WHERE {key} = {}",
             placeholders(pg, 1, 1)
         )
     };
-    let rows: Vec<Indexed> = dyn_query!(conn, sql, [id], BigInt, load)?;
+    let rows: Vec<Old> = dyn_query!(conn, sql, [id], BigInt, load)?;
     if let Some(old) = rows.into_iter().next().filter(|r| r.counted == 1) {
+        let tag_ids: Vec<i64> = old
+            .tag_ids
+            .split_whitespace()
+            .filter_map(|t| t.parse().ok())
+            .collect();
+        adjust_tag_counts(conn, &tag_ids, -1)?;
         let fields = [old.title, old.lede, old.tags, old.body];
         adjust_df(conn, &counted_terms(&fields), -1)?;
         adjust_totals(
@@ -221,6 +248,32 @@ fn uncount(conn: &mut AnyConnection, id: i64) -> QueryResult<()> {
             ],
         )?;
     }
+    Ok(())
+}
+
+/// Adds `delta` (+1 or -1) to the published count of each tag (distinct ids).
+fn adjust_tag_counts(conn: &mut AnyConnection, tag_ids: &[i64], delta: i64) -> QueryResult<()> {
+    if tag_ids.is_empty() {
+        return Ok(());
+    }
+    let sql = |pg: bool| {
+        if delta > 0 {
+            let values: Vec<String> = (0..tag_ids.len())
+                .map(|i| format!("({}, 1)", placeholders(pg, i + 1, 1)))
+                .collect();
+            format!(
+                "INSERT INTO tag_counts (tag_id, published) VALUES {} \
+                 ON CONFLICT (tag_id) DO UPDATE SET published = tag_counts.published + 1",
+                values.join(", ")
+            )
+        } else {
+            format!(
+                "UPDATE tag_counts SET published = published - 1 WHERE tag_id IN ({})",
+                placeholders(pg, 1, tag_ids.len())
+            )
+        }
+    };
+    dyn_query!(once: conn, sql, tag_ids.iter().copied(), BigInt, execute)?;
     Ok(())
 }
 
@@ -457,14 +510,10 @@ const DF_CACHE_TERMS: usize = 500_000;
 
 static DF_CACHE: LazyLock<Mutex<Vec<DfCache>>> = LazyLock::new(|| Mutex::new(Vec::new()));
 
-/// Empties this process's document frequencies, as any write's new generation does (for benchmarks).
+/// Empties this process's document frequencies and tag counts, as any write's new generation does
+/// (for benchmarks).
 pub fn forget_frequencies() {
     DF_CACHE.lock().unwrap_or_else(|e| e.into_inner()).clear();
-}
-
-/// Empties this process's tag counts, as their ten minutes or a restart do (for benchmarks).
-pub fn forget_tag_counts() {
-    TAG_COUNTS.clear();
 }
 
 /// [`term_df`] through the process's cache: a term's frequency is read from the database once per
@@ -479,63 +528,34 @@ pub fn term_df_cached(
     cached(conn, stamp, terms, term_df)
 }
 
-/// How many published articles carry each tag: a weight (a rarer tag says more), kept per database
-/// for ten minutes through writes. Counting a popular tag's articles takes tens of milliseconds at
-/// 100,000 articles (87 ms for four tags in 20,000 articles each): keyed by the statistics'
-/// generation like the term frequencies, it was paid again by the first related list after every
-/// write. Shared tags make at most 5 % of a card's score (`W_TAGS`), so a count a few minutes old
-/// moves a score by a little, never a draft's tags (only published articles are counted).
+/// How many published articles carry each tag, as the writer keeps them in `tag_counts`, through the
+/// same cache as [`term_df_cached`] (its keys are `#` and the tag id, which no term can be): a tag's
+/// count changes only with a counted article's index entry, which moves the generation.
 pub fn tag_counts_cached(
     conn: &mut AnyConnection,
     stamp: &Stamp,
     tag_ids: &[i64],
 ) -> QueryResult<HashMap<i64, i64>> {
-    #[derive(QueryableByName)]
-    struct Count {
-        #[diesel(sql_type = BigInt)]
-        tag_id: i64,
-        #[diesel(sql_type = BigInt)]
-        n: i64,
-    }
-    let mut out = HashMap::with_capacity(tag_ids.len());
-    let mut missing: Vec<i64> = Vec::new();
-    for id in tag_ids {
-        match TAG_COUNTS.get(&(stamp.epoch.clone(), *id)) {
-            Some(n) => {
-                out.insert(*id, n);
-            }
-            None => missing.push(*id),
+    let keys: Vec<String> = tag_ids.iter().map(|id| format!("#{id}")).collect();
+    let counts = cached(conn, stamp, &keys, |conn, keys| {
+        #[derive(QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = BigInt)]
+            tag_id: i64,
+            #[diesel(sql_type = BigInt)]
+            published: i64,
         }
-    }
-    if missing.is_empty() {
-        return Ok(out);
-    }
-    // Published (counted) articles only: a draft's tags never weigh in a public score.
-    let sql = |pg: bool| {
-        let key = if pg { "s.article_id" } else { "s.rowid" };
-        format!(
-            "SELECT t.tag_id AS tag_id, count(*) AS n FROM article_tags t \
-             JOIN article_search s ON {key} = t.article_id \
-             WHERE s.counted = 1 AND t.tag_id IN ({}) GROUP BY t.tag_id",
-            placeholders(pg, 1, missing.len())
-        )
-    };
-    let found: HashMap<i64, i64> =
-        dyn_query!(once: conn, sql, missing.iter().copied(), BigInt, load)?
+        let ids: Vec<i64> = keys.iter().filter_map(|k| k[1..].parse().ok()).collect();
+        let rows: Vec<Count> = load_in!(conn, ids, |id: &i64| *id, BigInt, |_, list| {
+            format!("SELECT tag_id, published FROM tag_counts WHERE tag_id IN ({list})")
+        });
+        Ok(rows
             .into_iter()
-            .map(|c: Count| (c.tag_id, c.n))
-            .collect();
-    for id in missing {
-        let n = found.get(&id).copied().unwrap_or(0);
-        TAG_COUNTS.insert((stamp.epoch.clone(), id), n);
-        out.insert(id, n);
-    }
-    Ok(out)
+            .map(|c| (format!("#{}", c.tag_id), c.published))
+            .collect())
+    })?;
+    Ok(tag_ids.iter().copied().zip(counts).collect())
 }
-
-/// Tag counts by database epoch and tag (see [`tag_counts_cached`]).
-static TAG_COUNTS: LazyLock<crate::kept::Kept<(String, i64), i64>> =
-    LazyLock::new(|| crate::kept::Kept::new(std::time::Duration::from_secs(600), 100_000));
 
 /// Values per key from the process's cache for the current [`Stamp`], the missing ones from `fetch`
 /// (absent from its answer: 0); in the order of `terms`.
@@ -997,6 +1017,7 @@ pub fn reindex_all(conn: &mut AnyConnection) -> QueryResult<usize> {
         "DELETE FROM search_terms",
         "DELETE FROM article_search",
         "DELETE FROM article_names",
+        "DELETE FROM tag_counts",
     ] {
         dyn_query!(conn, |_| sql.to_owned(), none, BigInt, execute)?;
     }
@@ -1017,6 +1038,20 @@ pub fn reindex_all(conn: &mut AnyConnection) -> QueryResult<usize> {
                 Some(&mut rebuilt),
             )?;
         }
+    }
+    let tags: Vec<(i64, i64)> = rebuilt.tags.into_iter().collect();
+    for chunk in tags.chunks(400) {
+        let sql = |pg: bool| {
+            let values: Vec<String> = (0..chunk.len())
+                .map(|i| format!("({})", placeholders(pg, 2 * i + 1, 2)))
+                .collect();
+            format!(
+                "INSERT INTO tag_counts (tag_id, published) VALUES {}",
+                values.join(", ")
+            )
+        };
+        let binds = chunk.iter().flat_map(|(t, n)| [*t, *n]);
+        dyn_query!(once: conn, sql, binds, BigInt, execute)?;
     }
     let mut df: Vec<(String, i64)> = rebuilt.df.into_iter().collect();
     df.sort_unstable();

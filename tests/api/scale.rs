@@ -440,3 +440,106 @@ both!(
         }
     }
 );
+
+/// (tag, published articles), by tag.
+type Counts = Vec<(i64, i64)>;
+
+/// The writer's tag counts, and a recount of the published articles' tags (zero counts left out).
+fn tag_counts(conn: &mut AnyConnection) -> (Counts, Counts) {
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = BigInt)]
+        tag_id: i64,
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    let kept = "SELECT tag_id, published AS n FROM tag_counts WHERE published <> 0 ORDER BY tag_id";
+    let counted = "SELECT t.tag_id, count(*) AS n FROM article_tags t JOIN articles a ON a.id = t.article_id \
+                   WHERE a.status = 'published' GROUP BY t.tag_id ORDER BY t.tag_id";
+    let mut run = |sql: &str| -> Counts {
+        let rows: Vec<Count> = match conn {
+            AnyConnection::Sqlite(c) => diesel::sql_query(sql).load(c),
+            AnyConnection::Postgresql(c) => diesel::sql_query(sql).load(c),
+        }
+        .unwrap();
+        rows.into_iter().map(|c| (c.tag_id, c.n)).collect()
+    };
+    (run(kept), run(counted))
+}
+
+both!(
+    tag_counts_follow_every_write_and_reindex_rebuilds_them,
+    |app| async move {
+        let admin = app.admin().await;
+        let db = db(&app);
+        let check = |step: &str| {
+            let mut conn = db.get().unwrap();
+            let (kept, counted) = tag_counts(&mut conn);
+            assert_eq!(kept, counted, "after {step}");
+        };
+        check("the demo content");
+        let base = json!({"body": "Le coton arrive à l’usine.", "rubrique": "economie"});
+        let with = |title: &str, status: &str, tags: serde_json::Value| {
+            let mut b = base.clone();
+            b["title"] = json!(title);
+            b["status"] = json!(status);
+            b["tags"] = tags;
+            b
+        };
+        let a = app
+            .article(
+                &admin,
+                with("Récolte A", "published", json!(["Coton", "Usine"])),
+            )
+            .await;
+        let b = app
+            .article(&admin, with("Récolte B", "draft", json!(["Coton"])))
+            .await;
+        let c = app
+            .article(
+                &admin,
+                with("Récolte C", "published", json!(["Usine", "Prix"])),
+            )
+            .await;
+        check("three articles, one a draft");
+        let (a, b, c) = (
+            a["id"].as_i64().unwrap(),
+            b["id"].as_i64().unwrap(),
+            c["id"].as_i64().unwrap(),
+        );
+        app.patch(
+            &format!("/v1/articles/{a}"),
+            &admin,
+            json!({"tags": ["Prix", "Export"]}),
+        )
+        .await
+        .expect(200);
+        check("a published article's tags replaced");
+        app.patch(
+            &format!("/v1/articles/{b}"),
+            &admin,
+            json!({"status": "published"}),
+        )
+        .await
+        .expect(200);
+        check("the draft published");
+        app.patch(
+            &format!("/v1/articles/{c}"),
+            &admin,
+            json!({"status": "draft"}),
+        )
+        .await
+        .expect(200);
+        check("an article unpublished");
+        app.delete(&format!("/v1/articles/{a}"), &admin)
+            .await
+            .expect(204);
+        check("an article deleted");
+        app.delete("/v1/tags/coton", &admin).await.expect(204);
+        check("a tag deleted");
+        let mut conn = db.get().unwrap();
+        let before = tag_counts(&mut conn).0;
+        kiosque::db::write_tx(&mut conn, |c| Ok(search::reindex_all(c)?)).unwrap();
+        assert_eq!(tag_counts(&mut conn).0, before, "reindex");
+    }
+);

@@ -487,7 +487,7 @@ fn compute(
 
     // Shared tags, each worth its rarity.
     let my_tags = links::tag_ids(conn, article.id)?;
-    // Rarity from the published articles' tag counts (kept a few minutes, see tag_counts_cached).
+    // Rarity from the published articles' tag counts the writer keeps.
     let tag_counts = search::tag_counts_cached(conn, &cx.stamp, &my_tags)?;
     let docs = cx.docs;
     let tag_idf: HashMap<i64, f64> = my_tags

@@ -1,0 +1,2 @@
+ALTER TABLE article_names DROP COLUMN tag_ids;
+DROP TABLE tag_counts;
