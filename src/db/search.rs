@@ -16,10 +16,9 @@ use crate::domain::search::{Clause, Doc, Query, Stats};
 /// How many candidates the database's own ranking hands to BM25F: enough for any page a reader turns to.
 pub const MAX_CANDIDATES: i64 = 200;
 
+/// An article's analysed fields as the index stores them: title, lede, tags, body.
 #[derive(QueryableByName)]
-struct Candidate {
-    #[diesel(sql_type = BigInt)]
-    id: i64,
+struct Fields {
     #[diesel(sql_type = Text)]
     title: String,
     #[diesel(sql_type = Text)]
@@ -30,10 +29,18 @@ struct Candidate {
     body: String,
 }
 
-impl Candidate {
-    fn fields(self) -> [String; 4] {
+impl Fields {
+    fn into_array(self) -> [String; 4] {
         [self.title, self.lede, self.tags, self.body]
     }
+}
+
+#[derive(QueryableByName)]
+struct Candidate {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(embed)]
+    text: Fields,
 }
 
 fn terms_in(field: &str) -> i64 {
@@ -206,14 +213,8 @@ fn index_into(
 fn uncount(conn: &mut AnyConnection, id: i64) -> QueryResult<()> {
     #[derive(QueryableByName)]
     struct Old {
-        #[diesel(sql_type = Text)]
-        title: String,
-        #[diesel(sql_type = Text)]
-        lede: String,
-        #[diesel(sql_type = Text)]
-        tags: String,
-        #[diesel(sql_type = Text)]
-        body: String,
+        #[diesel(embed)]
+        text: Fields,
         #[diesel(sql_type = BigInt)]
         counted: i64,
         #[diesel(sql_type = Text)]
@@ -235,7 +236,7 @@ fn uncount(conn: &mut AnyConnection, id: i64) -> QueryResult<()> {
             .filter_map(|t| t.parse().ok())
             .collect();
         adjust_tag_counts(conn, &tag_ids, -1)?;
-        let fields = [old.title, old.lede, old.tags, old.body];
+        let fields = old.text.into_array();
         adjust_df(conn, &counted_terms(&fields), -1)?;
         adjust_totals(
             conn,
@@ -361,7 +362,10 @@ pub fn fields_many(
         let key = if pg { "article_id" } else { "rowid" };
         format!("SELECT {key} AS id, title, lede, tags, body FROM article_search WHERE {key} IN ({list})")
     });
-    Ok(rows.into_iter().map(|r| (r.id, r.fields())).collect())
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.id, r.text.into_array()))
+        .collect())
 }
 
 /// One article's analysed fields and names, in one query.
@@ -371,14 +375,8 @@ pub fn fields_and_names(
 ) -> QueryResult<Option<([String; 4], Vec<String>)>> {
     #[derive(QueryableByName)]
     struct Row {
-        #[diesel(sql_type = Text)]
-        title: String,
-        #[diesel(sql_type = Text)]
-        lede: String,
-        #[diesel(sql_type = Text)]
-        tags: String,
-        #[diesel(sql_type = Text)]
-        body: String,
+        #[diesel(embed)]
+        text: Fields,
         #[diesel(sql_type = Text)]
         names: String,
     }
@@ -394,7 +392,7 @@ pub fn fields_and_names(
     let rows: Vec<Row> = dyn_query!(conn, sql, [id], BigInt, load)?;
     Ok(rows.into_iter().next().map(|r| {
         (
-            [r.title, r.lede, r.tags, r.body],
+            r.text.into_array(),
             r.names.split_whitespace().map(str::to_owned).collect(),
         )
     }))
@@ -959,10 +957,12 @@ fn scored_within(
                         let [title, lede, tags, body] = fields.remove(id)?;
                         Some(Candidate {
                             id: *id,
-                            title,
-                            lede,
-                            tags,
-                            body,
+                            text: Fields {
+                                title,
+                                lede,
+                                tags,
+                                body,
+                            },
                         })
                     })
                     .collect()
@@ -981,7 +981,7 @@ fn scored_within(
         .map(|(c, (id, score))| Scored {
             id,
             score,
-            fields: c.fields(),
+            fields: c.text.into_array(),
         })
         .collect())
 }
@@ -999,10 +999,10 @@ fn bm25_of(
         .map(|c| Doc {
             id: c.id,
             fields: [
-                c.title.as_str(),
-                c.lede.as_str(),
-                c.tags.as_str(),
-                c.body.as_str(),
+                c.text.title.as_str(),
+                c.text.lede.as_str(),
+                c.text.tags.as_str(),
+                c.text.body.as_str(),
             ],
         })
         .collect();

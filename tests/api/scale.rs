@@ -515,30 +515,20 @@ both!(
             b["id"].as_i64().unwrap(),
             c["id"].as_i64().unwrap(),
         );
-        app.patch(
-            &format!("/v1/articles/{a}"),
-            &admin,
-            json!({"tags": ["Prix", "Export"]}),
-        )
-        .await
-        .expect(200);
-        check("a published article's tags replaced");
-        app.patch(
-            &format!("/v1/articles/{b}"),
-            &admin,
-            json!({"status": "published"}),
-        )
-        .await
-        .expect(200);
-        check("the draft published");
-        app.patch(
-            &format!("/v1/articles/{c}"),
-            &admin,
-            json!({"status": "draft"}),
-        )
-        .await
-        .expect(200);
-        check("an article unpublished");
+        for (id, change, step) in [
+            (
+                a,
+                json!({"tags": ["Prix", "Export"]}),
+                "a published article's tags replaced",
+            ),
+            (b, json!({"status": "published"}), "the draft published"),
+            (c, json!({"status": "draft"}), "an article unpublished"),
+        ] {
+            app.patch(&format!("/v1/articles/{id}"), &admin, change)
+                .await
+                .expect(200);
+            check(step);
+        }
         app.delete(&format!("/v1/articles/{a}"), &admin)
             .await
             .expect(204);
