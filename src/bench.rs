@@ -210,40 +210,44 @@ pub fn measure(db: &Db, runs: usize) -> anyhow::Result<Vec<(String, String)>> {
         "search (q, relevance, top 20)".into(),
         summary(std::mem::take(&mut timings)),
     ));
-    // A warm process: the first tenth of the runs, untimed, fill the caches a server fills in its
-    // first minutes (the frequencies of the words and tags it meets).
-    for run in 0..runs + runs / 10 {
+    // One related computation for a random article, timed (None when the id is gone); the
+    // related-list cache is emptied first, and with `after_write` the statistics caches too, as a
+    // write's new generation does.
+    let mut related_once = |rng: &mut Rng, after_write: bool| -> anyhow::Result<Option<Duration>> {
         let id = 1 + (rng.next() % total.max(1) as u64) as i64;
         let Some(article) = q::find(c, &Key::Id(id))? else {
-            continue;
+            return Ok(None);
         };
-        // The computation is measured, not the cache readers of one story share.
         crate::api::articles::similar::forget();
+        if after_write {
+            crate::db::search::forget_frequencies();
+        }
         let t = Instant::now();
         related::related_rows(c, &article, "similar", 4, now, q::Bodies::Without)
             .map_err(|e| anyhow::anyhow!("related: {}", e.detail))?;
-        if run >= runs / 10 {
-            timings.push(t.elapsed());
-        }
+        Ok(Some(t.elapsed()))
+    };
+    // A warm process: the first tenth of the runs, untimed, fill the caches a server fills in its
+    // first minutes (the frequencies of the words and tags it meets).
+    for _ in 0..runs / 10 {
+        related_once(&mut rng, false)?;
     }
+    timings.extend(
+        (0..runs)
+            .filter_map(|_| related_once(&mut rng, false).transpose())
+            .collect::<anyhow::Result<Vec<_>>>()?,
+    );
     out.push((
         "related (similar, 4)".into(),
         summary(std::mem::take(&mut timings)),
     ));
-    // Right after a write: every write moves the statistics' generation, so the first related
-    // computations after it read the document frequencies and tag counts again.
-    for _ in 0..runs.div_ceil(5) {
-        let id = 1 + (rng.next() % total.max(1) as u64) as i64;
-        let Some(article) = q::find(c, &Key::Id(id))? else {
-            continue;
-        };
-        crate::api::articles::similar::forget();
-        crate::db::search::forget_frequencies();
-        let t = Instant::now();
-        related::related_rows(c, &article, "similar", 4, now, q::Bodies::Without)
-            .map_err(|e| anyhow::anyhow!("related: {}", e.detail))?;
-        timings.push(t.elapsed());
-    }
+    // Right after a write: the first related computations read the document frequencies and tag
+    // counts again.
+    timings.extend(
+        (0..runs.div_ceil(5))
+            .filter_map(|_| related_once(&mut rng, true).transpose())
+            .collect::<anyhow::Result<Vec<_>>>()?,
+    );
     out.push((
         "related, first after a write".into(),
         summary(std::mem::take(&mut timings)),
