@@ -8,6 +8,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod eval;
+pub mod gate;
 pub mod kept;
 pub mod metrics;
 pub mod ratelimit;

@@ -3,7 +3,7 @@
 use std::net::TcpListener;
 use std::sync::Arc;
 
-use actix_web::dev::{ResourceDef, Server};
+use actix_web::dev::Server;
 use actix_web::error::{PathError, QueryPayloadError};
 use actix_web::http::{header, Method, StatusCode};
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
@@ -66,12 +66,15 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         .split_for_parts();
     doc.info.version = env!("CARGO_PKG_VERSION").into();
     api::add_common_responses(&mut doc);
+    api::contract::constrain(&mut doc);
     doc
 }
 
 /// The document as served and committed (pretty JSON with a final newline).
 pub fn openapi_json() -> String {
-    let mut s = serde_json::to_string_pretty(&openapi()).unwrap_or_default();
+    let mut doc = serde_json::to_value(openapi()).unwrap_or_default();
+    api::contract::finish(&mut doc);
+    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
     s.push('\n');
     s
 }
@@ -106,24 +109,20 @@ impl Application {
             responses,
         });
         let spec = web::Data::new(openapi_json());
-        let doc = openapi();
-        let routes = web::Data::new(route_table(&doc));
-        let query_rules = web::Data::new(QueryRules(query_rules(&doc)));
+        let routes = web::Data::new(crate::gate::RouteTable::from_doc(&openapi()));
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
                 .app_data(spec.clone())
                 .app_data(routes.clone())
-                .app_data(query_rules.clone())
                 .app_data(web::PayloadConfig::new(JSON_LIMIT))
                 .app_data(web::QueryConfig::default().error_handler(query_error))
                 .app_data(web::PathConfig::default().error_handler(path_error))
                 .wrap(actix_web::middleware::from_fn(
                     crate::response_cache::middleware,
                 ))
-                .wrap(actix_web::middleware::from_fn(no_query_on_writes))
-                .wrap(actix_web::middleware::from_fn(strict_query))
                 .wrap(actix_web::middleware::from_fn(idempotency))
+                .wrap(actix_web::middleware::from_fn(crate::gate::gate))
                 .wrap(actix_web::middleware::from_fn(problem_instance))
                 .wrap(actix_web::middleware::from_fn(rate_limit))
                 .wrap(actix_web::middleware::from_fn(security_headers))
@@ -169,110 +168,10 @@ async fn docs_redirect() -> HttpResponse {
         .finish()
 }
 
-/// The query parameters each documented GET operation takes.
-pub struct QueryRules(Vec<(ResourceDef, Vec<String>)>);
-
-fn query_rules(doc: &utoipa::openapi::OpenApi) -> Vec<(ResourceDef, Vec<String>)> {
-    use utoipa::openapi::path::ParameterIn;
-    doc.paths
-        .paths
-        .iter()
-        .filter_map(|(path, item)| {
-            let op = item.get.as_ref()?;
-            let names = op
-                .parameters
-                .iter()
-                .flatten()
-                .filter_map(|p| match p {
-                    utoipa::openapi::RefOr::T(p)
-                        if matches!(p.parameter_in, ParameterIn::Query) =>
-                    {
-                        Some(p.name.clone())
-                    }
-                    _ => None,
-                })
-                .collect();
-            Some((ResourceDef::new(path.as_str()), names))
-        })
-        .collect()
-}
-
-/// A GET with a query parameter its operation does not take is a 400, on every documented route
-/// (the handlers with query structs refuse unknown ones themselves; this covers the others).
-async fn strict_query(
-    req: actix_web::dev::ServiceRequest,
-    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
-) -> Result<
-    actix_web::dev::ServiceResponse<actix_web::body::EitherBody<impl actix_web::body::MessageBody>>,
-    actix_web::Error,
-> {
-    if req.method() == Method::GET && !req.query_string().is_empty() {
-        if let Some(rules) = req.app_data::<web::Data<QueryRules>>() {
-            if let Some((_, allowed)) = rules.0.iter().find(|(def, _)| def.is_match(req.path())) {
-                let pairs = serde_urlencoded::from_str::<Vec<(String, String)>>(req.query_string())
-                    .unwrap_or_default();
-                if let Some((k, _)) = pairs.iter().find(|(k, _)| !allowed.contains(k)) {
-                    let e = ApiError::bad_param(k, "unknown query parameter");
-                    let res = e.response(Some(req.path()));
-                    return Ok(req.into_response(res).map_into_right_body());
-                }
-            }
-        }
-    }
-    Ok(next.call(req).await?.map_into_left_body())
-}
-
-/// Every documented path with its methods, to tell a wrong method (405) from an unknown path (404).
-fn route_table(doc: &utoipa::openapi::OpenApi) -> Vec<(ResourceDef, Vec<String>)> {
-    doc.paths
-        .paths
-        .iter()
-        .map(|(path, item)| {
-            let mut methods: Vec<String> = Vec::new();
-            for (m, op) in [
-                ("GET", &item.get),
-                ("POST", &item.post),
-                ("PATCH", &item.patch),
-                ("PUT", &item.put),
-                ("DELETE", &item.delete),
-            ] {
-                if op.is_some() {
-                    methods.push(m.into());
-                }
-            }
-            (ResourceDef::new(path.as_str()), methods)
-        })
-        .collect()
-}
-
-async fn not_found(
-    req: HttpRequest,
-    routes: web::Data<Vec<(ResourceDef, Vec<String>)>>,
-) -> HttpResponse {
-    let path = req.path();
-    let allowed: Vec<&String> = routes
-        .iter()
-        .filter(|(def, _)| def.is_match(path))
-        .flat_map(|(_, m)| m.iter())
-        .collect();
-    if allowed.is_empty() {
-        return ApiError::not_found("route").response(Some(path));
-    }
-    let allow = allowed
-        .iter()
-        .map(|s| s.as_str())
-        .collect::<Vec<_>>()
-        .join(", ");
-    let mut res = ApiError::new(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "method-not-allowed",
-        format!("{} is not allowed here; use {allow}", req.method()),
-    )
-    .response(Some(path));
-    if let Ok(v) = header::HeaderValue::from_str(&allow) {
-        res.headers_mut().insert(header::ALLOW, v);
-    }
-    res
+/// Anything outside the route table (a documented path with a wrong method never gets here: the
+/// gate answers it with 405).
+async fn not_found(req: HttpRequest) -> HttpResponse {
+    ApiError::not_found("route").response(Some(req.path()))
 }
 
 fn query_error(err: QueryPayloadError, req: &HttpRequest) -> actix_web::Error {
@@ -495,8 +394,8 @@ async fn partner_key(state: &web::Data<AppState>, secret: String) -> Result<(i64
 }
 
 /// `Idempotency-Key` on POST: the first answer (2xx) of a caller's key is stored for 24 hours and
-/// replayed for the same body; the same key with another body is a 422, and while the first request
-/// runs, a 409. A failed request frees its key.
+/// replayed for the same body; the same key with another body, or while the first request runs, is a
+/// 409. A failed request frees its key.
 async fn idempotency(
     mut req: actix_web::dev::ServiceRequest,
     next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
@@ -578,14 +477,16 @@ async fn idempotency(
         Err(e) => return refuse(req, e),
         Ok(Err((stored_path, stored_hash, status, response, headers))) => {
             if stored_path != method_path || stored_hash != body_hash {
-                return refuse(
-                    req,
-                    ApiError::invalid(
-                        "Idempotency-Key",
-                        "reused",
-                        "this key was used with another request",
-                    ),
-                );
+                // A conflict with the key's stored state, like a key still running (409 both): the
+                // request itself is well formed, so it is not a 422.
+                let mut e =
+                    ApiError::conflict("this Idempotency-Key was used with another request");
+                e.errors.push(crate::error::FieldError::new(
+                    "Idempotency-Key",
+                    "reused",
+                    "this key was used with another request",
+                ));
+                return refuse(req, e);
             }
             if status == 0 {
                 return refuse(
@@ -651,28 +552,6 @@ async fn idempotency(
     }
     let res = head.set_body(bytes).map_into_boxed_body();
     Ok(actix_web::dev::ServiceResponse::new(http_req, res).map_into_right_body())
-}
-
-/// Writes take their target from the path and their data from the body only: a query string on a
-/// POST, PATCH or DELETE is a 400 (a query-string id never overrides the path's, as it once did in
-/// WordPress).
-async fn no_query_on_writes(
-    req: actix_web::dev::ServiceRequest,
-    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
-) -> Result<
-    actix_web::dev::ServiceResponse<actix_web::body::EitherBody<impl actix_web::body::MessageBody>>,
-    actix_web::Error,
-> {
-    let write = matches!(
-        *req.method(),
-        Method::POST | Method::PATCH | Method::DELETE | Method::PUT
-    );
-    if write && !req.query_string().is_empty() {
-        let e = ApiError::bad_param("query", "writes take no query parameters");
-        let res = e.response(Some(req.path()));
-        return Ok(req.into_response(res).map_into_right_body());
-    }
-    Ok(next.call(req).await?.map_into_left_body())
 }
 
 /// Answers HEAD like GET (the server sends the headers without the body).

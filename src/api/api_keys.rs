@@ -52,7 +52,7 @@ pub struct ApiKeyInput {
     #[serde(default)]
     pub scopes: Option<Vec<String>>,
     /// 1-100000, default 600.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::api::common::whole_i32")]
     pub rate_limit_per_minute: Option<i32>,
 }
 

@@ -43,7 +43,7 @@ pub struct Author {
     pub version: i64,
 }
 
-const FIELDS: &[&str] = &[
+pub const FIELDS: &[&str] = &[
     "id",
     "slug",
     "name",
@@ -342,8 +342,8 @@ pub async fn update_author(
         .run(move |conn| {
             write_tx(conn, |conn| {
                 let cur = q::find(conn, &key)?.ok_or_else(|| ApiError::not_found("author"))?;
-                check_if_match(im.as_deref(), &version_etag('p', cur.id, cur.version))?;
                 let (mut w, slug) = prepare(input.into_inner()?, Some(&cur))?;
+                check_if_match(im.as_deref(), &version_etag('p', cur.id, cur.version))?;
                 if let Some(s) = slug {
                     if q::slug_taken(conn, &s, Some(cur.id))? {
                         return Err(ApiError::conflict(format!("the slug `{s}` is taken")));

@@ -17,6 +17,14 @@ use crate::domain::Key;
 use crate::error::ApiError;
 
 pub const MAX_PER_PAGE: i64 = 100;
+/// The deepest page number accepted (deeper pages are reached by cursor).
+pub const MAX_PAGE: i64 = 1_000_000;
+/// The longest value of one item of a comma-separated filter, and of a path's `{key}`, in characters.
+pub const MAX_ITEM_CHARS: usize = 200;
+/// The most values of a `rubrique`, `author` or `tag` filter.
+pub const MAX_FILTER_VALUES: usize = 20;
+/// The most values of `exclude`.
+pub const MAX_EXCLUDE_VALUES: usize = 100;
 pub const PUBLIC_CACHE: &str = "public, max-age=60, stale-while-revalidate=300";
 pub const PRIVATE_CACHE: &str = "private, no-store";
 
@@ -40,18 +48,14 @@ impl PageRequest {
             return Err(ApiError::bad_param("per_page", "must be between 1 and 100"));
         }
         if let Some(p) = page {
-            if !(1..=1_000_000).contains(&p) {
+            if !(1..=MAX_PAGE).contains(&p) {
                 return Err(ApiError::bad_param("page", "must be between 1 and 1000000"));
             }
         }
-        let cursor = match cursor {
+        // A cursor wins over a page number (a client that keeps `page` in its query while following
+        // `next_cursor` gets the next page, not an error); an empty `cursor=` is no cursor.
+        let cursor = match cursor.filter(|c| !c.is_empty()) {
             None => None,
-            Some(_) if page.is_some() => {
-                return Err(ApiError::bad_param(
-                    "cursor",
-                    "give either page or cursor, not both",
-                ))
-            }
             Some(raw) => Some(Cursor::decode(raw, sort).ok_or_else(|| {
                 ApiError::bad_param("cursor", "malformed, or made for another sort")
             })?),
@@ -374,14 +378,19 @@ pub fn cached(
     }
 }
 
-/// Parses `fields=a,b,c` against the allowed names: `None` when absent, 400 for an unknown name.
+/// Parses `fields=a,b,c` against the allowed names: `None` when absent or naming nothing (`fields=`,
+/// the default representation), 400 for an unknown name. Items are trimmed of spaces.
 pub fn parse_fields(
     raw: Option<&str>,
     allowed: &[&str],
 ) -> Result<Option<HashSet<String>>, ApiError> {
     let Some(raw) = raw else { return Ok(None) };
     let mut set = HashSet::new();
-    for f in raw.split(',').map(str::trim).filter(|f| !f.is_empty()) {
+    for f in raw
+        .split(',')
+        .map(|f| f.trim_matches(' '))
+        .filter(|f| !f.is_empty())
+    {
         if !allowed.contains(&f) {
             return Err(ApiError::bad_param(
                 "fields",
@@ -390,10 +399,7 @@ pub fn parse_fields(
         }
         set.insert(f.to_owned());
     }
-    if set.is_empty() {
-        return Err(ApiError::bad_param("fields", "name at least one field"));
-    }
-    Ok(Some(set))
+    Ok((!set.is_empty()).then_some(set))
 }
 
 /// Keeps only the given fields of a JSON object.
@@ -404,31 +410,32 @@ pub fn keep_fields(mut v: Value, fields: &HashSet<String>) -> Value {
     v
 }
 
-/// Parses a comma-separated list parameter, at most `max` items of at most 200 characters.
+/// Parses a comma-separated list parameter: at most `max` items (counting empty ones, so that the
+/// OpenAPI pattern says exactly the same) of at most 200 characters; items are trimmed of spaces.
 pub fn csv(param: &str, raw: Option<&str>, max: usize) -> Result<Option<Vec<String>>, ApiError> {
     let Some(raw) = raw else { return Ok(None) };
-    let items: Vec<String> = raw
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect();
-    if items.len() > max {
+    if raw.split(',').count() > max {
         return Err(ApiError::bad_param(param, format!("at most {max} values")));
     }
-    if items.iter().any(|s| s.chars().count() > 200) {
+    if raw.split(',').any(|s| s.chars().count() > MAX_ITEM_CHARS) {
         return Err(ApiError::bad_param(
             param,
             "a value is at most 200 characters",
         ));
     }
+    let items: Vec<String> = raw
+        .split(',')
+        .map(|s| s.trim_matches(' '))
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect();
     // An empty filter (`?tag=`) filters nothing, like an absent one.
     Ok((!items.is_empty()).then_some(items))
 }
 
 /// `{id}` or `{slug}` in a path.
 pub fn key(raw: &str) -> Result<Key, ApiError> {
-    if raw.is_empty() || raw.len() > 200 {
+    if raw.is_empty() || raw.chars().count() > MAX_ITEM_CHARS {
         return Err(ApiError::bad_param("key", "an id or a slug"));
     }
     Ok(Key::parse(raw))
@@ -450,6 +457,32 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Patch<T> {
             None => Patch::Null,
         })
     }
+}
+
+/// A 32-bit whole number that may come as `7` or `7.0` (JSON Schema counts both integers).
+pub fn whole_i32<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i32>, D::Error> {
+    match Option::<Value>::deserialize(d)? {
+        None => Ok(None),
+        Some(Value::Number(n)) => n
+            .as_i64()
+            .or_else(|| {
+                n.as_f64()
+                    .filter(|f| f.fract() == 0.0 && f.abs() < 3.0e9)
+                    .map(|f| f as i64)
+            })
+            .and_then(|v| i32::try_from(v).ok())
+            .map(Some)
+            .ok_or_else(|| serde::de::Error::custom("a whole number of 32 bits")),
+        Some(_) => Err(serde::de::Error::custom("a whole number")),
+    }
+}
+
+/// [`whole_i32`] for a merge-patch field.
+pub fn whole_i32_patch<'de, D: Deserializer<'de>>(d: D) -> Result<Patch<i32>, D::Error> {
+    Ok(match whole_i32(d)? {
+        Some(v) => Patch::Value(v),
+        None => Patch::Null,
+    })
 }
 
 impl<T> Patch<T> {
@@ -482,11 +515,32 @@ impl<T> Patch<T> {
 }
 
 /// A reference to another resource in input: its numeric id or its slug.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(untagged)]
 pub enum KeyRef {
     Id(i64),
     Slug(String),
+}
+
+/// An id may come as `7` or `7.0` (JSON has one number type; JSON Schema counts `7.0` an integer).
+impl<'de> Deserialize<'de> for KeyRef {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match Value::deserialize(d)? {
+            Value::String(s) => Ok(KeyRef::Slug(s)),
+            Value::Number(n) => n
+                .as_i64()
+                .or_else(|| {
+                    n.as_f64()
+                        .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
+                        .map(|f| f as i64)
+                })
+                .map(KeyRef::Id)
+                .ok_or_else(|| serde::de::Error::custom("an id is a whole number")),
+            _ => Err(serde::de::Error::custom(
+                "an id (a number) or a slug (a string)",
+            )),
+        }
+    }
 }
 
 impl KeyRef {
@@ -508,9 +562,11 @@ impl Checks {
             .push(crate::error::FieldError::new(field, code, message));
     }
     /// A trimmed text of `min..=max` characters, without control characters (line breaks aside).
+    /// The length counts the value as sent (white space included), as the OpenAPI `maxLength` does.
     pub fn text(&mut self, field: &str, value: &str, min: usize, max: usize) -> String {
         let v = value.trim();
         let n = v.chars().count();
+        let sent = value.chars().count();
         if v.chars()
             .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
         {
@@ -521,7 +577,7 @@ impl Checks {
             );
         } else if n < min {
             self.fail(field, "required", format!("{field} must not be empty"));
-        } else if n > max {
+        } else if sent > max {
             self.fail(
                 field,
                 "too_long",
@@ -547,7 +603,7 @@ impl Checks {
     }
     pub fn url(&mut self, field: &str, value: &str) {
         let ok = (value.starts_with("https://") || value.starts_with("http://"))
-            && value.len() <= 2000
+            && value.chars().count() <= 2000
             && !value.chars().any(|c| c.is_whitespace() || c.is_control());
         if !ok {
             self.fail(

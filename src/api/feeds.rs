@@ -35,9 +35,13 @@ pub struct FeedQuery {
 
 /// The latest published articles of a feed, newest first, with their bodies.
 async fn latest(state: &web::Data<AppState>, query: FeedQuery) -> Result<Vec<Article>, ApiError> {
-    let rubriques = common::csv("rubrique", query.rubrique.as_deref(), 20)?;
-    let authors = common::csv("author", query.author.as_deref(), 20)?;
-    let tags = common::csv("tag", query.tag.as_deref(), 20)?;
+    let rubriques = common::csv(
+        "rubrique",
+        query.rubrique.as_deref(),
+        common::MAX_FILTER_VALUES,
+    )?;
+    let authors = common::csv("author", query.author.as_deref(), common::MAX_FILTER_VALUES)?;
+    let tags = common::csv("tag", query.tag.as_deref(), common::MAX_FILTER_VALUES)?;
     let site = state.config.site_url.clone();
     state
         .db

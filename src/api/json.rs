@@ -11,9 +11,9 @@ use serde::de::DeserializeOwned;
 use crate::error::{ApiError, FieldError};
 
 /// A JSON request body (`application/json` or `application/merge-patch+json`). A wrong content type
-/// (415) or size (413) stops the request at once; a body that does not parse or fit is only reported
-/// when the handler asks for it, after its authorisation checks, so that a caller who may not write
-/// learns nothing from a 400 or 422.
+/// (415), a size over the limit (413), and a body that does not parse or fit (400, 422) are only
+/// reported when the handler asks for it, after its authorisation checks: a caller who may not write
+/// learns nothing from the body's faults, and the order of checks is the same everywhere.
 pub struct Json<T>(Result<T, ApiError>);
 
 impl<T> Json<T> {
@@ -41,11 +41,11 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
         let body = web::Bytes::from_request(req, payload);
         Box::pin(async move {
             if !json {
-                return Err(ApiError::new(
+                return Ok(Json(Err(ApiError::new(
                     StatusCode::UNSUPPORTED_MEDIA_TYPE,
                     "unsupported-media-type",
                     "send the body as application/json",
-                ));
+                ))));
             }
             let bytes = body.await.map_err(|e| {
                 if e.as_response_error().status_code() == StatusCode::PAYLOAD_TOO_LARGE {
@@ -60,8 +60,8 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
                 } else {
                     ApiError::bad_request("the body could not be read")
                 }
-            })?;
-            Ok(Json(parse(&bytes)))
+            });
+            Ok(Json(bytes.and_then(|b| parse(&b))))
         })
     }
 }

@@ -21,6 +21,7 @@ pub mod audit;
 pub mod auth;
 pub mod authors;
 pub mod common;
+pub mod contract;
 pub mod feeds;
 pub mod health;
 pub mod json;
@@ -179,11 +180,13 @@ pub fn add_common_responses(doc: &mut utoipa::openapi::OpenApi) {
                 .parameter_in(ParameterIn::Header)
                 .required(utoipa::openapi::Required::False)
                 .description(Some(
-                    "Up to 255 visible characters. The first successful answer is replayed for the same key and \
-                     body for 24 hours (with `Idempotent-Replayed: true`); another body with the same key is a 422.",
+                    "1 to 255 visible ASCII characters. The first successful answer is replayed for the same key and \
+                     body for 24 hours (with `Idempotent-Replayed: true`); another body with the same key is a 409.",
                 ))
                 .schema(Some(
-                    utoipa::openapi::ObjectBuilder::new().schema_type(utoipa::openapi::schema::Type::String),
+                    utoipa::openapi::ObjectBuilder::new()
+                        .schema_type(utoipa::openapi::schema::Type::String)
+                        .pattern(Some("^[!-~]{1,255}$")),
                 ))
                 .build();
             post.parameters
@@ -193,7 +196,7 @@ pub fn add_common_responses(doc: &mut utoipa::openapi::OpenApi) {
                 .responses
                 .entry("409".to_owned())
                 .or_insert_with(|| {
-                    problem("A request with this Idempotency-Key is still running").into()
+                    problem("A request with this Idempotency-Key is still running, or the key was used with another request").into()
                 });
         }
         for op in [

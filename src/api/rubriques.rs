@@ -39,7 +39,7 @@ pub struct Rubrique {
     pub children: Option<Vec<Rubrique>>,
 }
 
-const FIELDS: &[&str] = &[
+pub const FIELDS: &[&str] = &[
     "id",
     "slug",
     "name",
@@ -90,7 +90,7 @@ pub struct RubriqueInput {
     #[serde(default)]
     #[schema(value_type = Option<KeyRef>)]
     pub parent: Patch<KeyRef>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::api::common::whole_i32_patch")]
     #[schema(value_type = i32, required = false)]
     pub position: Patch<i32>,
 }
@@ -409,8 +409,8 @@ pub async fn update_rubrique(
         .run(move |conn| {
             write_tx(conn, |conn| {
                 let cur = q::find(conn, &key)?.ok_or_else(|| ApiError::not_found("rubrique"))?;
-                check_if_match(im.as_deref(), &version_etag('r', cur.id, cur.version))?;
                 let (mut w, slug) = prepare(conn, input.into_inner()?, Some(&cur))?;
+                check_if_match(im.as_deref(), &version_etag('r', cur.id, cur.version))?;
                 if let Some(s) = slug {
                     if q::slug_taken(conn, &s, Some(cur.id))? {
                         return Err(ApiError::conflict(format!("the slug `{s}` is taken")));

@@ -29,7 +29,10 @@ pub struct Tag {
     pub version: i64,
 }
 
-const FIELDS: &[&str] = &["id", "slug", "name", "article_count", "version"];
+pub const FIELDS: &[&str] = &["id", "slug", "name", "article_count", "version"];
+
+/// The orders of `GET /v1/tags`.
+pub const SORTS: &[&str] = &["name", "-article_count"];
 
 /// Query of `GET /v1/tags`.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -90,7 +93,13 @@ pub async fn list_tags(
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
-    let by_count = match query.sort.as_deref().unwrap_or("name") {
+    // An empty `sort=` is the default.
+    let by_count = match query
+        .sort
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .unwrap_or("name")
+    {
         "name" => false,
         "-article_count" => true,
         other => {
@@ -309,8 +318,8 @@ pub async fn update_tag(
         .run(move |conn| {
             write_tx(conn, |conn| {
                 let cur = q::find(conn, &key)?.ok_or_else(|| ApiError::not_found("tag"))?;
-                check_if_match(im.as_deref(), &version_etag('t', cur.id, cur.version))?;
                 let (name, slug) = prepare(input.into_inner()?, Some(&cur))?;
+                check_if_match(im.as_deref(), &version_etag('t', cur.id, cur.version))?;
                 let slug = match slug {
                     Some(s) if q::slug_taken(conn, &s, Some(cur.id))? => {
                         return Err(ApiError::conflict(format!("the slug `{s}` is taken")))

@@ -83,16 +83,19 @@ fn with_byline(u: UserRow, bylines: &HashMap<i64, AuthorRow>) -> User {
     }
 }
 
+/// An address as the OpenAPI pattern describes it: one `@`, something before it, a domain with a dot
+/// that neither starts nor ends it, no white space or control character, at most 254 characters.
 fn valid_email(e: &str) -> bool {
-    let e = e.trim();
     let Some((local, domain)) = e.split_once('@') else {
         return false;
     };
     !local.is_empty()
+        && !domain.contains('@')
         && domain.contains('.')
         && !domain.starts_with('.')
-        && e.len() <= 254
-        && !e.chars().any(char::is_whitespace)
+        && !domain.ends_with('.')
+        && e.chars().count() <= 254
+        && !e.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
 /// Validates input over the current account (none on creation); hashes a new password.
@@ -113,7 +116,7 @@ fn prepare(
         }
     }
     if let Some(p) = &pw {
-        if p.chars().count() < 12 || p.len() > 1024 {
+        if !(12..=1024).contains(&p.chars().count()) {
             c.fail("password", "weak", "a password is 12 to 1024 characters");
         }
     }

@@ -7,7 +7,8 @@ use super::analyzer::{analyze, analyze_word, fold_prefix};
 
 /// The longest query accepted, in characters.
 pub const MAX_QUERY_CHARS: usize = 200;
-/// The most clauses a query may hold.
+/// The most clauses a query uses: words after the twelfth are ignored (as web search engines do), so
+/// a long pasted sentence still finds something instead of failing.
 pub const MAX_CLAUSES: usize = 12;
 
 /// One condition of a query; all must hold.
@@ -31,7 +32,6 @@ pub struct Query {
 #[derive(Debug, PartialEq, Eq)]
 pub enum QueryError {
     TooLong,
-    TooManyClauses,
 }
 
 fn is_quote(c: char) -> bool {
@@ -82,9 +82,7 @@ pub fn parse(q: &str) -> Result<Query, QueryError> {
         seen.push(c.clone());
         new
     });
-    if clauses.len() > MAX_CLAUSES {
-        return Err(QueryError::TooManyClauses);
-    }
+    clauses.truncate(MAX_CLAUSES);
     Ok(Query { clauses })
 }
 

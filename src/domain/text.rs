@@ -17,7 +17,7 @@ pub enum BodyFormat {
 }
 
 /// Longest slug accepted or produced, in characters (slugs are ASCII, so also bytes).
-const SLUG_MAX: usize = 80;
+pub const SLUG_MAX: usize = 80;
 
 /// Reading speed used by [`reading_time_minutes`].
 const WORDS_PER_MINUTE: i32 = 200;

@@ -123,10 +123,28 @@ both!(bad_pagination_is_a_400_never_a_clamp, |app| async move {
     app.get(&format!("/v1/articles?sort=title&cursor={c}"))
         .await
         .problem(400);
-    app.get(&format!("/v1/articles?page=2&cursor={c}"))
+    // A cursor wins over a page number: the page after the cursor, with cursor links.
+    let after = app
+        .get(&format!("/v1/articles?per_page=2&cursor={c}"))
         .await
-        .problem(400);
+        .expect(200);
+    let both = app
+        .get(&format!("/v1/articles?page=5&per_page=2&cursor={c}"))
+        .await
+        .expect(200);
+    assert_eq!(both.body["data"], after.body["data"]);
+    assert_ne!(both.body["data"], r.body["data"]);
+    assert_eq!(both.body["meta"]["page"], serde_json::Value::Null);
+    // Empty values mean "not given": the default order, fields and first page.
+    let plain = app.get("/v1/articles?per_page=2").await.expect(200);
+    let empty = app
+        .get("/v1/articles?per_page=2&sort=&fields=&cursor=")
+        .await
+        .expect(200);
+    assert_eq!(empty.body["data"], plain.body["data"]);
+    assert!(empty.body["data"][0]["title"].is_string());
     app.get("/v1/articles?sort=popularity").await.problem(400);
+    app.get("/v1/articles?fields=ur").await.problem(400);
     app.get("/v1/articles?unknown=1").await.problem(400);
 });
 

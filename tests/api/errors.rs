@@ -63,8 +63,10 @@ both!(
             .await
             .problem(400);
         app.get("/v1/articles?status=secret").await.problem(400);
-        app.get("/v1/articles?fields=").await.problem(400);
-        app.get("/v1/articles/%00").await;
+        app.get("/v1/articles?fields=nope").await.problem(400);
+        app.get("/v1/articles?fields=id,,nope").await.problem(400);
+        let nul = app.get("/v1/articles/%00").await.problem(404);
+        assert_eq!(nul.body["instance"], "/v1/articles/%00");
         let r = app.get(&format!("/v1/articles/{}", "x".repeat(300))).await;
         assert!(r.status.is_client_error(), "{}", r.status);
     }

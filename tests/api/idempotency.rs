@@ -1,4 +1,4 @@
-//! `Idempotency-Key` on POST: one row, the same answer; another body is a 422.
+//! `Idempotency-Key` on POST: one row, the same answer; another body is a 409.
 
 use crate::both;
 use awc::http::Method;
@@ -53,8 +53,9 @@ both!(
                 &key,
             )
             .await
-            .problem(422);
+            .problem(409);
         assert_eq!(r.body["errors"][0]["field"], "Idempotency-Key");
+        assert_eq!(r.body["errors"][0]["code"], "reused");
         // Keys belong to their caller.
         let editor = app.staff("editor", None).await;
         app.raw(

@@ -138,7 +138,16 @@ both!(
         app.get(&format!("/v1/articles?{}", enc(&"mot ".repeat(60))))
             .await
             .problem(400);
-        app.get("/v1/articles?sort=relevance").await.problem(400);
+        // Words past the twelfth are ignored, not refused.
+        let long = app
+            .get(&format!("/v1/articles?{}", enc("ouagadougou soldats russes armee defense coton football cinema sante ecole transition election commerce numerique")))
+            .await
+            .expect(200);
+        assert!(long.body["meta"]["total"].as_i64().unwrap() > 0);
+        // `relevance` without `q` is the default order.
+        let rel = app.get("/v1/articles?sort=relevance").await.expect(200);
+        let default = app.get("/v1/articles").await.expect(200);
+        assert_eq!(rel.body["data"], default.body["data"]);
     }
 );
 

@@ -74,6 +74,15 @@ pub struct GetQuery {
     pub formats: Option<String>,
 }
 
+/// The orders of `GET /v1/articles` (`relevance` is the default with `q`).
+pub const SORTS: &[&str] = &[
+    "-published_at",
+    "published_at",
+    "-updated_at",
+    "title",
+    "relevance",
+];
+
 fn parse_sort(raw: Option<&str>) -> Result<Sort, ApiError> {
     match raw.unwrap_or("-published_at") {
         "-published_at" => Ok(Sort::PublishedDesc),
@@ -384,15 +393,13 @@ pub async fn list_articles(
     let search = match query.q.as_deref() {
         Some(q) => Some(search::parse(q).map_err(|e| match e {
             search::QueryError::TooLong => ApiError::bad_param("q", "at most 200 characters"),
-            search::QueryError::TooManyClauses => {
-                ApiError::bad_param("q", "at most 12 words or phrases")
-            }
         })?),
         None => None,
     };
-    let sort = match (query.sort.as_deref(), &search) {
+    // An empty `sort=` is the default; `relevance` without `q` is the default order too.
+    let sort = match (query.sort.as_deref().filter(|s| !s.is_empty()), &search) {
         (None | Some("relevance"), Some(_)) => ListSort::Relevance,
-        (Some("relevance"), None) => return Err(ApiError::bad_param("sort", "relevance needs q")),
+        (Some("relevance"), None) => ListSort::Column(Sort::PublishedDesc),
         (s, _) => ListSort::Column(parse_sort(s)?),
     };
     let page = PageRequest::parse(
@@ -425,18 +432,19 @@ pub async fn list_articles(
             all: s.at_least(Role::Editor),
         },
     };
-    let rubrique_slugs = common::csv("rubrique", query.rubrique.as_deref(), 20)?;
-    let author_keys = common::csv("author", query.author.as_deref(), 20)?;
-    let tag_slugs = common::csv("tag", query.tag.as_deref(), 20)?;
-    let exclude = common::csv("exclude", query.exclude.as_deref(), 100)?.unwrap_or_default();
-    if let (Some(a), Some(b)) = (query.published_after, query.published_before) {
-        if a >= b {
-            return Err(ApiError::bad_param(
-                "published_after",
-                "must be before published_before",
-            ));
-        }
-    }
+    let rubrique_slugs = common::csv(
+        "rubrique",
+        query.rubrique.as_deref(),
+        common::MAX_FILTER_VALUES,
+    )?;
+    let author_keys = common::csv("author", query.author.as_deref(), common::MAX_FILTER_VALUES)?;
+    let tag_slugs = common::csv("tag", query.tag.as_deref(), common::MAX_FILTER_VALUES)?;
+    let exclude = common::csv(
+        "exclude",
+        query.exclude.as_deref(),
+        common::MAX_EXCLUDE_VALUES,
+    )?
+    .unwrap_or_default();
     let mut filter = Filter {
         published_after: query.published_after.map(|t| to_seconds(t.naive_utc())),
         published_before: query.published_before.map(|t| to_seconds(t.naive_utc())),
@@ -542,12 +550,14 @@ pub async fn find_article(
 ) -> Result<HttpResponse, ApiError> {
     let key = key(&path)?;
     let fields = common::parse_fields(query.fields.as_deref(), FIELDS)?;
+    // Items are trimmed of spaces and empty ones skipped; none at all (`formats=`) is the default.
     let (html, plain) = match query.formats.as_deref() {
         None => (true, false),
         Some(raw) => {
             let mut f = (false, false);
-            for part in raw.split(',').map(str::trim) {
+            for part in raw.split(',').map(|p| p.trim_matches(' ')) {
                 match part {
+                    "" => {}
                     "html" => f.0 = true,
                     "plaintext" => f.1 = true,
                     other => {
@@ -558,7 +568,11 @@ pub async fn find_article(
                     }
                 }
             }
-            f
+            if f == (false, false) {
+                (true, false)
+            } else {
+                f
+            }
         }
     };
     let staff = caller.staff().cloned();

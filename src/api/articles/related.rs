@@ -15,6 +15,12 @@ use crate::error::{ApiError, Problem};
 use crate::startup::AppState;
 use chrono::NaiveDateTime;
 
+/// The strategies of the related endpoint (`similar` is the default).
+pub const STRATEGIES: &[&str] = &["similar", "rubrique", "latest", "author", "tags"];
+
+/// The most related articles one request asks for.
+pub const MAX_LIMIT: i64 = 20;
+
 /// Query of the related endpoint.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -57,11 +63,17 @@ pub async fn list_related_articles(
 ) -> Result<HttpResponse, ApiError> {
     let key = key(&path)?;
     let limit = query.limit.unwrap_or(4);
-    if !(1..=20).contains(&limit) {
+    if !(1..=MAX_LIMIT).contains(&limit) {
         return Err(ApiError::bad_param("limit", "must be between 1 and 20"));
     }
-    let strategy = match query.strategy.as_deref().unwrap_or("similar") {
-        s @ ("similar" | "rubrique" | "latest" | "author" | "tags") => s.to_owned(),
+    // An empty `strategy=` is the default.
+    let strategy = match query
+        .strategy
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .unwrap_or("similar")
+    {
+        s if STRATEGIES.contains(&s) => s.to_owned(),
         other => {
             return Err(ApiError::bad_param(
                 "strategy",

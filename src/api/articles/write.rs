@@ -172,9 +172,8 @@ fn resolve_refs(
         }
         Some(list) => {
             for (i, t) in list.iter().enumerate() {
-                let n = t.trim().chars().count();
-                if n == 0
-                    || n > 60
+                // As sent: the OpenAPI `maxLength` counts the same characters.
+                if t.chars().count() > 60
                     || text::slugify(t).is_empty()
                     || t.chars().any(char::is_control)
                 {
@@ -346,17 +345,9 @@ fn merged(
         .map(|t| to_seconds(t.naive_utc()));
     let published_at = match status {
         Status::Published => Some(published_at.unwrap_or(now)),
-        Status::Scheduled => match published_at {
-            Some(t) if t > now => Some(t),
-            _ => {
-                checks.fail(
-                    "published_at",
-                    "required",
-                    "a scheduled article needs a future published_at",
-                );
-                published_at
-            }
-        },
+        // `scheduled` is `published` at `published_at`: a date that has already come (or none, now)
+        // publishes at once, as `published` would.
+        Status::Scheduled => Some(published_at.unwrap_or(now)),
         _ => published_at,
     };
     // A contributor cannot publish by setting a past date on a draft either: only the status publishes.
@@ -498,7 +489,8 @@ pub fn create(
     Ok(id)
 }
 
-/// Applies a merge patch to an article the caller may see; `if_match` checks the version first.
+/// Applies a merge patch to an article the caller may see. The order of checks: visible (404), may
+/// edit (403), the patch's values (422), then `if_match` on the version (412), then conflicts (409).
 pub fn update(
     conn: &mut AnyConnection,
     staff: &Staff,
@@ -508,7 +500,6 @@ pub fn update(
 ) -> Result<i64, ApiError> {
     let now = crate::db::now();
     let cur = load_visible(conn, Some(staff), key, now)?;
-    if_match(&cur)?;
     check_may_edit(conn, staff, &cur, now)?;
     // A co-signed article's byline is the editors' to change: nobody strips the others from it.
     if !staff.at_least(Role::Editor) && !input.authors.is_absent() {
@@ -530,6 +521,7 @@ pub fn update(
     )?;
     let (mut w, slug_given) = merged(&mut checks, input, Some(&cur), staff, now)?;
     checks.finish()?;
+    if_match(&cur)?;
     w.rubrique_id = r.rubrique_id;
     if let Some((_, Some(enabled))) = &r.pins {
         w.related_enabled = *enabled;
@@ -573,8 +565,8 @@ pub fn delete(
 ) -> Result<(), ApiError> {
     let now = crate::db::now();
     let cur = load_visible(conn, Some(staff), key, now)?;
-    if_match(&cur)?;
     check_may_edit(conn, staff, &cur, now)?;
+    if_match(&cur)?;
     crate::db::search::unindex(conn, cur.id)?;
     audit::record(
         conn,
