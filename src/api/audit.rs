@@ -118,7 +118,10 @@ pub async fn list_audit(
     let query = query.into_inner();
     let page = PageRequest::parse(query.page, query.per_page, query.cursor.as_deref(), "-id")?;
     let p = page.clone();
-    let action = query.action.filter(|a| !a.is_empty());
+    let action = query
+        .action
+        .filter(|a| !a.is_empty())
+        .map(|a| crate::domain::lookup_text(&a));
     let listing = state
         .db
         .run(move |conn| {

@@ -120,7 +120,8 @@ pub async fn create_token(
     if email.len() > 320 || pw.len() > 1024 {
         return Err(ApiError::unauthorized("wrong e-mail or password"));
     }
-    let wanted = email.trim().to_lowercase();
+    let wanted = crate::domain::lookup_text(&email.trim().to_lowercase());
+    let email = crate::domain::lookup_text(&email);
     let user = state
         .db
         .run(move |conn| Ok(crate::db::users::find_by_email(conn, &email)?))

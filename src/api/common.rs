@@ -427,7 +427,7 @@ pub fn csv(param: &str, raw: Option<&str>, max: usize) -> Result<Option<Vec<Stri
         .split(',')
         .map(|s| s.trim_matches(' '))
         .filter(|s| !s.is_empty())
-        .map(str::to_owned)
+        .map(crate::domain::lookup_text)
         .collect();
     // An empty filter (`?tag=`) filters nothing, like an absent one.
     Ok((!items.is_empty()).then_some(items))
@@ -547,7 +547,8 @@ impl KeyRef {
     pub fn key(&self) -> Key {
         match self {
             KeyRef::Id(id) => Key::Id(*id),
-            KeyRef::Slug(s) => Key::parse(s),
+            // A string is a slug, never an id (a slug is never all digits): `"12"` names nothing.
+            KeyRef::Slug(s) => Key::Slug(crate::domain::lookup_text(s)),
         }
     }
 }

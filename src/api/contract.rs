@@ -181,6 +181,12 @@ fn slug() -> Value {
     })
 }
 
+fn slug_schema() -> Value {
+    let mut s = slug();
+    s["type"] = json!("string");
+    s
+}
+
 /// An absolute http(s) URL without white space or control characters, at most 2000 characters.
 fn url() -> Value {
     json!({"pattern": format!("^https?://[^{WS}\\x00-\\x1f\\x7f-\\x9f]*$"), "maxLength": 2000})
@@ -326,10 +332,10 @@ pub fn finish(doc: &mut Value) {
     // A reference is a positive id, or a string that can name something: digits (an id) or a slug.
     if let Some(k) = schemas.get_mut("KeyRef") {
         *k = json!({
-            "description": "A reference to another resource in input: its numeric id, or its slug.",
+            "description": "A reference to another resource in input: its numeric id (a number), or its slug (a string; never all digits, so `\"12\"` names nothing).",
             "oneOf": [
                 {"type": "integer", "format": "int64", "minimum": 1},
-                {"type": "string", "pattern": "^[a-z0-9]+(?:-[a-z0-9]+)*$", "maxLength": crate::domain::text::SLUG_MAX},
+                slug_schema(),
             ],
         });
     }

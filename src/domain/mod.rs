@@ -94,8 +94,19 @@ impl Key {
     pub fn parse(raw: &str) -> Key {
         match raw.parse::<i64>() {
             Ok(id) if !raw.starts_with('+') && !raw.starts_with('-') => Key::Id(id),
-            _ => Key::Slug(raw.to_owned()),
+            _ => Key::Slug(lookup_text(raw)),
         }
+    }
+}
+
+/// A value a client sent, made safe to compare with stored text: PostgreSQL refuses a NUL character
+/// in a text parameter (an error, not a non-match), and nothing stored holds one, so it becomes U+FFFD,
+/// which matches nothing either.
+pub fn lookup_text(raw: &str) -> String {
+    if raw.contains('\0') {
+        raw.replace('\0', "\u{FFFD}")
+    } else {
+        raw.to_owned()
     }
 }
 
