@@ -257,7 +257,22 @@ fn body_rules() -> Vec<(&'static str, &'static str, Value)> {
             "language",
             json!({"pattern": "^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$"}),
         ),
-        ("ArticleInput", "authors", json!({"maxItems": 20})),
+        (
+            "ArticleInput",
+            "authors",
+            json!({"maxItems": 20, "examples": [["andre-martin-bado"]]}),
+        ),
+        (
+            "ArticleInput",
+            "rubrique",
+            json!({"examples": ["securite"]}),
+        ),
+        ("RubriqueInput", "parent", json!({"examples": ["culture"]})),
+        (
+            "UserInput",
+            "author",
+            json!({"examples": ["aminata-kabore"]}),
+        ),
         (
             "ArticleInput",
             "tags",
@@ -277,6 +292,8 @@ fn body_rules() -> Vec<(&'static str, &'static str, Value)> {
         ("AuthorInput", "slug", slug()),
         ("AuthorInput", "bio", text(5000, false)),
         ("AuthorInput", "avatar_url", url()),
+        ("AuthorInput", "links", json!({"maxItems": 20})),
+        ("RelatedSettings", "pinned", json!({"maxItems": 20})),
         ("AuthorLink", "label", text(80, true)),
         ("AuthorLink", "url", url()),
         ("UserInput", "email", email),
@@ -363,6 +380,7 @@ pub fn finish(doc: &mut Value) {
     let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
         return;
     };
+    add_links(paths);
     for item in paths.values_mut() {
         let Some(get) = item.get_mut("get") else {
             continue;
@@ -381,6 +399,71 @@ pub fn finish(doc: &mut Value) {
             if schema["$ref"] == format!("#/components/schemas/{name}") {
                 *schema = either(name);
             }
+        }
+    }
+}
+
+/// The resources a client creates and then reads, changes and deletes: (collection path, the item's
+/// path parameter, the operations on the item).
+const LIFECYCLES: &[(&str, &str, &[&str])] = &[
+    (
+        "/v1/articles",
+        "key",
+        &[
+            "find_article",
+            "update_article",
+            "delete_article",
+            "list_related_articles",
+            "list_article_revisions",
+        ],
+    ),
+    (
+        "/v1/rubriques",
+        "key",
+        &["find_rubrique", "update_rubrique", "delete_rubrique"],
+    ),
+    (
+        "/v1/authors",
+        "key",
+        &["find_author", "update_author", "delete_author"],
+    ),
+    ("/v1/tags", "key", &["find_tag", "update_tag", "delete_tag"]),
+    ("/v1/users", "id", &["update_user", "delete_user"]),
+    ("/v1/api-keys", "id", &["delete_api_key"]),
+];
+
+/// OpenAPI links from a creation (201) and an update (200) to what can follow on the same item: its
+/// id into the path, its new `ETag` into `If-Match` where the next operation takes one.
+fn add_links(paths: &mut serde_json::Map<String, Value>) {
+    let takes_if_match = |op: &str| op.starts_with("update_") || op.starts_with("delete_");
+    let links = |param: &str, ops: &[&str], with_etag: bool| -> Value {
+        let mut out = serde_json::Map::new();
+        for op in ops {
+            let mut parameters = json!({ param: "$response.body#/id" });
+            if with_etag && takes_if_match(op) && *op != "delete_user" && *op != "update_user" {
+                parameters["header.If-Match"] = json!("$response.header.ETag");
+            }
+            out.insert(
+                op.to_string(),
+                json!({"operationId": op, "parameters": parameters}),
+            );
+        }
+        Value::Object(out)
+    };
+    for (collection, param, ops) in LIFECYCLES {
+        let etag = *param == "key";
+        if let Some(r) = paths
+            .get_mut(*collection)
+            .and_then(|i| i.pointer_mut("/post/responses/201"))
+        {
+            r["links"] = links(param, ops, etag);
+        }
+        let item = format!("{collection}/{{{param}}}");
+        if let Some(r) = paths
+            .get_mut(&item)
+            .and_then(|i| i.pointer_mut("/patch/responses/200"))
+        {
+            r["links"] = links(param, ops, etag);
         }
     }
 }

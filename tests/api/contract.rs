@@ -209,3 +209,29 @@ both!(
         assert_eq!(r.body["data"], json!([]));
     }
 );
+
+both!(
+    a_nul_character_in_free_text_is_removed_the_same_on_both_databases,
+    |app| async move {
+        let admin = app.admin().await;
+        let a = app
+            .post(
+                "/v1/articles",
+                &admin,
+                json!({"title": "Nul", "body": "avant\u{0}après", "rubrique": "culture",
+                       "featured_image": {"url": "https://img.example/x.jpg", "alt": "a\u{0}b", "credit": "\u{0}"}}),
+            )
+            .await
+            .expect(201);
+        assert_eq!(a.body["body_html"], "<p>avantaprès</p>");
+        assert_eq!(a.body["featured_image"]["alt"], "ab");
+        // A control character in a plain text field is still a 422.
+        app.post(
+            "/v1/articles",
+            &admin,
+            json!({"title": "a\u{0}b", "body": "b", "rubrique": "culture"}),
+        )
+        .await
+        .problem(422);
+    }
+);

@@ -237,6 +237,10 @@ fn language_ok(l: &str) -> bool {
         && parts.all(|p| (1..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()))
 }
 
+fn strip_nul(s: &str) -> String {
+    s.replace('\0', "")
+}
+
 /// Applies an input over the current values (none on creation) and derives everything else.
 fn merged(
     checks: &mut Checks,
@@ -274,6 +278,9 @@ fn merged(
     });
     let body_changed =
         body.is_some() || cur.is_some_and(|c| c.body_format != fmt_name(body_format));
+    // NUL means nothing in Markdown or HTML (HTML parsers drop it too), and PostgreSQL cannot store it
+    // in text: it is removed, the same on both databases.
+    let body = body.map(|b| strip_nul(&b));
     let body = match (body, cur) {
         (Some(b), _) => {
             if b.trim().is_empty() {
@@ -307,7 +314,12 @@ fn merged(
     let cur_image: Option<FeaturedImage> = cur
         .and_then(|c| c.featured_image.as_deref())
         .and_then(|j| serde_json::from_str(j).ok());
-    let image = input.featured_image.apply(cur_image);
+    let image = input.featured_image.apply(cur_image).map(|mut img| {
+        for v in [&mut img.alt, &mut img.caption, &mut img.credit] {
+            *v = v.as_deref().map(strip_nul);
+        }
+        img
+    });
     if let Some(img) = &image {
         checks.url("featured_image.url", &img.url);
         for (f, v) in [
