@@ -1,12 +1,13 @@
 //! `/v1/api-keys`: partner keys (admins). The secret is shown once, at creation; partners send it as
 //! `X-Api-Key` and get their own rate limit.
 
-use actix_web::{delete, get, post, web, HttpResponse};
+use actix_web::{delete, get, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
-use crate::api::common::{Checks, PRIVATE_CACHE};
+use crate::api::common::{self, Checks, Listing, PageRequest};
+use crate::domain::cursor::Cursor;
 use crate::auth::Caller;
 use crate::db::api_keys::{self as q, ApiKeyRow};
 use crate::db::write_tx;
@@ -74,27 +75,68 @@ fn to_out(k: ApiKeyRow) -> ApiKey {
     }
 }
 
-/// List partner keys (admins). Secrets are never shown again.
+/// Query of `GET /v1/api-keys` (in id order).
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+/// List partner keys (admins), oldest first, revoked ones included. Secrets are never shown again.
 #[utoipa::path(
-    tag = "api-keys", operation_id = "list_api_keys", security(("bearer" = [])),
+    tag = "api-keys", operation_id = "list_api_keys", security(("bearer" = [])), params(ListQuery),
     responses(
-        (status = 200, description = "Every key, revoked ones included", body = Vec<ApiKey>),
+        (status = 200, description = "A page of keys, revoked ones included", body = ApiKeyList),
         (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/api-keys")]
 pub async fn list_api_keys(
+    req: HttpRequest,
     state: web::Data<AppState>,
     caller: Caller,
+    query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Role::Admin)?;
-    let keys = state.db.run(|conn| Ok(q::list(conn)?)).await?;
-    let out: Vec<ApiKey> = keys.into_iter().map(to_out).collect();
-    Ok(HttpResponse::Ok()
-        .insert_header(("Cache-Control", PRIVATE_CACHE))
-        .json(out))
+    let query = query.into_inner();
+    let page = PageRequest::parse(query.page, query.per_page, query.cursor.as_deref(), "id")?;
+    let p = page.clone();
+    let listing = state
+        .db
+        .run(move |conn| {
+            let total = q::count(conn)?;
+            let (after, offset) = match &p.cursor {
+                Some(c) => (Some(c.id), 0),
+                None => (None, p.offset()),
+            };
+            let mut rows = q::page(conn, after, offset, p.per_page + 1)?;
+            let has_next = rows.len() as i64 > p.per_page;
+            rows.truncate(p.per_page as usize);
+            let next_cursor = rows.last().filter(|_| has_next).map(|r| {
+                Cursor {
+                    sort: "id".into(),
+                    value: String::new(),
+                    id: r.id,
+                }
+                .encode()
+            });
+            let data = rows.into_iter().map(|k| common::raw(&to_out(k))).collect();
+            Ok(Listing {
+                data,
+                total,
+                next_cursor,
+                has_next,
+            })
+        })
+        .await?;
+    Ok(common::collection(&req, true, &page, listing))
 }
+
+crate::api::collection_schema!(ApiKeyList, ApiKey);
 
 /// Create a partner key (admins); the answer holds the secret, once.
 #[utoipa::path(

@@ -49,11 +49,25 @@ pub fn insert(
         .get_result(conn)
 }
 
-pub fn list(conn: &mut AnyConnection) -> QueryResult<Vec<ApiKeyRow>> {
-    api_keys::table
+/// A page of keys in id order: after the keyset id `after`, or from `offset`.
+pub fn page(
+    conn: &mut AnyConnection,
+    after: Option<i64>,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<Vec<ApiKeyRow>> {
+    let mut q = api_keys::table
         .order(api_keys::id.asc())
         .select(ApiKeyRow::as_select())
-        .load(conn)
+        .into_boxed();
+    if let Some(id) = after {
+        q = q.filter(api_keys::id.gt(id));
+    }
+    q.offset(offset).limit(limit).load(conn)
+}
+
+pub fn count(conn: &mut AnyConnection) -> QueryResult<i64> {
+    api_keys::table.count().get_result(conn)
 }
 
 pub fn find(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<ApiKeyRow>> {
