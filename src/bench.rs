@@ -194,6 +194,18 @@ pub fn measure(db: &Db, runs: usize) -> anyhow::Result<Vec<(String, String)>> {
         "list (front page, 20 + count)".into(),
         summary(std::mem::take(&mut timings)),
     ));
+    // The French analyser alone, on 1 MiB of prose (what indexing a long feature costs).
+    let mib = crate::domain::analyzer::BENCH_PARAGRAPH
+        .repeat(1 + (1 << 20) / crate::domain::analyzer::BENCH_PARAGRAPH.len());
+    for _ in 0..runs.clamp(1, 20) {
+        let t = Instant::now();
+        std::hint::black_box(crate::domain::analyzer::analyze(&mib));
+        timings.push(t.elapsed());
+    }
+    out.push((
+        "analyse 1 MiB of French".into(),
+        summary(std::mem::take(&mut timings)),
+    ));
     for _ in 0..runs {
         let picked: &&str = rng.pick::<&str>(&queries[..]);
         let sq = search::parse(picked).map_err(|_| anyhow::anyhow!("query"))?;

@@ -30,12 +30,12 @@ macro_rules! both {
                 $body.await;
             }
             #[actix_rt::test]
+            #[cfg_attr(
+                not(kiosque_pg),
+                ignore = "the PostgreSQL half: build and run with KIOSQUE_TEST_POSTGRES_URL set"
+            )]
             async fn postgres() {
-                let Some($app) =
-                    $crate::helpers::TestApp::try_spawn($crate::helpers::Backend::Postgres).await
-                else {
-                    return;
-                };
+                let $app = $crate::helpers::TestApp::spawn($crate::helpers::Backend::Postgres).await;
                 $body.await;
             }
         }
@@ -159,11 +159,6 @@ impl TestApp {
             .expect("backend available")
     }
 
-    /// `None` (with a note) when the backend is PostgreSQL and no server is configured.
-    pub async fn try_spawn(backend: Backend) -> Option<TestApp> {
-        Self::spawn_with(backend, |_| {}).await
-    }
-
     pub async fn spawn_with(backend: Backend, tweak: impl FnOnce(&mut Config)) -> Option<TestApp> {
         let (url, dir, pg_drop) = match backend {
             Backend::Sqlite => {
@@ -173,6 +168,11 @@ impl TestApp {
             }
             Backend::Postgres => {
                 let Some(server) = pg_server_url() else {
+                    // Built with a server configured, a run without one is a failure, not a skip.
+                    assert!(
+                        !cfg!(kiosque_pg),
+                        "these tests were built with KIOSQUE_TEST_POSTGRES_URL set; set it to run them"
+                    );
                     eprintln!("KIOSQUE_TEST_POSTGRES_URL is not set: PostgreSQL half skipped");
                     return None;
                 };
