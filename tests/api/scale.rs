@@ -216,6 +216,11 @@ both!(
         let mut conn = db.get().unwrap();
         let kept = totals(&mut conn);
         assert!(kept.docs >= 6 && kept.terms > 0, "{kept:?}");
+        // Corrupt every statistic, so that only a real rebuild brings them back.
+        app.execute_sql("UPDATE search_totals SET docs = docs + 1000, title_terms = 0, body_terms = 7 WHERE id = 1");
+        app.execute_sql("UPDATE search_terms SET df = df + 50");
+        app.execute_sql("INSERT INTO search_terms (term, df) VALUES ('fantome', 99)");
+        assert_ne!(totals(&mut conn), kept, "the corruption took");
         let n = kiosque::db::write_tx(&mut conn, |c| Ok(search::reindex_all(c)?)).unwrap();
         assert!(n >= 7);
         assert_eq!(totals(&mut conn), kept);
@@ -536,8 +541,13 @@ both!(
         app.delete("/v1/tags/coton", &admin).await.expect(204);
         check("a tag deleted");
         let mut conn = db.get().unwrap();
-        let before = tag_counts(&mut conn).0;
+        let (kept, counted) = tag_counts(&mut conn);
+        assert_eq!(kept, counted);
+        assert!(!kept.is_empty());
+        // Corrupt the kept counts, so that only a real rebuild mends them.
+        app.execute_sql("UPDATE tag_counts SET published = published + 5");
+        assert_ne!(tag_counts(&mut conn).0, counted, "the corruption took");
         kiosque::db::write_tx(&mut conn, |c| Ok(search::reindex_all(c)?)).unwrap();
-        assert_eq!(tag_counts(&mut conn).0, before, "reindex");
+        assert_eq!(tag_counts(&mut conn).0, counted, "reindex");
     }
 );
