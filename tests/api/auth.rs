@@ -164,3 +164,37 @@ both!(a_disabled_account_loses_access_at_once, |app| async move {
     .expect(200);
     app.get_as("/v1/me", &editor).await.problem(401);
 });
+
+both!(
+    a_token_without_iat_or_role_or_with_a_wrong_audience_is_refused,
+    |app| async move {
+        use jsonwebtoken::{encode, EncodingKey, Header};
+        let good = app.admin().await;
+        app.get_as("/v1/me", &good).await.expect(200);
+        let now = chrono::Utc::now().timestamp();
+        let full = serde_json::json!({"iss": "kiosque", "aud": "kiosque-staff", "sub": "1", "role": "admin",
+            "iat": now, "nbf": now, "exp": now + 600, "typ": "access", "sgen": 0});
+        let key = EncodingKey::from_secret(crate::helpers::SECRET.as_bytes());
+        let sign = |claims: &serde_json::Value| encode(&Header::default(), claims, &key).unwrap();
+        // The same claims, signed the same way, pass: so each refusal below is the claim's doing.
+        let as_issued = app.get_as("/v1/me", &sign(&full)).await;
+        let sgen_ok = as_issued.status == 200;
+        for missing in ["iat", "role", "exp", "sub", "iss", "aud", "nbf"] {
+            let mut c = full.clone();
+            c.as_object_mut().unwrap().remove(missing);
+            app.get_as("/v1/me", &sign(&c)).await.problem(401);
+        }
+        for (claim, value) in [
+            ("aud", json!("someone-else")),
+            ("iss", json!("other")),
+            ("typ", json!("refresh")),
+            ("exp", json!(now - 120)),
+            ("nbf", json!(now + 600)),
+        ] {
+            let mut c = full.clone();
+            c[claim] = value;
+            app.get_as("/v1/me", &sign(&c)).await.problem(401);
+        }
+        assert!(sgen_ok, "a hand-made token with every claim is accepted: {}", as_issued.text);
+    }
+);

@@ -94,3 +94,32 @@ async fn a_new_key_keeps_accepting_tokens_of_the_previous_one() {
         newer.get_as("/v1/me", &old_token).await.problem(401);
     }
 }
+
+#[actix_rt::test]
+async fn key_files_sign_rs256_tokens_too() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let Some(app) = app_signing_with(backend, "rsa1", "r1", &[]).await else {
+            continue;
+        };
+        let token = app.admin().await;
+        let header = header_of(&token);
+        assert_eq!(header["alg"], "RS256");
+        assert_eq!(header["kid"], "r1");
+        app.get_as("/v1/me", &token).await.expect(200);
+        // Algorithm confusion: an HS256 token keyed with the RSA public key is refused.
+        let public = std::fs::read(keys_dir().join("rsa1.pub.pem")).unwrap();
+        let now = chrono::Utc::now().timestamp();
+        let claims = serde_json::json!({"iss": "kiosque", "aud": "kiosque-staff", "sub": "1", "role": "admin", "iat": now, "nbf": now, "exp": now + 600, "typ": "access", "sgen": 0});
+        let mut h = Header::new(Algorithm::HS256);
+        h.kid = Some("r1".into());
+        let forged = encode(&h, &claims, &EncodingKey::from_secret(&public)).unwrap();
+        app.get_as("/v1/me", &forged).await.problem(401);
+        // An EdDSA token under the RSA key's kid is refused: the algorithm is pinned per key.
+        let ed = EncodingKey::from_ed_pem(&std::fs::read(keys_dir().join("ed1.pem")).unwrap()).unwrap();
+        let mut h = Header::new(Algorithm::EdDSA);
+        h.kid = Some("r1".into());
+        app.get_as("/v1/me", &encode(&h, &claims, &ed).unwrap())
+            .await
+            .problem(401);
+    }
+}

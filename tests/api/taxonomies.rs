@@ -319,3 +319,53 @@ both!(
         app.delete("/v1/tags/defense", &author).await.problem(403);
     }
 );
+
+both!(
+    rubriques_authors_and_tags_answer_201_with_location_and_412_on_a_stale_version,
+    |app| async move {
+        let admin = app.admin().await;
+        for (path, body, letter) in [
+            ("/v1/rubriques", json!({"name": "Environnement"}), "r"),
+            ("/v1/authors", json!({"name": "Awa Traoré"}), "p"),
+            ("/v1/tags", json!({"name": "Climat"}), "t"),
+        ] {
+            let created = app.post(path, &admin, body).await.expect(201);
+            let id = created.body["id"].as_i64().unwrap();
+            let location = created.header("location").unwrap();
+            assert_eq!(location, format!("{path}/{id}"));
+            let etag = created.header("etag").unwrap();
+            assert_eq!(etag, format!("\"{letter}{id}-v1\""));
+            // The Location answers with the same resource (to staff: an empty tag is not public).
+            let read = app.get_as(&location, &admin).await.expect(200);
+            assert_eq!(read.body["id"], id);
+            // A stale If-Match is a 412 and changes nothing; the current one goes through.
+            let stale = [("If-Match", "\"x0-v0\"")];
+            let patch = json!({"name": "Renommé"}).to_string();
+            app.raw(Method::PATCH, &location, Some(&admin), Some(patch.clone()), &stale)
+                .await
+                .problem(412);
+            assert_ne!(app.get_as(&location, &admin).await.body["name"], "Renommé");
+            app.raw(Method::DELETE, &location, Some(&admin), None, &stale)
+                .await
+                .problem(412);
+            app.get_as(&location, &admin).await.expect(200);
+            let current = [("If-Match", etag.as_str())];
+            let updated = app
+                .raw(Method::PATCH, &location, Some(&admin), Some(patch), &current)
+                .await
+                .expect(200);
+            assert_eq!(updated.body["name"], "Renommé");
+            let newer = updated.header("etag").unwrap();
+            assert_eq!(newer, format!("\"{letter}{id}-v2\""));
+            // The old ETag is now stale for a delete too.
+            app.raw(Method::DELETE, &location, Some(&admin), None, &current)
+                .await
+                .problem(412);
+            let now = [("If-Match", newer.as_str())];
+            app.raw(Method::DELETE, &location, Some(&admin), None, &now)
+                .await
+                .expect(204);
+            app.get_as(&location, &admin).await.problem(404);
+        }
+    }
+);
