@@ -7,10 +7,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::common::{self, Checks, Listing, PageRequest};
-use crate::domain::cursor::Cursor;
 use crate::auth::Caller;
 use crate::db::api_keys::{self as q, ApiKeyRow};
 use crate::db::write_tx;
+use crate::domain::cursor::Cursor;
 use crate::domain::{utc, Role};
 use crate::error::{ApiError, Problem};
 use crate::startup::AppState;

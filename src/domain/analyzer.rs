@@ -406,7 +406,8 @@ impl Iterator for Words<'_> {
 }
 
 /// A paragraph of French news prose, repeated to time the analyser (`kiosque bench`).
-pub const BENCH_PARAGRAPH: &str = "Coopération militaire : des soldats burkinabè formés à Ouagadougou \
+pub const BENCH_PARAGRAPH: &str =
+    "Coopération militaire : des soldats burkinabè formés à Ouagadougou \
     jusqu’à l’été 2024 — « Nous sommes prêts », a déclaré aujourd’hui le ministre. ";
 
 #[cfg(test)]
@@ -720,6 +721,9 @@ mod tests {
         let tokens = analyze(&text);
         let per_paragraph = analyze(BENCH_PARAGRAPH).len();
         assert!(per_paragraph > 10);
-        assert_eq!(tokens.len(), per_paragraph * (1 + (1 << 20) / BENCH_PARAGRAPH.len()));
+        assert_eq!(
+            tokens.len(),
+            per_paragraph * (1 + (1 << 20) / BENCH_PARAGRAPH.len())
+        );
     }
 }

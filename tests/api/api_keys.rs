@@ -123,7 +123,10 @@ both!(
             .collect();
         assert_eq!(names, ["Un", "Deux"]);
         assert_eq!(first.body["meta"]["total"], 3);
-        assert_eq!(first.header("cache-control").as_deref(), Some("private, no-store"));
+        assert_eq!(
+            first.header("cache-control").as_deref(),
+            Some("private, no-store")
+        );
         let cursor = first.body["meta"]["next_cursor"].as_str().unwrap();
         let next = app
             .get_as(&format!("/v1/api-keys?per_page=2&cursor={cursor}"), &admin)

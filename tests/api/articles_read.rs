@@ -385,3 +385,95 @@ both!(conditional_gets_answer_304, |app| async move {
         Some("private, no-store")
     );
 });
+
+both!(
+    author_and_tag_filters_take_comma_lists_meaning_any_of,
+    |app| async move {
+        let ids = |r: &crate::helpers::Res| -> std::collections::BTreeSet<i64> {
+            r.ids().into_iter().collect()
+        };
+        let one = app
+            .get("/v1/articles?per_page=100&author=boukary-zongo")
+            .await
+            .expect(200);
+        let other = app
+            .get("/v1/articles?per_page=100&author=issouf-sanou")
+            .await
+            .expect(200);
+        assert!(!one.ids().is_empty() && !other.ids().is_empty());
+        let both = app
+            .get("/v1/articles?per_page=100&author=boukary-zongo,%20issouf-sanou")
+            .await
+            .expect(200);
+        let union: std::collections::BTreeSet<i64> =
+            ids(&one).union(&ids(&other)).copied().collect();
+        assert_eq!(ids(&both), union);
+        assert_eq!(both.body["meta"]["total"], union.len());
+        // An author id works as well as a slug; an unknown value adds nothing.
+        let author_id = app.get("/v1/authors/boukary-zongo").await.expect(200).body["id"].clone();
+        let by_id = app
+            .get(&format!(
+                "/v1/articles?per_page=100&author={author_id},nobody"
+            ))
+            .await
+            .expect(200);
+        assert_eq!(ids(&by_id), ids(&one));
+        let fespaco = app
+            .get("/v1/articles?per_page=100&tag=fespaco")
+            .await
+            .expect(200);
+        let coton = app
+            .get("/v1/articles?per_page=100&tag=coton")
+            .await
+            .expect(200);
+        let tags = app
+            .get("/v1/articles?per_page=100&tag=fespaco,coton")
+            .await
+            .expect(200);
+        let union: std::collections::BTreeSet<i64> =
+            ids(&fespaco).union(&ids(&coton)).copied().collect();
+        assert!(ids(&fespaco).is_disjoint(&ids(&coton)) && !union.is_empty());
+        assert_eq!(ids(&tags), union);
+        // More values than allowed is a 400, never a silent cut.
+        let many = vec!["x"; 21].join(",");
+        app.get(&format!("/v1/articles?tag={many}"))
+            .await
+            .problem(400);
+    }
+);
+
+both!(
+    an_archived_article_leaves_the_public_site_and_stays_with_the_staff,
+    |app| async move {
+        let admin = app.admin().await;
+        let before = app.get("/v1/articles?per_page=100").await.expect(200);
+        let path = "/v1/articles/1";
+        let a = app
+            .patch(path, &admin, serde_json::json!({"status": "archived"}))
+            .await
+            .expect(200);
+        assert_eq!(a.body["status"], "archived");
+        app.get(path).await.problem(404);
+        let after = app.get("/v1/articles?per_page=100").await.expect(200);
+        assert_eq!(
+            after.body["meta"]["total"].as_i64().unwrap(),
+            before.body["meta"]["total"].as_i64().unwrap() - 1
+        );
+        assert!(!after.ids().contains(&1));
+        let feed = app.get("/feeds/rss.xml").await.expect(200);
+        assert!(!feed
+            .text
+            .contains("cooperation-militaire-des-soldats-russes"));
+        app.get_as(path, &admin).await.expect(200);
+        let archived = app
+            .get_as("/v1/articles?status=archived", &admin)
+            .await
+            .expect(200);
+        assert_eq!(archived.ids(), [1]);
+        // And back: published again, it is public again.
+        app.patch(path, &admin, serde_json::json!({"status": "published"}))
+            .await
+            .expect(200);
+        app.get(path).await.expect(200);
+    }
+);

@@ -195,6 +195,10 @@ both!(
             c[claim] = value;
             app.get_as("/v1/me", &sign(&c)).await.problem(401);
         }
-        assert!(sgen_ok, "a hand-made token with every claim is accepted: {}", as_issued.text);
+        assert!(
+            sgen_ok,
+            "a hand-made token with every claim is accepted: {}",
+            as_issued.text
+        );
     }
 );

@@ -188,3 +188,25 @@ both!(
         assert!(m.text.contains("kiosque_db_pool_connections"));
     }
 );
+
+/// PostgreSQL only: SQLite is a local file that does not go away under a running process.
+#[actix_rt::test]
+#[cfg_attr(
+    not(kiosque_pg),
+    ignore = "the PostgreSQL half: build and run with KIOSQUE_TEST_POSTGRES_URL set"
+)]
+async fn readiness_is_a_503_with_retry_after_while_the_database_is_gone() {
+    let app = crate::helpers::TestApp::spawn_with(crate::helpers::Backend::Postgres, |c| {
+        c.db_timeout = std::time::Duration::from_secs(1)
+    })
+    .await
+    .expect("PostgreSQL configured");
+    app.get("/health/ready").await.expect(200);
+    app.drop_database_now();
+    let r = app.get("/health/ready").await.problem(503);
+    assert!(r.header("retry-after").is_some());
+    // Liveness does not depend on the database.
+    app.get("/health/live").await.expect(200);
+    // Nor does anything answer a 500 for it.
+    app.get("/v1/articles").await.problem(503);
+}

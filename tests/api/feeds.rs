@@ -13,10 +13,14 @@ const NEWS: &str = "http://www.google.com/schemas/sitemap-news/0.9";
 /// The text of the child elements named `name` (in namespace `ns`, or none) of every `parent` element.
 fn texts(doc: &roxmltree::Document, ns: Option<&str>, parent: &str, name: &str) -> Vec<String> {
     doc.descendants()
-        .filter(|n| n.has_tag_name((ns.unwrap_or(""), parent)) || (ns.is_none() && n.has_tag_name(parent)))
+        .filter(|n| {
+            n.has_tag_name((ns.unwrap_or(""), parent)) || (ns.is_none() && n.has_tag_name(parent))
+        })
         .map(|item| {
             item.children()
-                .find(|c| c.tag_name().name() == name && (ns.is_none() || c.tag_name().namespace() == ns))
+                .find(|c| {
+                    c.tag_name().name() == name && (ns.is_none() || c.tag_name().namespace() == ns)
+                })
                 .and_then(|c| c.text())
                 .unwrap_or_else(|| panic!("a <{parent}> without <{name}>"))
                 .to_owned()
@@ -27,14 +31,22 @@ fn texts(doc: &roxmltree::Document, ns: Option<&str>, parent: &str, name: &str) 
 /// The published articles the API lists for `query`, as (titles, canonical urls).
 async fn listed(app: &TestApp, query: &str) -> (BTreeSet<String>, BTreeSet<String>) {
     let r = app
-        .get(&format!("/v1/articles?per_page=100&fields=title,url{query}"))
+        .get(&format!(
+            "/v1/articles?per_page=100&fields=title,url{query}"
+        ))
         .await
         .expect(200);
     let items = r.body["data"].as_array().unwrap();
     assert!(!items.is_empty(), "{query}");
     (
-        items.iter().map(|a| a["title"].as_str().unwrap().to_owned()).collect(),
-        items.iter().map(|a| a["url"].as_str().unwrap().to_owned()).collect(),
+        items
+            .iter()
+            .map(|a| a["title"].as_str().unwrap().to_owned())
+            .collect(),
+        items
+            .iter()
+            .map(|a| a["url"].as_str().unwrap().to_owned())
+            .collect(),
     )
 }
 
@@ -59,7 +71,10 @@ both!(
             chrono::DateTime::parse_from_rfc2822(&date).expect("RFC 822 date");
         }
 
-        let atom = app.get("/feeds/atom.xml?rubrique=securite").await.expect(200);
+        let atom = app
+            .get("/feeds/atom.xml?rubrique=securite")
+            .await
+            .expect(200);
         assert!(atom
             .header("content-type")
             .unwrap()
@@ -67,7 +82,9 @@ both!(
         let doc = roxmltree::Document::parse(&atom.text).expect("Atom is XML");
         assert!(doc.root_element().has_tag_name((ATOM, "feed")));
         let (titles, _) = listed(&app, "&rubrique=securite").await;
-        let entries: BTreeSet<String> = texts(&doc, Some(ATOM), "entry", "title").into_iter().collect();
+        let entries: BTreeSet<String> = texts(&doc, Some(ATOM), "entry", "title")
+            .into_iter()
+            .collect();
         assert_eq!(entries, titles);
         assert_eq!(entries.len(), 3);
         assert!(texts(&doc, Some(ATOM), "author", "name").contains(&"André-Martin Bado".to_owned()));
@@ -113,7 +130,9 @@ both!(
             .starts_with("application/xml"));
         let doc = roxmltree::Document::parse(&map.text).expect("sitemap is XML");
         assert!(doc.root_element().has_tag_name((SITEMAP, "urlset")));
-        let locs: BTreeSet<String> = texts(&doc, Some(SITEMAP), "url", "loc").into_iter().collect();
+        let locs: BTreeSet<String> = texts(&doc, Some(SITEMAP), "url", "loc")
+            .into_iter()
+            .collect();
         let (_, urls) = listed(&app, "").await;
         assert_eq!(locs, urls, "every published article's canonical URL");
         let news = app.get("/sitemap-news.xml").await.expect(200);

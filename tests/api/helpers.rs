@@ -35,7 +35,8 @@ macro_rules! both {
                 ignore = "the PostgreSQL half: build and run with KIOSQUE_TEST_POSTGRES_URL set"
             )]
             async fn postgres() {
-                let $app = $crate::helpers::TestApp::spawn($crate::helpers::Backend::Postgres).await;
+                let $app =
+                    $crate::helpers::TestApp::spawn($crate::helpers::Backend::Postgres).await;
                 $body.await;
             }
         }
@@ -339,6 +340,17 @@ impl TestApp {
             .await
             .expect(201)
             .body
+    }
+}
+
+impl TestApp {
+    /// PostgreSQL only: drops this test's database under the running server (the database "down").
+    pub fn drop_database_now(&self) {
+        let (server, name) = self.pg_drop.as_ref().expect("a PostgreSQL test app");
+        let mut admin = diesel::PgConnection::establish(server).expect("PostgreSQL reachable");
+        diesel::sql_query(format!("DROP DATABASE {name} WITH (FORCE)"))
+            .execute(&mut admin)
+            .expect("drop the test database");
     }
 }
 

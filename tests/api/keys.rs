@@ -115,7 +115,8 @@ async fn key_files_sign_rs256_tokens_too() {
         let forged = encode(&h, &claims, &EncodingKey::from_secret(&public)).unwrap();
         app.get_as("/v1/me", &forged).await.problem(401);
         // An EdDSA token under the RSA key's kid is refused: the algorithm is pinned per key.
-        let ed = EncodingKey::from_ed_pem(&std::fs::read(keys_dir().join("ed1.pem")).unwrap()).unwrap();
+        let ed =
+            EncodingKey::from_ed_pem(&std::fs::read(keys_dir().join("ed1.pem")).unwrap()).unwrap();
         let mut h = Header::new(Algorithm::EdDSA);
         h.kid = Some("r1".into());
         app.get_as("/v1/me", &encode(&h, &claims, &ed).unwrap())

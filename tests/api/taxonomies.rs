@@ -341,9 +341,15 @@ both!(
             // A stale If-Match is a 412 and changes nothing; the current one goes through.
             let stale = [("If-Match", "\"x0-v0\"")];
             let patch = json!({"name": "Renommé"}).to_string();
-            app.raw(Method::PATCH, &location, Some(&admin), Some(patch.clone()), &stale)
-                .await
-                .problem(412);
+            app.raw(
+                Method::PATCH,
+                &location,
+                Some(&admin),
+                Some(patch.clone()),
+                &stale,
+            )
+            .await
+            .problem(412);
             assert_ne!(app.get_as(&location, &admin).await.body["name"], "Renommé");
             app.raw(Method::DELETE, &location, Some(&admin), None, &stale)
                 .await
@@ -351,7 +357,13 @@ both!(
             app.get_as(&location, &admin).await.expect(200);
             let current = [("If-Match", etag.as_str())];
             let updated = app
-                .raw(Method::PATCH, &location, Some(&admin), Some(patch), &current)
+                .raw(
+                    Method::PATCH,
+                    &location,
+                    Some(&admin),
+                    Some(patch),
+                    &current,
+                )
                 .await
                 .expect(200);
             assert_eq!(updated.body["name"], "Renommé");
