@@ -108,6 +108,10 @@ both!(
             .iter()
             .all(|a| a["rubrique"]["slug"] == "securite"));
         assert!(filtered.body["meta"]["total"].as_i64().unwrap() < total);
+        assert!(
+            filtered.body["meta"]["total"].as_i64().unwrap() > 0,
+            "the filter kept some"
+        );
         // Relevance pages by cursor without loss or repetition.
         let mut walked = Vec::new();
         let mut url = format!("/v1/articles?{}&per_page=2", enc("burkina"));
