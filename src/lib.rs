@@ -8,12 +8,13 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod eval;
-pub mod gate;
 pub mod kept;
 pub mod metrics;
+pub mod middleware;
 pub mod ratelimit;
 pub mod response_cache;
 pub mod startup;
+pub mod state;
 
 /// Logs to stderr, filtered by `RUST_LOG` (default `info`).
 pub fn init_logging() {

@@ -89,9 +89,11 @@ pub async fn middleware(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    // The same cache as `AppState::responses`, registered on its own so that this layer does not
+    // depend on the state (which holds it).
     let Some(cache) = req
-        .app_data::<web::Data<crate::startup::AppState>>()
-        .map(|s| s.responses.clone())
+        .app_data::<web::Data<ResponseCache>>()
+        .map(|d| d.clone().into_inner())
         .filter(|c| !c.kept.ttl().is_zero())
     else {
         return Ok(next.call(req).await?.map_into_boxed_body());

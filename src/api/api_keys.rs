@@ -13,7 +13,7 @@ use crate::db::write_tx;
 use crate::domain::cursor::Cursor;
 use crate::domain::{utc, Role};
 use crate::error::{ApiError, Problem};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// The scopes a key may hold: `read` (the public content API).
 pub const SCOPES: &[&str] = &["read"];

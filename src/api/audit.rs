@@ -12,7 +12,7 @@ use crate::db::audit;
 use crate::domain::cursor::Cursor;
 use crate::domain::{utc, Role};
 use crate::error::{ApiError, Problem};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// A former state of an article.
 #[derive(Debug, Serialize, ToSchema)]

@@ -9,7 +9,7 @@ use super::users::{to_out, User};
 use crate::auth::{password, Caller};
 use crate::db::sessions;
 use crate::error::{ApiError, Problem};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Staff credentials.
 #[derive(Debug, Deserialize, ToSchema)]

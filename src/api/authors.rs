@@ -14,7 +14,7 @@ use crate::db::models::AuthorRow;
 use crate::db::{write_tx, AnyConnection};
 use crate::domain::{text, Key, Role};
 use crate::error::{ApiError, Problem};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// A link on an author's page.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

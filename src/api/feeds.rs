@@ -13,7 +13,7 @@ use crate::auth::Caller;
 use crate::db::articles::{self as q, Filter, Scope, Sort, Start};
 use crate::domain::search::escape;
 use crate::error::{ApiError, Problem};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Items in a feed.
 const FEED_ITEMS: i64 = 30;

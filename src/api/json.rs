@@ -52,10 +52,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
                     ApiError::new(
                         StatusCode::PAYLOAD_TOO_LARGE,
                         "payload-too-large",
-                        format!(
-                            "the body is larger than {} bytes",
-                            crate::startup::JSON_LIMIT
-                        ),
+                        format!("the body is larger than {} bytes", crate::state::JSON_LIMIT),
                     )
                 } else {
                     ApiError::bad_request("the body could not be read")

@@ -14,7 +14,7 @@ use crate::db::rubriques::{self as q, RubriqueWrite};
 use crate::db::{write_tx, AnyConnection};
 use crate::domain::{text, Key, Role};
 use crate::error::{ApiError, Problem};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// A rubrique (section).
 #[derive(Debug, Clone, Serialize, ToSchema)]

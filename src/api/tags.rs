@@ -14,7 +14,7 @@ use crate::db::tags as q;
 use crate::db::write_tx;
 use crate::domain::{text, Key, Role};
 use crate::error::{ApiError, Problem};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// A tag.
 #[derive(Debug, Clone, Serialize, ToSchema)]

@@ -14,7 +14,7 @@ use crate::db::{authors, users as q, write_tx, AnyConnection};
 use crate::domain::cursor::Cursor;
 use crate::domain::{utc, Role};
 use crate::error::{ApiError, Problem};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// A staff account. Never a password hash.
 #[derive(Debug, Serialize, ToSchema)]

@@ -23,7 +23,7 @@ use crate::db::{links, rubriques, tags, AnyConnection};
 use crate::domain::cursor::Cursor;
 use crate::domain::{search, to_seconds, Key, Role, Status};
 use crate::error::{ApiError, Problem};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Query of `GET /v1/articles`.
 #[derive(Debug, Deserialize, IntoParams)]

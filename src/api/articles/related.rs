@@ -12,7 +12,7 @@ use crate::db::links;
 use crate::db::models::ArticleRow;
 use crate::db::AnyConnection;
 use crate::error::{ApiError, Problem};
-use crate::startup::AppState;
+use crate::state::AppState;
 use chrono::NaiveDateTime;
 
 /// The strategies of the related endpoint (`similar` is the default).

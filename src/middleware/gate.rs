@@ -19,7 +19,7 @@ use utoipa::openapi::path::{Operation, ParameterIn};
 use utoipa::openapi::RefOr;
 
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// What the gate knows of one documented operation.
 struct Op {
