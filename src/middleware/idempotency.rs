@@ -107,9 +107,20 @@ pub async fn idempotency(
                     ApiError::conflict("a request with this Idempotency-Key is still running"),
                 );
             }
-            let mut res =
-                HttpResponse::build(StatusCode::from_u16(status as u16).unwrap_or(StatusCode::OK));
-            let headers: Vec<(String, String)> = serde_json::from_str(&headers).unwrap_or_default();
+            // A stored answer that cannot be read back is a fault to log and report, never replayed
+            // as something else (an empty set of headers, a 200 for an unknown status).
+            let stored = StatusCode::from_u16(status as u16)
+                .map_err(|e| anyhow::anyhow!("stored idempotent status {status}: {e}"))
+                .and_then(|code| {
+                    serde_json::from_str::<Vec<(String, String)>>(&headers)
+                        .map(|h| (code, h))
+                        .map_err(|e| anyhow::anyhow!("stored idempotent headers: {e}"))
+                });
+            let (code, headers) = match stored {
+                Ok(v) => v,
+                Err(e) => return refuse(req, ApiError::internal(e)),
+            };
+            let mut res = HttpResponse::build(code);
             for (name, value) in headers {
                 res.insert_header((name, value));
             }
@@ -128,7 +139,15 @@ pub async fn idempotency(
     let status = res.status();
     let (http_req, http_res) = res.into_parts();
     let (head, body) = http_res.into_parts();
-    let bytes = actix_web::body::to_bytes(body).await.unwrap_or_default();
+    // A body that cannot be read is not stored (it would be replayed empty): the key is freed and
+    // the fault reported.
+    let bytes = match actix_web::body::to_bytes(body).await {
+        Ok(b) => Some(b),
+        Err(e) => {
+            tracing::error!(error = %e.into(), "could not read a response to keep for Idempotency-Key");
+            None
+        }
+    };
     let kept: Vec<(String, String)> = ["content-type", "location", "etag", "cache-control"]
         .iter()
         .filter_map(|n| {
@@ -138,23 +157,30 @@ pub async fn idempotency(
                 .map(|v| (n.to_string(), v.to_owned()))
         })
         .collect();
-    let text = String::from_utf8_lossy(&bytes).into_owned();
+    let text = bytes
+        .as_ref()
+        .map(|b| String::from_utf8_lossy(b).into_owned());
+    let read = text.is_some();
     let outcome = state
         .db
         .run(move |conn| {
             crate::db::write_tx(conn, |conn| {
-                if status.is_success() {
-                    let headers = serde_json::to_string(&kept).unwrap_or_default();
-                    crate::db::idempotency::complete(
-                        conn,
-                        &caller,
-                        &key,
-                        status.as_u16() as i32,
-                        &text,
-                        &headers,
-                    )?;
-                } else {
-                    crate::db::idempotency::release(conn, &caller, &key)?;
+                match text.filter(|_| status.is_success()) {
+                    Some(text) => {
+                        let headers = serde_json::to_string(&kept)
+                            .map_err(|e| ApiError::internal(anyhow::anyhow!("headers: {e}")))?;
+                        crate::db::idempotency::complete(
+                            conn,
+                            &caller,
+                            &key,
+                            status.as_u16() as i32,
+                            &text,
+                            &headers,
+                        )?;
+                    }
+                    None => {
+                        crate::db::idempotency::release(conn, &caller, &key)?;
+                    }
                 }
                 Ok(())
             })
@@ -163,6 +189,11 @@ pub async fn idempotency(
     if let Err(e) = outcome {
         tracing::error!(error = %e, "could not record an idempotent answer");
     }
+    let Some(bytes) = bytes.filter(|_| read) else {
+        let e = ApiError::internal(anyhow::anyhow!("the response body could not be read"));
+        let res = e.response(Some(http_req.path()));
+        return Ok(actix_web::dev::ServiceResponse::new(http_req, res).map_into_right_body());
+    };
     let res = head.set_body(bytes).map_into_boxed_body();
     Ok(actix_web::dev::ServiceResponse::new(http_req, res).map_into_right_body())
 }

@@ -92,3 +92,52 @@ both!(a_failed_request_frees_its_key, |app| async move {
     .await
     .problem(400);
 });
+
+both!(
+    a_stored_answer_that_cannot_be_read_back_is_a_500_never_a_different_replay,
+    |app| async move {
+        let admin = app.admin().await;
+        let key = [("Idempotency-Key", "abime-1")];
+        let body = json!({"name": "Gardé"}).to_string();
+        let first = app
+            .raw(
+                Method::POST,
+                "/v1/tags",
+                Some(&admin),
+                Some(body.clone()),
+                &key,
+            )
+            .await
+            .expect(201);
+        let replay = app
+            .raw(
+                Method::POST,
+                "/v1/tags",
+                Some(&admin),
+                Some(body.clone()),
+                &key,
+            )
+            .await
+            .expect(201);
+        assert_eq!(
+            replay.header("idempotent-replayed").as_deref(),
+            Some("true")
+        );
+        assert_eq!(replay.header("location"), first.header("location"));
+        assert_eq!(replay.body, first.body);
+        // Damaged below HTTP: the headers no longer parse.
+        app.execute_sql(
+            "UPDATE idempotency_keys SET headers = 'pas du JSON' WHERE idem_key = 'abime-1'",
+        );
+        let r = app
+            .raw(Method::POST, "/v1/tags", Some(&admin), Some(body), &key)
+            .await
+            .problem(500);
+        assert!(r.header("location").is_none());
+        assert!(
+            !r.text.contains("pas du JSON"),
+            "no internals leak: {}",
+            r.text
+        );
+    }
+);
