@@ -207,26 +207,6 @@ impl ApiError {
     }
 }
 
-impl From<diesel::result::Error> for ApiError {
-    fn from(e: diesel::result::Error) -> Self {
-        use diesel::result::{DatabaseErrorKind, Error};
-        match e {
-            Error::NotFound => ApiError::not_found("resource"),
-            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
-                ApiError::conflict("a resource with this slug or e-mail already exists")
-            }
-            Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => {
-                ApiError::conflict("this resource is still referenced by others")
-            }
-            Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
-                ApiError::unavailable()
-            }
-            other if is_busy(&other) => ApiError::unavailable(),
-            other => ApiError::internal(anyhow::Error::new(other).context("database query")),
-        }
-    }
-}
-
 impl From<anyhow::Error> for ApiError {
     fn from(e: anyhow::Error) -> Self {
         ApiError::internal(e)
@@ -262,9 +242,4 @@ fn name_lower(name: &'static str) -> &'static str {
         "RateLimit-Remaining" => "ratelimit-remaining",
         _ => "ratelimit-reset",
     }
-}
-
-/// SQLite reports "database is locked" as an unknown error: map it to 503, not 500.
-pub fn is_busy(e: &diesel::result::Error) -> bool {
-    matches!(e, diesel::result::Error::DatabaseError(_, info) if info.message().contains("database is locked"))
 }

@@ -385,3 +385,29 @@ pub fn write_tx<T>(
 pub fn now() -> chrono::NaiveDateTime {
     crate::domain::to_seconds(chrono::Utc::now().naive_utc())
 }
+
+/// Database errors as the API answers them; the dialects' own messages stay here, in `db`.
+impl From<diesel::result::Error> for ApiError {
+    fn from(e: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match e {
+            Error::NotFound => ApiError::not_found("resource"),
+            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
+                ApiError::conflict("a resource with this slug or e-mail already exists")
+            }
+            Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => {
+                ApiError::conflict("this resource is still referenced by others")
+            }
+            Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
+                ApiError::unavailable()
+            }
+            other if is_busy(&other) => ApiError::unavailable(),
+            other => ApiError::internal(anyhow::Error::new(other).context("database query")),
+        }
+    }
+}
+
+/// SQLite reports "database is locked" as an unknown error: map it to 503, not 500.
+fn is_busy(e: &diesel::result::Error) -> bool {
+    matches!(e, diesel::result::Error::DatabaseError(_, info) if info.message().contains("database is locked"))
+}
