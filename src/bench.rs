@@ -9,9 +9,10 @@ use chrono::{Duration as Span, TimeZone, Utc};
 use serde::Deserialize;
 
 use crate::api::articles::model::ArticleInput;
-use crate::api::articles::{related, search_ranked, write};
+use crate::api::articles::{related, search_ranked};
 use crate::api::common::{KeyRef, Patch};
 use crate::auth::Staff;
+use crate::content::articles as write;
 use crate::db::articles::{self as q, Filter, Scope, Sort, Start};
 use crate::db::{write_tx, AnyConnection, Db};
 use crate::domain::{search, Key, Role, Status};

@@ -8,10 +8,11 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use crate::api::articles::model::ArticleInput;
-use crate::api::articles::{related, search_ranked, write};
+use crate::api::articles::{related, search_ranked};
 use crate::api::authors::AuthorInput;
 use crate::api::common::{KeyRef, Patch};
 use crate::auth::Staff;
+use crate::content::articles as write;
 use crate::db::articles::{self as q, Filter, Scope};
 use crate::db::{rubriques, write_tx, AnyConnection, Db};
 use crate::domain::{search, Key, Role, Status};
@@ -98,7 +99,7 @@ fn load(
             bio: Patch::Value(a.bio.clone()),
             ..AuthorInput::default()
         };
-        crate::api::authors::create(conn, input)?;
+        crate::content::authors::create(conn, input)?;
     }
     let newsroom = Staff {
         user_id: 0,

@@ -4,6 +4,7 @@ pub mod api;
 pub mod auth;
 pub mod bench;
 pub mod config;
+pub mod content;
 pub mod db;
 pub mod domain;
 pub mod error;

@@ -5,9 +5,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::articles::write::load_visible;
 use crate::api::common::{self, collection, key, Listing, PageRequest};
 use crate::auth::Caller;
+use crate::content::articles::load_visible;
 use crate::db::audit;
 use crate::domain::cursor::Cursor;
 use crate::domain::{utc, Role};

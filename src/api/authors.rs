@@ -5,26 +5,18 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::common::{
-    self, check_if_match, collection, key, page_sorted, single, unique_slug, version_etag, written,
-    Checks, Listing, PageRequest, Patch,
+    self, check_if_match, collection, key, page_sorted, single, version_etag, written, Listing,
+    PageRequest,
 };
 use crate::auth::Caller;
-use crate::db::authors::{self as q, AuthorWrite};
+use crate::content::authors as content;
+pub use crate::content::authors::{AuthorInput, AuthorLink};
+use crate::db::authors as q;
 use crate::db::models::AuthorRow;
-use crate::db::{write_tx, AnyConnection};
-use crate::domain::{text, Key, Role};
+use crate::db::write_tx;
+use crate::domain::{Key, Role};
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
-
-/// A link on an author's page.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct AuthorLink {
-    #[schema(example = "X")]
-    pub label: String,
-    #[schema(example = "https://example.org/@bado")]
-    pub url: String,
-}
 
 /// A public byline. No e-mail, no login data: accounts are users.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -71,27 +63,6 @@ pub struct ListQuery {
 #[into_params(parameter_in = Query)]
 pub struct GetQuery {
     pub fields: Option<String>,
-}
-
-/// Author input (POST: `name` required; PATCH: merge patch).
-#[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct AuthorInput {
-    #[serde(default)]
-    #[schema(value_type = String, required = false, example = "André-Martin Bado")]
-    pub name: Patch<String>,
-    #[serde(default)]
-    #[schema(value_type = String, required = false)]
-    pub slug: Patch<String>,
-    #[serde(default)]
-    #[schema(value_type = Option<String>)]
-    pub bio: Patch<String>,
-    #[serde(default)]
-    #[schema(value_type = Option<String>)]
-    pub avatar_url: Patch<String>,
-    #[serde(default)]
-    #[schema(value_type = Option<Vec<AuthorLink>>)]
-    pub links: Patch<Vec<AuthorLink>>,
 }
 
 fn to_out(a: AuthorRow, count: i64, site: &str) -> Author {
@@ -207,78 +178,6 @@ pub async fn find_author(
     ))
 }
 
-fn prepare(
-    input: AuthorInput,
-    cur: Option<&AuthorRow>,
-) -> Result<(AuthorWrite, Option<String>), ApiError> {
-    let mut c = Checks::default();
-    let name = match input.name.required("name", &mut c.0) {
-        Some(n) => c.text("name", &n, 1, 120),
-        None => match cur {
-            Some(a) => a.name.clone(),
-            None => {
-                c.fail("name", "required", "name is required");
-                String::new()
-            }
-        },
-    };
-    let slug = input.slug.required("slug", &mut c.0);
-    if let Some(s) = &slug {
-        c.slug("slug", s);
-    }
-    let bio = input
-        .bio
-        .apply(cur.map(|a| a.bio.clone()))
-        .unwrap_or_default();
-    let bio = c.text("bio", &bio, 0, 5000);
-    let avatar_url = input
-        .avatar_url
-        .apply(cur.and_then(|a| a.avatar_url.clone()));
-    if let Some(u) = &avatar_url {
-        c.url("avatar_url", u);
-    }
-    let links = match input.links {
-        Patch::Absent => cur.map(|a| a.links.clone()).unwrap_or_else(|| "[]".into()),
-        Patch::Null => "[]".into(),
-        Patch::Value(list) => {
-            if list.len() > 20 {
-                c.fail("links", "too_many", "at most 20 links");
-            }
-            for (i, l) in list.iter().enumerate() {
-                c.text(&format!("links[{i}].label"), &l.label, 1, 80);
-                c.url(&format!("links[{i}].url"), &l.url);
-            }
-            serde_json::to_string(&list).unwrap_or_else(|_| "[]".into())
-        }
-    };
-    c.finish()?;
-    Ok((
-        AuthorWrite {
-            slug: cur.map(|a| a.slug.clone()).unwrap_or_default(),
-            name,
-            bio,
-            avatar_url,
-            links,
-        },
-        slug,
-    ))
-}
-
-/// Creates an author (shared with the demo content and `user create`).
-pub fn create(conn: &mut AnyConnection, input: AuthorInput) -> Result<i64, ApiError> {
-    let (mut w, slug) = prepare(input, None)?;
-    w.slug = match slug {
-        Some(s) if q::slug_taken(conn, &s, None)? => {
-            return Err(ApiError::conflict(format!("the slug `{s}` is taken")))
-        }
-        Some(s) => s,
-        None => unique_slug(&text::slugify(&w.name), "author", |s| {
-            q::slug_taken(conn, s, None)
-        })?,
-    };
-    Ok(q::insert(conn, &w, crate::db::now())?)
-}
-
 /// Create an author (editors, admins).
 #[utoipa::path(
     tag = "authors", operation_id = "create_author", request_body = AuthorInput,
@@ -301,7 +200,7 @@ pub async fn create_author(
     caller.require(Role::Editor)?;
     let id = state
         .db
-        .run(move |conn| write_tx(conn, |conn| create(conn, input.into_inner()?)))
+        .run(move |conn| write_tx(conn, |conn| content::create(conn, input.into_inner()?)))
         .await?;
     let a = load_one(&state, Key::Id(id)).await?;
     Ok(written(
@@ -341,17 +240,9 @@ pub async fn update_author(
         .db
         .run(move |conn| {
             write_tx(conn, |conn| {
-                let cur = q::find(conn, &key)?.ok_or_else(|| ApiError::not_found("author"))?;
-                let (mut w, slug) = prepare(input.into_inner()?, Some(&cur))?;
-                check_if_match(im.as_deref(), &version_etag('p', cur.id, cur.version))?;
-                if let Some(s) = slug {
-                    if q::slug_taken(conn, &s, Some(cur.id))? {
-                        return Err(ApiError::conflict(format!("the slug `{s}` is taken")));
-                    }
-                    w.slug = s;
-                }
-                q::update(conn, cur.id, &w, crate::db::now())?;
-                Ok(cur.id)
+                content::update(conn, &key, input.into_inner()?, |a| {
+                    check_if_match(im.as_deref(), &version_etag('p', a.id, a.version))
+                })
             })
         })
         .await?;
@@ -387,20 +278,9 @@ pub async fn delete_author(
         .db
         .run(move |conn| {
             write_tx(conn, |conn| {
-                let cur = q::find(conn, &key)?.ok_or_else(|| ApiError::not_found("author"))?;
-                check_if_match(im.as_deref(), &version_etag('p', cur.id, cur.version))?;
-                if q::has_articles(conn, cur.id)? {
-                    return Err(ApiError::conflict("this author still signs articles"));
-                }
-                crate::db::audit::record(
-                    conn,
-                    Some(me),
-                    "author.delete",
-                    &format!("author:{}", cur.id),
-                    serde_json::json!({"slug": cur.slug, "name": cur.name}),
-                )?;
-                q::delete(conn, cur.id)?;
-                Ok(())
+                content::delete(conn, me, &key, |a| {
+                    check_if_match(im.as_deref(), &version_etag('p', a.id, a.version))
+                })
             })
         })
         .await?;

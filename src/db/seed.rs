@@ -7,12 +7,12 @@ use serde::Deserialize;
 
 use super::schema::{articles, rubriques as rubriques_t};
 use super::{rubriques, write_tx, AnyConnection, Db};
-use crate::api::articles::model::{ArticleInput, FeaturedImage};
-use crate::api::authors::{AuthorInput, AuthorLink};
-use crate::api::common::{KeyRef, Patch};
-use crate::api::users::UserInput;
 use crate::auth::Staff;
 use crate::config::Config;
+use crate::content::articles::{ArticleInput, FeaturedImage};
+use crate::content::authors::{AuthorInput, AuthorLink};
+use crate::content::input::{KeyRef, Patch};
+use crate::content::users::UserInput;
 use crate::domain::{Role, Status};
 use crate::error::ApiError;
 
@@ -84,7 +84,7 @@ pub fn on_start(db: &Db, config: &Config) -> anyhow::Result<()> {
                     role: Patch::Value(Role::Admin),
                     ..UserInput::default()
                 };
-                crate::api::users::create(conn, input)?;
+                crate::content::users::create(conn, input)?;
                 tracing::info!(%email, "created the first admin from KIOSQUE_ADMIN_EMAIL");
             }
         }
@@ -160,7 +160,7 @@ pub fn load_demo(conn: &mut AnyConnection) -> Result<usize, ApiError> {
             avatar_url: value(a.avatar_url),
             links: Patch::Value(a.links),
         };
-        crate::api::authors::create(conn, input)?;
+        crate::content::authors::create(conn, input)?;
     }
     let newsroom = Staff {
         user_id: 0,
@@ -184,7 +184,7 @@ pub fn load_demo(conn: &mut AnyConnection) -> Result<usize, ApiError> {
             location: value(a.location),
             ..ArticleInput::default()
         };
-        crate::api::articles::write::create(conn, &newsroom, input)?;
+        crate::content::articles::create(conn, &newsroom, input)?;
     }
     Ok(count)
 }

@@ -3,7 +3,6 @@
 pub mod model;
 pub mod related;
 pub mod similar;
-pub mod write;
 
 use actix_web::http::header;
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
@@ -18,6 +17,7 @@ use crate::api::common::{
     self, check_if_match, collection, key, version_etag, Listing, PageRequest,
 };
 use crate::auth::Caller;
+use crate::content::articles as write;
 use crate::db::articles::{self as q, Filter, Scope, SearchFilter, Sort, Start};
 use crate::db::{links, rubriques, tags, AnyConnection};
 use crate::domain::cursor::Cursor;

@@ -4,9 +4,10 @@ use actix_web::{get, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::{item_values, to_items, write, ArticleList};
+use super::{item_values, to_items, ArticleList};
 use crate::api::common::{self, key};
 use crate::auth::Caller;
+use crate::content::articles as write;
 use crate::db::articles::{self as q, Filter, Scope, Sort, Start};
 use crate::db::links;
 use crate::db::models::ArticleRow;

@@ -1,16 +1,128 @@
-//! Creating, updating and deleting articles: validation, the role rules, and the derived fields.
-//! Everything here runs inside one write transaction.
+//! The article commands: creating, updating and deleting articles, with validation, the role rules,
+//! the derived fields, revisions and audit. Everything here runs inside one write transaction.
 
 use chrono::NaiveDateTime;
 
-use super::model::{ArticleInput, BodyFormat, FeaturedImage};
-use crate::api::common::{unique_slug, Checks, Patch};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::input::{unique_slug, Checks, KeyRef, Patch};
 use crate::auth::Staff;
 use crate::db::articles::{self as q, ArticleWrite};
 use crate::db::models::ArticleRow;
 use crate::db::{audit, authors, links, rubriques, tags, AnyConnection};
 use crate::domain::{text, to_seconds, Key, Role, Status};
 use crate::error::ApiError;
+
+// The input of the article commands (also the API's request bodies).
+
+/// A featured image.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FeaturedImage {
+    #[schema(example = "https://images.example.org/2024/01/ouagadougou-aeroport.jpg")]
+    pub url: String,
+    #[serde(default)]
+    #[schema(example = "Des soldats descendent d’un avion sur le tarmac")]
+    pub alt: Option<String>,
+    #[serde(default)]
+    pub caption: Option<String>,
+    #[serde(default)]
+    #[schema(example = "AIB")]
+    pub credit: Option<String>,
+}
+
+/// Related-content settings (editors only in input).
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RelatedSettings {
+    /// Articles (ids or slugs) shown first among this article's related articles.
+    #[serde(default)]
+    #[schema(value_type = Vec<KeyRef>)]
+    pub pinned: Vec<KeyRef>,
+    /// `false` switches related content off for this article: its related list is empty. Unchanged
+    /// when absent (on by default for a new article).
+    #[serde(default)]
+    pub enabled: Option<bool>,
+}
+
+/// How the body is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum BodyFormat {
+    Markdown,
+    Html,
+}
+
+/// Article input for `POST` (where `title`, `body` and `rubrique` are required) and `PATCH` (JSON merge
+/// patch: absent fields are unchanged, `null` clears a nullable field). Unknown fields are a 422.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ArticleInput {
+    /// 1-300 characters.
+    #[serde(default)]
+    #[schema(value_type = String, required = false, example = "Coopération militaire : des soldats russes atterrissent à Ouagadougou")]
+    pub title: Patch<String>,
+    /// Made from the title when absent (accents folded, made unique); a given slug that is taken is a 409.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub slug: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub kicker: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub lede: Patch<String>,
+    /// At most 160 characters; made from the text when absent or null.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub excerpt: Patch<String>,
+    /// Markdown or HTML (see `body_format`); sanitised with an allow-list.
+    #[serde(default)]
+    #[schema(value_type = String, required = false, example = "Un contingent est arrivé **jeudi** à Ouagadougou.")]
+    pub body: Patch<String>,
+    /// `markdown` (default) or `html`.
+    #[serde(default)]
+    #[schema(value_type = BodyFormat, required = false)]
+    pub body_format: Patch<BodyFormat>,
+    /// Defaults to `draft`. `published` with a future `published_at` is `scheduled`.
+    #[serde(default)]
+    #[schema(value_type = Status, required = false)]
+    pub status: Patch<Status>,
+    #[serde(default)]
+    #[schema(value_type = Option<DateTime<Utc>>)]
+    pub published_at: Patch<DateTime<Utc>>,
+    /// A rubrique id or slug.
+    #[serde(default)]
+    #[schema(value_type = KeyRef, required = false)]
+    pub rubrique: Patch<KeyRef>,
+    /// Author ids or slugs, in byline order (at most 20). Defaults to the caller's linked author.
+    #[serde(default)]
+    #[schema(value_type = Vec<KeyRef>, required = false)]
+    pub authors: Patch<Vec<KeyRef>>,
+    /// Tag names or slugs (at most 50); an unknown name creates the tag.
+    #[serde(default)]
+    #[schema(value_type = Vec<String>, required = false)]
+    pub tags: Patch<Vec<String>>,
+    #[serde(default)]
+    #[schema(value_type = Option<FeaturedImage>)]
+    pub featured_image: Patch<FeaturedImage>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub source: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub location: Patch<String>,
+    /// BCP 47, default `fr`.
+    #[serde(default)]
+    #[schema(value_type = String, required = false)]
+    pub language: Patch<String>,
+    /// Editors and admins only.
+    #[serde(default)]
+    #[schema(value_type = RelatedSettings, required = false)]
+    pub related: Patch<RelatedSettings>,
+}
 
 /// The stored state of an article, for its revisions.
 fn snapshot(conn: &mut AnyConnection, a: &ArticleRow) -> Result<serde_json::Value, ApiError> {
