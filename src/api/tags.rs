@@ -5,14 +5,16 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::common::{
-    self, check_if_match, collection, key, num_key, page_sorted, single, unique_slug, version_etag,
-    written, Checks, Listing, PageRequest, Patch,
+    self, check_if_match, collection, key, num_key, page_sorted, single, version_etag, written,
+    Listing, PageRequest,
 };
 use crate::auth::Caller;
+use crate::content::tags as content;
+pub use crate::content::tags::TagInput;
 use crate::db::models::TagRow;
 use crate::db::tags as q;
 use crate::db::write_tx;
-use crate::domain::{text, Key, Role};
+use crate::domain::{Key, Role};
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
 
@@ -52,18 +54,6 @@ pub struct ListQuery {
 #[into_params(parameter_in = Query)]
 pub struct GetQuery {
     pub fields: Option<String>,
-}
-
-/// Tag input (POST: `name` required; PATCH: merge patch).
-#[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct TagInput {
-    #[serde(default)]
-    #[schema(value_type = String, required = false, example = "Coopération militaire")]
-    pub name: Patch<String>,
-    #[serde(default)]
-    #[schema(value_type = String, required = false)]
-    pub slug: Patch<String>,
 }
 
 fn to_out(t: TagRow, count: i64) -> Tag {
@@ -209,32 +199,6 @@ pub async fn find_tag(
     ))
 }
 
-fn prepare(input: TagInput, cur: Option<&TagRow>) -> Result<(String, Option<String>), ApiError> {
-    let mut c = Checks::default();
-    let name = match input.name.required("name", &mut c.0) {
-        Some(n) => {
-            let n = c.text("name", &n, 1, 60);
-            if text::slugify(&n).is_empty() && !n.is_empty() {
-                c.fail("name", "invalid", "a tag name needs a letter or a digit");
-            }
-            n
-        }
-        None => match cur {
-            Some(t) => t.name.clone(),
-            None => {
-                c.fail("name", "required", "name is required");
-                String::new()
-            }
-        },
-    };
-    let slug = input.slug.required("slug", &mut c.0);
-    if let Some(s) = &slug {
-        c.slug("slug", s);
-    }
-    c.finish()?;
-    Ok((name, slug))
-}
-
 /// Create a tag (editors, admins).
 #[utoipa::path(
     tag = "tags", operation_id = "create_tag", request_body = TagInput,
@@ -257,27 +221,7 @@ pub async fn create_tag(
     caller.require(Role::Editor)?;
     let id = state
         .db
-        .run(move |conn| {
-            write_tx(conn, |conn| {
-                let (name, slug) = prepare(input.into_inner()?, None)?;
-                let slug = match slug {
-                    Some(s) if q::slug_taken(conn, &s, None)? => {
-                        return Err(ApiError::conflict(format!("the slug `{s}` is taken")))
-                    }
-                    Some(s) => s,
-                    None => {
-                        let base = text::slugify(&name);
-                        if q::slug_taken(conn, &base, None)? {
-                            return Err(ApiError::conflict(format!(
-                                "a tag with the slug `{base}` exists"
-                            )));
-                        }
-                        unique_slug(&base, "tag", |s| q::slug_taken(conn, s, None))?
-                    }
-                };
-                Ok(q::insert(conn, &slug, &name, crate::db::now())?)
-            })
-        })
+        .run(move |conn| write_tx(conn, |conn| content::create(conn, input.into_inner()?)))
         .await?;
     let t = load_one(&state, Key::Id(id), true).await?;
     Ok(written(
@@ -317,20 +261,9 @@ pub async fn update_tag(
         .db
         .run(move |conn| {
             write_tx(conn, |conn| {
-                let cur = q::find(conn, &key)?.ok_or_else(|| ApiError::not_found("tag"))?;
-                let (name, slug) = prepare(input.into_inner()?, Some(&cur))?;
-                check_if_match(im.as_deref(), &version_etag('t', cur.id, cur.version))?;
-                let slug = match slug {
-                    Some(s) if q::slug_taken(conn, &s, Some(cur.id))? => {
-                        return Err(ApiError::conflict(format!("the slug `{s}` is taken")))
-                    }
-                    Some(s) => s,
-                    None => cur.slug.clone(),
-                };
-                q::update(conn, cur.id, &slug, &name, crate::db::now())?;
-                let tagged = crate::db::search::tagged(conn, cur.id)?;
-                crate::db::search::reindex_ids(conn, &tagged)?;
-                Ok(cur.id)
+                content::update(conn, &key, input.into_inner()?, |t| {
+                    check_if_match(im.as_deref(), &version_etag('t', t.id, t.version))
+                })
             })
         })
         .await?;
@@ -365,19 +298,9 @@ pub async fn delete_tag(
         .db
         .run(move |conn| {
             write_tx(conn, |conn| {
-                let cur = q::find(conn, &key)?.ok_or_else(|| ApiError::not_found("tag"))?;
-                check_if_match(im.as_deref(), &version_etag('t', cur.id, cur.version))?;
-                let tagged = crate::db::search::tagged(conn, cur.id)?;
-                crate::db::audit::record(
-                    conn,
-                    Some(me),
-                    "tag.delete",
-                    &format!("tag:{}", cur.id),
-                    serde_json::json!({"slug": cur.slug, "name": cur.name}),
-                )?;
-                q::delete(conn, cur.id)?;
-                crate::db::search::reindex_ids(conn, &tagged)?;
-                Ok(())
+                content::delete(conn, me, &key, |t| {
+                    check_if_match(im.as_deref(), &version_etag('t', t.id, t.version))
+                })
             })
         })
         .await?;

@@ -5,4 +5,5 @@
 pub mod articles;
 pub mod authors;
 pub mod input;
+pub mod tags;
 pub mod users;
