@@ -5,14 +5,17 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::common::{
-    self, check_if_match, collection, key, num_key, page_sorted, single, unique_slug, version_etag,
-    written, Checks, KeyRef, Listing, PageRequest, Patch,
+    self, check_if_match, collection, key, num_key, page_sorted, single, version_etag, written,
+    Listing, PageRequest,
 };
 use crate::auth::Caller;
+use crate::content::rubriques as content;
+use crate::content::rubriques::find_in;
+pub use crate::content::rubriques::RubriqueInput;
 use crate::db::models::{Ref, RubriqueRow};
-use crate::db::rubriques::{self as q, RubriqueWrite};
-use crate::db::{write_tx, AnyConnection};
-use crate::domain::{text, Key, Role};
+use crate::db::rubriques as q;
+use crate::db::write_tx;
+use crate::domain::{Key, Role};
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
 
@@ -71,28 +74,6 @@ pub struct ListQuery {
 #[into_params(parameter_in = Query)]
 pub struct GetQuery {
     pub fields: Option<String>,
-}
-
-/// Rubrique input (POST: `name` required; PATCH: merge patch).
-#[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RubriqueInput {
-    #[serde(default)]
-    #[schema(value_type = String, required = false, example = "Sécurité")]
-    pub name: Patch<String>,
-    #[serde(default)]
-    #[schema(value_type = String, required = false)]
-    pub slug: Patch<String>,
-    #[serde(default)]
-    #[schema(value_type = Option<String>)]
-    pub description: Patch<String>,
-    /// Parent id or slug, or null for a top-level rubrique.
-    #[serde(default)]
-    #[schema(value_type = Option<KeyRef>)]
-    pub parent: Patch<KeyRef>,
-    #[serde(default, deserialize_with = "crate::api::common::whole_i32_patch")]
-    #[schema(value_type = i32, required = false)]
-    pub position: Patch<i32>,
 }
 
 fn to_out(
@@ -228,13 +209,6 @@ async fn load_one(state: &web::Data<AppState>, key: Key) -> Result<Rubrique, Api
         .await
 }
 
-fn find_in<'a>(all: &'a [RubriqueRow], key: &Key) -> Option<&'a RubriqueRow> {
-    all.iter().find(|r| match key {
-        Key::Id(id) => r.id == *id,
-        Key::Slug(s) => &r.slug == s,
-    })
-}
-
 /// One rubrique by id or slug.
 #[utoipa::path(
     tag = "rubriques", operation_id = "find_rubrique",
@@ -265,73 +239,6 @@ pub async fn find_rubrique(
     ))
 }
 
-/// Validates an input over the current rubrique (none on creation).
-fn prepare(
-    conn: &mut AnyConnection,
-    input: RubriqueInput,
-    cur: Option<&RubriqueRow>,
-) -> Result<(RubriqueWrite, Option<String>), ApiError> {
-    let mut c = Checks::default();
-    let name = match input.name.required("name", &mut c.0) {
-        Some(n) => c.text("name", &n, 1, 120),
-        None => match cur {
-            Some(r) => r.name.clone(),
-            None => {
-                c.fail("name", "required", "name is required");
-                String::new()
-            }
-        },
-    };
-    let slug = input.slug.required("slug", &mut c.0);
-    if let Some(s) = &slug {
-        c.slug("slug", s);
-    }
-    let description = input
-        .description
-        .apply(cur.map(|r| r.description.clone()))
-        .unwrap_or_default();
-    let description = c.text("description", &description, 0, 2000);
-    let position = input
-        .position
-        .required("position", &mut c.0)
-        .or(cur.map(|r| r.position))
-        .unwrap_or(0);
-    let parent_id = match input.parent {
-        Patch::Absent => cur.and_then(|r| r.parent_id),
-        Patch::Null => None,
-        Patch::Value(k) => {
-            let all = q::all(conn)?;
-            match find_in(&all, &k.key()) {
-                None => {
-                    c.fail("parent", "unknown", "no rubrique has this id or slug");
-                    None
-                }
-                Some(p) => {
-                    if let Some(me) = cur {
-                        if q::with_descendants(&all, me.id).contains(&p.id) {
-                            c.fail(
-                                "parent",
-                                "cycle",
-                                "a rubrique cannot sit under itself or its sub-rubriques",
-                            );
-                        }
-                    }
-                    Some(p.id)
-                }
-            }
-        }
-    };
-    c.finish()?;
-    let w = RubriqueWrite {
-        slug: cur.map(|r| r.slug.clone()).unwrap_or_default(),
-        name,
-        description,
-        parent_id,
-        position,
-    };
-    Ok((w, slug))
-}
-
 /// Create a rubrique (editors, admins).
 #[utoipa::path(
     tag = "rubriques", operation_id = "create_rubrique", request_body = RubriqueInput,
@@ -354,21 +261,7 @@ pub async fn create_rubrique(
     caller.require(Role::Editor)?;
     let id = state
         .db
-        .run(move |conn| {
-            write_tx(conn, |conn| {
-                let (mut w, slug) = prepare(conn, input.into_inner()?, None)?;
-                w.slug = match slug {
-                    Some(s) if q::slug_taken(conn, &s, None)? => {
-                        return Err(ApiError::conflict(format!("the slug `{s}` is taken")))
-                    }
-                    Some(s) => s,
-                    None => unique_slug(&text::slugify(&w.name), "rubrique", |s| {
-                        q::slug_taken(conn, s, None)
-                    })?,
-                };
-                Ok(q::insert(conn, &w, crate::db::now())?)
-            })
-        })
+        .run(move |conn| write_tx(conn, |conn| content::create(conn, input.into_inner()?)))
         .await?;
     let r = load_one(&state, Key::Id(id)).await?;
     Ok(written(
@@ -408,17 +301,9 @@ pub async fn update_rubrique(
         .db
         .run(move |conn| {
             write_tx(conn, |conn| {
-                let cur = q::find(conn, &key)?.ok_or_else(|| ApiError::not_found("rubrique"))?;
-                let (mut w, slug) = prepare(conn, input.into_inner()?, Some(&cur))?;
-                check_if_match(im.as_deref(), &version_etag('r', cur.id, cur.version))?;
-                if let Some(s) = slug {
-                    if q::slug_taken(conn, &s, Some(cur.id))? {
-                        return Err(ApiError::conflict(format!("the slug `{s}` is taken")));
-                    }
-                    w.slug = s;
-                }
-                q::update(conn, cur.id, &w, crate::db::now())?;
-                Ok(cur.id)
+                content::update(conn, &key, input.into_inner()?, |r| {
+                    check_if_match(im.as_deref(), &version_etag('r', r.id, r.version))
+                })
             })
         })
         .await?;
@@ -454,22 +339,9 @@ pub async fn delete_rubrique(
         .db
         .run(move |conn| {
             write_tx(conn, |conn| {
-                let cur = q::find(conn, &key)?.ok_or_else(|| ApiError::not_found("rubrique"))?;
-                check_if_match(im.as_deref(), &version_etag('r', cur.id, cur.version))?;
-                if q::is_in_use(conn, cur.id)? {
-                    return Err(ApiError::conflict(
-                        "this rubrique still holds articles or sub-rubriques",
-                    ));
-                }
-                crate::db::audit::record(
-                    conn,
-                    Some(me),
-                    "rubrique.delete",
-                    &format!("rubrique:{}", cur.id),
-                    serde_json::json!({"slug": cur.slug, "name": cur.name}),
-                )?;
-                q::delete(conn, cur.id)?;
-                Ok(())
+                content::delete(conn, me, &key, |r| {
+                    check_if_match(im.as_deref(), &version_etag('r', r.id, r.version))
+                })
             })
         })
         .await?;

@@ -3,11 +3,11 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::input::{unique_slug, Checks, Patch};
+use super::input::{new_slug, Checks, Patch};
 use crate::db::authors::{self as q, AuthorWrite};
 use crate::db::models::AuthorRow;
 use crate::db::AnyConnection;
-use crate::domain::{text, Key};
+use crate::domain::Key;
 use crate::error::ApiError;
 
 /// A link on an author's page.
@@ -46,20 +46,7 @@ fn prepare(
     cur: Option<&AuthorRow>,
 ) -> Result<(AuthorWrite, Option<String>), ApiError> {
     let mut c = Checks::default();
-    let name = match input.name.required("name", &mut c.0) {
-        Some(n) => c.text("name", &n, 1, 120),
-        None => match cur {
-            Some(a) => a.name.clone(),
-            None => {
-                c.fail("name", "required", "name is required");
-                String::new()
-            }
-        },
-    };
-    let slug = input.slug.required("slug", &mut c.0);
-    if let Some(s) = &slug {
-        c.slug("slug", s);
-    }
+    let (name, slug) = c.name_and_slug(input.name, input.slug, cur.map(|a| a.name.as_str()), 120);
     let bio = input
         .bio
         .apply(cur.map(|a| a.bio.clone()))
@@ -101,15 +88,7 @@ fn prepare(
 /// Creates an author (shared with the demo content and `user create`).
 pub fn create(conn: &mut AnyConnection, input: AuthorInput) -> Result<i64, ApiError> {
     let (mut w, slug) = prepare(input, None)?;
-    w.slug = match slug {
-        Some(s) if q::slug_taken(conn, &s, None)? => {
-            return Err(ApiError::conflict(format!("the slug `{s}` is taken")))
-        }
-        Some(s) => s,
-        None => unique_slug(&text::slugify(&w.name), "author", |s| {
-            q::slug_taken(conn, s, None)
-        })?,
-    };
+    w.slug = new_slug(slug, &w.name, "author", |s| q::slug_taken(conn, s, None))?;
     Ok(q::insert(conn, &w, crate::db::now())?)
 }
 

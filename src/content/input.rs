@@ -181,6 +181,29 @@ impl Checks {
             );
         }
     }
+    /// A resource's `name` (1 to `max` characters) and optional `slug` from a merge patch: the current
+    /// name when absent on an update, required on a creation.
+    pub fn name_and_slug(
+        &mut self,
+        name: Patch<String>,
+        slug: Patch<String>,
+        current: Option<&str>,
+        max: usize,
+    ) -> (String, Option<String>) {
+        let name = match (name.required("name", &mut self.0), current) {
+            (Some(n), _) => self.text("name", &n, 1, max),
+            (None, Some(cur)) => cur.to_owned(),
+            (None, None) => {
+                self.fail("name", "required", "name is required");
+                String::new()
+            }
+        };
+        let slug = slug.required("slug", &mut self.0);
+        if let Some(s) = &slug {
+            self.slug("slug", s);
+        }
+        (name, slug)
+    }
     pub fn finish(self) -> Result<(), ApiError> {
         if self.0.is_empty() {
             Ok(())
@@ -230,4 +253,19 @@ pub fn unique_slug(
         }
     }
     Err(ApiError::conflict("no free slug could be made; give one"))
+}
+
+/// The slug of a new resource: the one given (a 409 when `taken`), else one made unique from `name`
+/// (`fallback` when the name makes no slug).
+pub fn new_slug(
+    given: Option<String>,
+    name: &str,
+    fallback: &str,
+    mut taken: impl FnMut(&str) -> diesel::QueryResult<bool>,
+) -> Result<String, ApiError> {
+    match given {
+        Some(s) if taken(&s)? => Err(ApiError::conflict(format!("the slug `{s}` is taken"))),
+        Some(s) => Ok(s),
+        None => unique_slug(&crate::domain::text::slugify(name), fallback, taken),
+    }
 }

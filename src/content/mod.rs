@@ -5,5 +5,6 @@
 pub mod articles;
 pub mod authors;
 pub mod input;
+pub mod rubriques;
 pub mod tags;
 pub mod users;

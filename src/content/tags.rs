@@ -24,25 +24,9 @@ pub struct TagInput {
 
 fn prepare(input: TagInput, cur: Option<&TagRow>) -> Result<(String, Option<String>), ApiError> {
     let mut c = Checks::default();
-    let name = match input.name.required("name", &mut c.0) {
-        Some(n) => {
-            let n = c.text("name", &n, 1, 60);
-            if text::slugify(&n).is_empty() && !n.is_empty() {
-                c.fail("name", "invalid", "a tag name needs a letter or a digit");
-            }
-            n
-        }
-        None => match cur {
-            Some(t) => t.name.clone(),
-            None => {
-                c.fail("name", "required", "name is required");
-                String::new()
-            }
-        },
-    };
-    let slug = input.slug.required("slug", &mut c.0);
-    if let Some(s) = &slug {
-        c.slug("slug", s);
+    let (name, slug) = c.name_and_slug(input.name, input.slug, cur.map(|t| t.name.as_str()), 60);
+    if text::slugify(&name).is_empty() && !name.is_empty() {
+        c.fail("name", "invalid", "a tag name needs a letter or a digit");
     }
     c.finish()?;
     Ok((name, slug))
