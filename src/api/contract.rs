@@ -397,6 +397,7 @@ pub fn finish(doc: &mut Value) {
         return;
     };
     add_links(paths);
+    require_on_create(paths);
     for item in paths.values_mut() {
         let Some(get) = item.get_mut("get") else {
             continue;
@@ -481,6 +482,29 @@ fn add_links(paths: &mut serde_json::Map<String, Value>) {
         {
             r["links"] = links(param, ops, etag);
         }
+    }
+}
+
+/// The fields a creation needs. One input schema serves `POST` and `PATCH` (a merge patch needs
+/// nothing), so each `POST` says what it requires on top of it.
+const REQUIRED_ON_CREATE: &[(&str, &[&str])] = &[
+    ("/v1/articles", &["title", "body", "rubrique"]),
+    ("/v1/rubriques", &["name"]),
+    ("/v1/authors", &["name"]),
+    ("/v1/tags", &["name"]),
+    ("/v1/users", &["email", "password", "role"]),
+];
+
+fn require_on_create(paths: &mut serde_json::Map<String, Value>) {
+    for (path, required) in REQUIRED_ON_CREATE {
+        let Some(schema) = paths
+            .get_mut(*path)
+            .and_then(|i| i.pointer_mut("/post/requestBody/content/application~1json/schema"))
+        else {
+            continue;
+        };
+        let input = schema.take();
+        *schema = json!({"allOf": [input, {"required": required}]});
     }
 }
 
