@@ -204,56 +204,7 @@ pub async fn update_user(
         .db
         .run(move |conn| {
             write_tx(conn, |conn| {
-                let cur = q::find(conn, id)?.ok_or_else(|| ApiError::not_found("user"))?;
-                let old_email = cur.email.clone();
-                let (old_hash, old_role, was_disabled) =
-                    (cur.password_hash.clone(), cur.role.clone(), cur.disabled);
-                let u = content::prepare(conn, input.into_inner()?, Some(cur))?;
-                if u.id == me && (u.disabled || u.role != "admin") {
-                    return Err(ApiError::conflict(
-                        "an admin cannot disable or demote their own account",
-                    ));
-                }
-                if u.email != old_email && q::find_by_email(conn, &u.email)?.is_some() {
-                    return Err(ApiError::conflict("an account with this e-mail exists"));
-                }
-                let now = crate::db::now();
-                q::update(conn, &u, now)?;
-                // A new password, another role or a disabled account ends every open session.
-                if u.password_hash != old_hash
-                    || u.role != old_role
-                    || (u.disabled && !was_disabled)
-                {
-                    crate::db::sessions::revoke_user(conn, u.id, now)?;
-                }
-                let target = format!("user:{}", u.id);
-                if u.role != old_role {
-                    crate::db::audit::record(
-                        conn,
-                        Some(me),
-                        "user.role_change",
-                        &target,
-                        serde_json::json!({"from": old_role, "to": u.role}),
-                    )?;
-                }
-                if u.disabled != was_disabled {
-                    crate::db::audit::record(
-                        conn,
-                        Some(me),
-                        "user.disable",
-                        &target,
-                        serde_json::json!({"disabled": u.disabled}),
-                    )?;
-                }
-                if u.password_hash != old_hash {
-                    crate::db::audit::record(
-                        conn,
-                        Some(me),
-                        "user.password_change",
-                        &target,
-                        serde_json::json!({}),
-                    )?;
-                }
+                let u = content::update(conn, me, id, input.into_inner()?)?;
                 to_out(conn, u)
             })
         })
@@ -287,32 +238,10 @@ pub async fn delete_user(
 ) -> Result<HttpResponse, ApiError> {
     let me = caller.require(Role::Admin)?.user_id;
     let id = user_id(&path)?;
-    if id == me {
-        return Err(ApiError::conflict(
-            "an admin cannot delete their own account",
-        ));
-    }
-    let n = state
+    state
         .db
-        .run(move |conn| {
-            write_tx(conn, |conn| {
-                let n = q::delete(conn, id)?;
-                if n > 0 {
-                    crate::db::audit::record(
-                        conn,
-                        Some(me),
-                        "user.delete",
-                        &format!("user:{id}"),
-                        serde_json::json!({}),
-                    )?;
-                }
-                Ok(n)
-            })
-        })
+        .run(move |conn| write_tx(conn, |conn| content::delete(conn, me, id)))
         .await?;
-    if n == 0 {
-        return Err(ApiError::not_found("user"));
-    }
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -50,7 +50,7 @@ fn valid_email(e: &str) -> bool {
 }
 
 /// Validates input over the current account (none on creation); hashes a new password.
-pub fn prepare(
+fn prepare(
     conn: &mut AnyConnection,
     input: UserInput,
     cur: Option<UserRow>,
@@ -161,4 +161,83 @@ pub fn create_from_cli(
     };
     let mut conn = db.get()?;
     write_tx(&mut conn, |conn| create(conn, input)).map_err(|e| anyhow::anyhow!("{}", e.detail))
+}
+
+/// Applies a merge patch to an account, as the admin `by`: not their own demotion or disabling (409),
+/// not another account's e-mail (409); a new password, another role or disabling ends every open
+/// session; each of those changes is audited. Returns the account as stored.
+pub fn update(
+    conn: &mut AnyConnection,
+    by: i64,
+    id: i64,
+    input: UserInput,
+) -> Result<UserRow, ApiError> {
+    let cur = q::find(conn, id)?.ok_or_else(|| ApiError::not_found("user"))?;
+    let old_email = cur.email.clone();
+    let (old_hash, old_role, was_disabled) =
+        (cur.password_hash.clone(), cur.role.clone(), cur.disabled);
+    let u = prepare(conn, input, Some(cur))?;
+    if u.id == by && (u.disabled || u.role != "admin") {
+        return Err(ApiError::conflict(
+            "an admin cannot disable or demote their own account",
+        ));
+    }
+    if u.email != old_email && q::find_by_email(conn, &u.email)?.is_some() {
+        return Err(ApiError::conflict("an account with this e-mail exists"));
+    }
+    let now = crate::db::now();
+    q::update(conn, &u, now)?;
+    // A new password, another role or a disabled account ends every open session.
+    if u.password_hash != old_hash || u.role != old_role || (u.disabled && !was_disabled) {
+        crate::db::sessions::revoke_user(conn, u.id, now)?;
+    }
+    let target = format!("user:{}", u.id);
+    if u.role != old_role {
+        crate::db::audit::record(
+            conn,
+            Some(by),
+            "user.role_change",
+            &target,
+            serde_json::json!({"from": old_role, "to": u.role}),
+        )?;
+    }
+    if u.disabled != was_disabled {
+        crate::db::audit::record(
+            conn,
+            Some(by),
+            "user.disable",
+            &target,
+            serde_json::json!({"disabled": u.disabled}),
+        )?;
+    }
+    if u.password_hash != old_hash {
+        crate::db::audit::record(
+            conn,
+            Some(by),
+            "user.password_change",
+            &target,
+            serde_json::json!({}),
+        )?;
+    }
+    Ok(u)
+}
+
+/// Deletes an account, as the admin `by` (never their own: 409), audited; 404 for an unknown one.
+pub fn delete(conn: &mut AnyConnection, by: i64, id: i64) -> Result<(), ApiError> {
+    if id == by {
+        return Err(ApiError::conflict(
+            "an admin cannot delete their own account",
+        ));
+    }
+    if q::delete(conn, id)? == 0 {
+        return Err(ApiError::not_found("user"));
+    }
+    crate::db::audit::record(
+        conn,
+        Some(by),
+        "user.delete",
+        &format!("user:{id}"),
+        serde_json::json!({}),
+    )?;
+    Ok(())
 }
