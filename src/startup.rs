@@ -34,7 +34,12 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 
 /// The document as served and committed (pretty JSON with a final newline).
 pub fn openapi_json() -> String {
-    let mut doc = serde_json::to_value(openapi()).unwrap_or_default();
+    document_json(&openapi())
+}
+
+/// `doc` written as served: the serialised document with the body rules, partial schemas and links.
+fn document_json(doc: &utoipa::openapi::OpenApi) -> String {
+    let mut doc = serde_json::to_value(doc).unwrap_or_default();
     api::contract::finish(&mut doc);
     let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
     s.push('\n');
@@ -71,8 +76,10 @@ impl Application {
             responses: responses.clone(),
         });
         let responses = web::Data::from(responses);
-        let spec = web::Data::new(openapi_json());
-        let routes = web::Data::new(crate::middleware::gate::RouteTable::from_doc(&openapi()));
+        // One document, built once: served as JSON, and read by the gate.
+        let doc = openapi();
+        let spec = web::Data::new(document_json(&doc));
+        let routes = web::Data::new(crate::middleware::gate::RouteTable::from_doc(&doc));
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())

@@ -4,8 +4,9 @@
 use actix_web::{delete, get, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
+use crate::api::common::PageQuery as ListQuery;
 use crate::api::common::{self, Checks, Listing, PageRequest};
 use crate::auth::Caller;
 use crate::db::api_keys::{self as q, ApiKeyRow};
@@ -73,16 +74,6 @@ fn to_out(k: ApiKeyRow) -> ApiKey {
         last_used_at: k.last_used_at.map(utc),
         revoked_at: k.revoked_at.map(utc),
     }
-}
-
-/// Query of `GET /v1/api-keys` (in id order).
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct ListQuery {
-    pub page: Option<i64>,
-    pub per_page: Option<i64>,
-    pub cursor: Option<String>,
 }
 
 /// List partner keys (admins), oldest first, revoked ones included. Secrets are never shown again.

@@ -7,7 +7,7 @@ use actix_web::http::header::{self, HttpDate};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse};
 use chrono::NaiveDateTime;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
@@ -30,6 +30,16 @@ pub const MAX_FILTER_VALUES: usize = 20;
 pub const MAX_EXCLUDE_VALUES: usize = 100;
 pub const PUBLIC_CACHE: &str = "public, max-age=60, stale-while-revalidate=300";
 pub const PRIVATE_CACHE: &str = "private, no-store";
+
+/// The query of a listing that takes only pagination (accounts, partner keys).
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+    pub cursor: Option<String>,
+}
 
 /// A validated page request: a page number or a keyset cursor, and a size.
 #[derive(Debug, Clone)]

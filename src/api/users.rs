@@ -4,9 +4,10 @@ use std::collections::HashMap;
 
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use serde::Serialize;
+use utoipa::ToSchema;
 
+use crate::api::common::PageQuery as ListQuery;
 use crate::api::common::{collection, Listing, PageRequest};
 use crate::auth::Caller;
 use crate::content::users as content;
@@ -29,15 +30,6 @@ pub struct User {
     pub author: Option<Ref>,
     pub disabled: bool,
     pub created_at: DateTime<Utc>,
-}
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct ListQuery {
-    pub page: Option<i64>,
-    pub per_page: Option<i64>,
-    pub cursor: Option<String>,
 }
 
 pub fn to_out(conn: &mut AnyConnection, u: UserRow) -> Result<User, ApiError> {

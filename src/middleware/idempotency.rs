@@ -160,7 +160,6 @@ pub async fn idempotency(
     let text = bytes
         .as_ref()
         .map(|b| String::from_utf8_lossy(b).into_owned());
-    let read = text.is_some();
     let outcome = state
         .db
         .run(move |conn| {
@@ -189,7 +188,7 @@ pub async fn idempotency(
     if let Err(e) = outcome {
         tracing::error!(error = %e, "could not record an idempotent answer");
     }
-    let Some(bytes) = bytes.filter(|_| read) else {
+    let Some(bytes) = bytes else {
         let e = ApiError::internal(anyhow::anyhow!("the response body could not be read"));
         let res = e.response(Some(http_req.path()));
         return Ok(actix_web::dev::ServiceResponse::new(http_req, res).map_into_right_body());
