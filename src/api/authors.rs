@@ -4,17 +4,15 @@ use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::common::{
-    self, check_if_match, collection, key, page_sorted, single, version_etag, written, Listing,
-    PageRequest,
-};
+use crate::api::common::{self, collection, page_sorted, Listing, PageRequest};
+use crate::api::named::{self, Shown};
 use crate::auth::Caller;
-use crate::content::authors as content;
+use crate::content::authors::Authors;
 pub use crate::content::authors::{AuthorInput, AuthorLink};
 use crate::db::authors as q;
 use crate::db::models::AuthorRow;
-use crate::db::write_tx;
-use crate::domain::{Key, Role};
+use crate::db::AnyConnection;
+use crate::domain::Key;
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
 
@@ -133,158 +131,30 @@ pub async fn list_authors(
     Ok(collection(&req, caller.is_staff(), &page, listing))
 }
 
-async fn load_one(state: &web::Data<AppState>, key: Key) -> Result<Author, ApiError> {
-    let site = state.config.site_url.clone();
-    state
-        .db
-        .run(move |conn| {
-            let a = q::find(conn, &key)?.ok_or_else(|| ApiError::not_found("author"))?;
-            let n = q::article_counts(conn, &[a.id], crate::db::now())?
-                .get(&a.id)
-                .copied()
-                .unwrap_or(0);
-            Ok(to_out(a, n, &site))
-        })
-        .await
+impl Shown for Authors {
+    type Out = Author;
+    const ETAG: char = 'p';
+    const PATH: &'static str = "/v1/authors";
+
+    fn load(conn: &mut AnyConnection, key: &Key, _: bool, site: &str) -> Result<Author, ApiError> {
+        let a = q::find(conn, key)?.ok_or_else(|| ApiError::not_found("author"))?;
+        let n = q::article_counts(conn, &[a.id], crate::db::now())?
+            .get(&a.id)
+            .copied()
+            .unwrap_or(0);
+        Ok(to_out(a, n, site))
+    }
+    fn id_version(a: &Author) -> (i64, i64) {
+        (a.id, a.version)
+    }
 }
 
-/// One author by id or slug.
-#[utoipa::path(
-    tag = "authors", operation_id = "find_author",
-    params(("key" = String, Path, description = "Numeric id or slug"), GetQuery),
-    responses(
-        (status = 200, description = "The author", body = Author, headers(("ETag" = String))),
-        (status = 304, description = "Not modified"),
-        (status = 404, description = "Unknown", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-#[get("/authors/{key}")]
-pub async fn find_author(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<String>,
-    query: web::Query<GetQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let fields = common::parse_fields(query.fields.as_deref(), FIELDS)?;
-    let a = load_one(&state, key(&path)?).await?;
-    Ok(single(
-        &req,
-        caller.is_staff(),
-        &a,
-        &fields,
-        version_etag('p', a.id, a.version),
-        None,
-    ))
-}
-
-/// Create an author (editors, admins).
-#[utoipa::path(
-    tag = "authors", operation_id = "create_author", request_body = AuthorInput,
-    security(("bearer" = [])),
-    responses(
-        (status = 201, description = "Created", body = Author, headers(("Location" = String), ("ETag" = String))),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an editor", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Slug taken", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-#[post("/authors")]
-pub async fn create_author(
-    state: web::Data<AppState>,
-    caller: Caller,
-    input: crate::api::json::Json<AuthorInput>,
-) -> Result<HttpResponse, ApiError> {
-    caller.require(Role::Editor)?;
-    let id = state
-        .db
-        .run(move |conn| write_tx(conn, |conn| content::create(conn, input.into_inner()?)))
-        .await?;
-    let a = load_one(&state, Key::Id(id)).await?;
-    Ok(written(
-        &a,
-        version_etag('p', a.id, a.version),
-        Some(format!("/v1/authors/{id}")),
-    ))
-}
-
-/// Update an author (merge patch; editors, admins).
-#[utoipa::path(
-    tag = "authors", operation_id = "update_author", request_body = AuthorInput,
-    params(("key" = String, Path, description = "Numeric id or slug"), ("If-Match" = Option<String>, Header, description = "ETag of the version you edit")),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "Updated", body = Author, headers(("ETag" = String))),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an editor", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Unknown", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Slug taken", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "If-Match is stale", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-#[patch("/authors/{key}")]
-pub async fn update_author(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<String>,
-    input: crate::api::json::Json<AuthorInput>,
-) -> Result<HttpResponse, ApiError> {
-    caller.require(Role::Editor)?;
-    let key = key(&path)?;
-    let im = common::if_match(&req);
-    let id = state
-        .db
-        .run(move |conn| {
-            write_tx(conn, |conn| {
-                content::update(conn, &key, input.into_inner()?, |a| {
-                    check_if_match(im.as_deref(), &version_etag('p', a.id, a.version))
-                })
-            })
-        })
-        .await?;
-    let a = load_one(&state, Key::Id(id)).await?;
-    Ok(written(&a, version_etag('p', a.id, a.version), None))
-}
-
-/// Delete an author (editors, admins): 409 while a byline holds it.
-#[utoipa::path(
-    tag = "authors", operation_id = "delete_author",
-    params(("key" = String, Path, description = "Numeric id or slug"), ("If-Match" = Option<String>, Header, description = "ETag of the version you delete")),
-    security(("bearer" = [])),
-    responses(
-        (status = 204, description = "Deleted"),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an editor", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Unknown", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Still signs articles", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "If-Match is stale", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-#[delete("/authors/{key}")]
-pub async fn delete_author(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    let me = caller.require(Role::Editor)?.user_id;
-    let key = key(&path)?;
-    let im = common::if_match(&req);
-    state
-        .db
-        .run(move |conn| {
-            write_tx(conn, |conn| {
-                content::delete(conn, me, &key, |a| {
-                    check_if_match(im.as_deref(), &version_etag('p', a.id, a.version))
-                })
-            })
-        })
-        .await?;
-    Ok(HttpResponse::NoContent().finish())
+named::named_routes! {
+    kind = Authors, tag = "authors", out = Author, input = AuthorInput, found = "The author",
+    find_author = "/authors/{key}", " One author by id or slug.";
+    create_author = "/authors", " Create an author (editors, admins).";
+    update_author, " Update an author (merge patch; editors, admins).";
+    delete_author, " Delete an author (editors, admins): 409 while a byline holds it.", delete_conflict = [(status = 409, description = "Still signs articles", body = Problem, content_type = "application/problem+json"),];
 }
 
 crate::api::collection_schema!(AuthorList, Author);

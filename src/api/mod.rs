@@ -25,6 +25,7 @@ pub mod contract;
 pub mod feeds;
 pub mod health;
 pub mod json;
+pub mod named;
 pub mod rubriques;
 pub mod tags;
 pub mod users;

@@ -4,18 +4,16 @@ use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::common::{
-    self, check_if_match, collection, key, num_key, page_sorted, single, version_etag, written,
-    Listing, PageRequest,
-};
+use crate::api::common::{self, collection, num_key, page_sorted, Listing, PageRequest};
+use crate::api::named::{self, Shown};
 use crate::auth::Caller;
-use crate::content::rubriques as content;
 use crate::content::rubriques::find_in;
 pub use crate::content::rubriques::RubriqueInput;
+use crate::content::rubriques::Rubriques;
 use crate::db::models::{Ref, RubriqueRow};
 use crate::db::rubriques as q;
-use crate::db::write_tx;
-use crate::domain::{Key, Role};
+use crate::db::AnyConnection;
+use crate::domain::Key;
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
 
@@ -196,156 +194,34 @@ fn select(
     v
 }
 
-async fn load_one(state: &web::Data<AppState>, key: Key) -> Result<Rubrique, ApiError> {
-    let site = state.config.site_url.clone();
-    state
-        .db
-        .run(move |conn| {
-            let all = q::all(conn)?;
-            let r = find_in(&all, &key).ok_or_else(|| ApiError::not_found("rubrique"))?;
-            let counts = q::article_counts(conn, &[r.id], crate::db::now())?;
-            Ok(to_out(r, &all, &counts, &site))
-        })
-        .await
+impl Shown for Rubriques {
+    type Out = Rubrique;
+    const ETAG: char = 'r';
+    const PATH: &'static str = "/v1/rubriques";
+
+    /// The tree is small and read whole (a rubrique shows its parent).
+    fn load(
+        conn: &mut AnyConnection,
+        key: &Key,
+        _: bool,
+        site: &str,
+    ) -> Result<Rubrique, ApiError> {
+        let all = q::all(conn)?;
+        let r = find_in(&all, key).ok_or_else(|| ApiError::not_found("rubrique"))?;
+        let counts = q::article_counts(conn, &[r.id], crate::db::now())?;
+        Ok(to_out(r, &all, &counts, site))
+    }
+    fn id_version(r: &Rubrique) -> (i64, i64) {
+        (r.id, r.version)
+    }
 }
 
-/// One rubrique by id or slug.
-#[utoipa::path(
-    tag = "rubriques", operation_id = "find_rubrique",
-    params(("key" = String, Path, description = "Numeric id or slug"), GetQuery),
-    responses(
-        (status = 200, description = "The rubrique", body = Rubrique, headers(("ETag" = String))),
-        (status = 304, description = "Not modified"),
-        (status = 404, description = "Unknown", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-#[get("/rubriques/{key}")]
-pub async fn find_rubrique(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<String>,
-    query: web::Query<GetQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let fields = common::parse_fields(query.fields.as_deref(), FIELDS)?;
-    let r = load_one(&state, key(&path)?).await?;
-    Ok(single(
-        &req,
-        caller.is_staff(),
-        &r,
-        &fields,
-        version_etag('r', r.id, r.version),
-        None,
-    ))
-}
-
-/// Create a rubrique (editors, admins).
-#[utoipa::path(
-    tag = "rubriques", operation_id = "create_rubrique", request_body = RubriqueInput,
-    security(("bearer" = [])),
-    responses(
-        (status = 201, description = "Created", body = Rubrique, headers(("Location" = String), ("ETag" = String))),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an editor", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Slug taken", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-#[post("/rubriques")]
-pub async fn create_rubrique(
-    state: web::Data<AppState>,
-    caller: Caller,
-    input: crate::api::json::Json<RubriqueInput>,
-) -> Result<HttpResponse, ApiError> {
-    caller.require(Role::Editor)?;
-    let id = state
-        .db
-        .run(move |conn| write_tx(conn, |conn| content::create(conn, input.into_inner()?)))
-        .await?;
-    let r = load_one(&state, Key::Id(id)).await?;
-    Ok(written(
-        &r,
-        version_etag('r', r.id, r.version),
-        Some(format!("/v1/rubriques/{id}")),
-    ))
-}
-
-/// Update a rubrique (merge patch; editors, admins).
-#[utoipa::path(
-    tag = "rubriques", operation_id = "update_rubrique", request_body = RubriqueInput,
-    params(("key" = String, Path, description = "Numeric id or slug"), ("If-Match" = Option<String>, Header, description = "ETag of the version you edit")),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "Updated", body = Rubrique, headers(("ETag" = String))),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an editor", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Unknown", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Slug taken", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "If-Match is stale", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-#[patch("/rubriques/{key}")]
-pub async fn update_rubrique(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<String>,
-    input: crate::api::json::Json<RubriqueInput>,
-) -> Result<HttpResponse, ApiError> {
-    caller.require(Role::Editor)?;
-    let key = key(&path)?;
-    let im = common::if_match(&req);
-    let id = state
-        .db
-        .run(move |conn| {
-            write_tx(conn, |conn| {
-                content::update(conn, &key, input.into_inner()?, |r| {
-                    check_if_match(im.as_deref(), &version_etag('r', r.id, r.version))
-                })
-            })
-        })
-        .await?;
-    let r = load_one(&state, Key::Id(id)).await?;
-    Ok(written(&r, version_etag('r', r.id, r.version), None))
-}
-
-/// Delete a rubrique (editors, admins): 409 while it holds articles or sub-rubriques.
-#[utoipa::path(
-    tag = "rubriques", operation_id = "delete_rubrique",
-    params(("key" = String, Path, description = "Numeric id or slug"), ("If-Match" = Option<String>, Header, description = "ETag of the version you delete")),
-    security(("bearer" = [])),
-    responses(
-        (status = 204, description = "Deleted"),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an editor", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Unknown", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Still holds articles or sub-rubriques", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "If-Match is stale", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-#[delete("/rubriques/{key}")]
-pub async fn delete_rubrique(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    let me = caller.require(Role::Editor)?.user_id;
-    let key = key(&path)?;
-    let im = common::if_match(&req);
-    state
-        .db
-        .run(move |conn| {
-            write_tx(conn, |conn| {
-                content::delete(conn, me, &key, |r| {
-                    check_if_match(im.as_deref(), &version_etag('r', r.id, r.version))
-                })
-            })
-        })
-        .await?;
-    Ok(HttpResponse::NoContent().finish())
+named::named_routes! {
+    kind = Rubriques, tag = "rubriques", out = Rubrique, input = RubriqueInput, found = "The rubrique",
+    find_rubrique = "/rubriques/{key}", " One rubrique by id or slug.";
+    create_rubrique = "/rubriques", " Create a rubrique (editors, admins).";
+    update_rubrique, " Update a rubrique (merge patch; editors, admins).";
+    delete_rubrique, " Delete a rubrique (editors, admins): 409 while it holds articles or sub-rubriques.", delete_conflict = [(status = 409, description = "Still holds articles or sub-rubriques", body = Problem, content_type = "application/problem+json"),];
 }
 
 crate::api::collection_schema!(RubriqueList, Rubrique);

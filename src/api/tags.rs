@@ -4,17 +4,15 @@ use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::common::{
-    self, check_if_match, collection, key, num_key, page_sorted, single, version_etag, written,
-    Listing, PageRequest,
-};
+use crate::api::common::{self, collection, num_key, page_sorted, Listing, PageRequest};
+use crate::api::named::{self, Shown};
 use crate::auth::Caller;
-use crate::content::tags as content;
 pub use crate::content::tags::TagInput;
+use crate::content::tags::Tags;
 use crate::db::models::TagRow;
 use crate::db::tags as q;
-use crate::db::write_tx;
-use crate::domain::{Key, Role};
+use crate::db::AnyConnection;
+use crate::domain::Key;
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
 
@@ -152,159 +150,34 @@ pub async fn list_tags(
     Ok(collection(&req, caller.is_staff(), &page, listing))
 }
 
-async fn load_one(state: &web::Data<AppState>, key: Key, staff: bool) -> Result<Tag, ApiError> {
-    state
-        .db
-        .run(move |conn| {
-            let t = q::find(conn, &key)?.ok_or_else(|| ApiError::not_found("tag"))?;
-            let n = q::article_counts(conn, Some(&[t.id]), crate::db::now())?
-                .get(&t.id)
-                .copied()
-                .unwrap_or(0);
-            if n == 0 && !staff {
-                return Err(ApiError::not_found("tag"));
-            }
-            Ok(to_out(t, n))
-        })
-        .await
+impl Shown for Tags {
+    type Out = Tag;
+    const ETAG: char = 't';
+    const PATH: &'static str = "/v1/tags";
+
+    /// A tag no published article carries is not public.
+    fn load(conn: &mut AnyConnection, key: &Key, staff: bool, _: &str) -> Result<Tag, ApiError> {
+        let t = q::find(conn, key)?.ok_or_else(|| ApiError::not_found("tag"))?;
+        let n = q::article_counts(conn, Some(&[t.id]), crate::db::now())?
+            .get(&t.id)
+            .copied()
+            .unwrap_or(0);
+        if n == 0 && !staff {
+            return Err(ApiError::not_found("tag"));
+        }
+        Ok(to_out(t, n))
+    }
+    fn id_version(t: &Tag) -> (i64, i64) {
+        (t.id, t.version)
+    }
 }
 
-/// One tag by id or slug.
-#[utoipa::path(
-    tag = "tags", operation_id = "find_tag",
-    params(("key" = String, Path, description = "Numeric id or slug"), GetQuery),
-    responses(
-        (status = 200, description = "The tag", body = Tag, headers(("ETag" = String))),
-        (status = 304, description = "Not modified"),
-        (status = 404, description = "Unknown", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-#[get("/tags/{key}")]
-pub async fn find_tag(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<String>,
-    query: web::Query<GetQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let fields = common::parse_fields(query.fields.as_deref(), FIELDS)?;
-    let t = load_one(&state, key(&path)?, caller.is_staff()).await?;
-    Ok(single(
-        &req,
-        caller.is_staff(),
-        &t,
-        &fields,
-        version_etag('t', t.id, t.version),
-        None,
-    ))
-}
-
-/// Create a tag (editors, admins).
-#[utoipa::path(
-    tag = "tags", operation_id = "create_tag", request_body = TagInput,
-    security(("bearer" = [])),
-    responses(
-        (status = 201, description = "Created", body = Tag, headers(("Location" = String), ("ETag" = String))),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an editor", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Slug taken", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-#[post("/tags")]
-pub async fn create_tag(
-    state: web::Data<AppState>,
-    caller: Caller,
-    input: crate::api::json::Json<TagInput>,
-) -> Result<HttpResponse, ApiError> {
-    caller.require(Role::Editor)?;
-    let id = state
-        .db
-        .run(move |conn| write_tx(conn, |conn| content::create(conn, input.into_inner()?)))
-        .await?;
-    let t = load_one(&state, Key::Id(id), true).await?;
-    Ok(written(
-        &t,
-        version_etag('t', t.id, t.version),
-        Some(format!("/v1/tags/{id}")),
-    ))
-}
-
-/// Update a tag (merge patch; editors, admins).
-#[utoipa::path(
-    tag = "tags", operation_id = "update_tag", request_body = TagInput,
-    params(("key" = String, Path, description = "Numeric id or slug"), ("If-Match" = Option<String>, Header, description = "ETag of the version you edit")),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "Updated", body = Tag, headers(("ETag" = String))),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an editor", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Unknown", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Slug taken", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "If-Match is stale", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-#[patch("/tags/{key}")]
-pub async fn update_tag(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<String>,
-    input: crate::api::json::Json<TagInput>,
-) -> Result<HttpResponse, ApiError> {
-    caller.require(Role::Editor)?;
-    let key = key(&path)?;
-    let im = common::if_match(&req);
-    let id = state
-        .db
-        .run(move |conn| {
-            write_tx(conn, |conn| {
-                content::update(conn, &key, input.into_inner()?, |t| {
-                    check_if_match(im.as_deref(), &version_etag('t', t.id, t.version))
-                })
-            })
-        })
-        .await?;
-    let t = load_one(&state, Key::Id(id), true).await?;
-    Ok(written(&t, version_etag('t', t.id, t.version), None))
-}
-
-/// Delete a tag (editors, admins); articles simply lose it.
-#[utoipa::path(
-    tag = "tags", operation_id = "delete_tag",
-    params(("key" = String, Path, description = "Numeric id or slug"), ("If-Match" = Option<String>, Header, description = "ETag of the version you delete")),
-    security(("bearer" = [])),
-    responses(
-        (status = 204, description = "Deleted"),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an editor", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Unknown", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "If-Match is stale", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-#[delete("/tags/{key}")]
-pub async fn delete_tag(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    let me = caller.require(Role::Editor)?.user_id;
-    let key = key(&path)?;
-    let im = common::if_match(&req);
-    state
-        .db
-        .run(move |conn| {
-            write_tx(conn, |conn| {
-                content::delete(conn, me, &key, |t| {
-                    check_if_match(im.as_deref(), &version_etag('t', t.id, t.version))
-                })
-            })
-        })
-        .await?;
-    Ok(HttpResponse::NoContent().finish())
+named::named_routes! {
+    kind = Tags, tag = "tags", out = Tag, input = TagInput, found = "The tag",
+    find_tag = "/tags/{key}", " One tag by id or slug.";
+    create_tag = "/tags", " Create a tag (editors, admins).";
+    update_tag, " Update a tag (merge patch; editors, admins).";
+    delete_tag, " Delete a tag (editors, admins); articles simply lose it.", delete_conflict = [];
 }
 
 crate::api::collection_schema!(TagList, Tag);

@@ -1,13 +1,16 @@
-//! The author commands: create, update and delete a public byline.
+//! Authors, as [`Named`] content: public bylines, created, updated and deleted by editors. The
+//! commands are `content::named::{create, update, delete}::<Authors>`.
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::input::{new_slug, Checks, Patch};
+use diesel::QueryResult;
+
+use super::input::{Checks, Patch};
+use super::named::Named;
 use crate::db::authors::{self as q, AuthorWrite};
 use crate::db::models::AuthorRow;
 use crate::db::AnyConnection;
-use crate::domain::Key;
 use crate::error::ApiError;
 
 /// A link on an author's page.
@@ -85,53 +88,30 @@ fn prepare(
     ))
 }
 
+/// Authors: public bylines; one that still signs articles is not deleted.
+pub enum Authors {}
+
+impl Named for Authors {
+    const NOUN: &'static str = "author";
+    type Row = AuthorRow;
+    type Input = AuthorInput;
+    type Write = AuthorWrite;
+
+    super::named::stored_in!(q, writes);
+
+    fn prepare(
+        _conn: &mut AnyConnection,
+        input: AuthorInput,
+        cur: Option<&AuthorRow>,
+    ) -> Result<(AuthorWrite, Option<String>), ApiError> {
+        prepare(input, cur)
+    }
+    fn held(conn: &mut AnyConnection, row: &AuthorRow) -> QueryResult<Option<&'static str>> {
+        Ok(q::has_articles(conn, row.id)?.then_some("this author still signs articles"))
+    }
+}
+
 /// Creates an author (shared with the demo content and `user create`).
 pub fn create(conn: &mut AnyConnection, input: AuthorInput) -> Result<i64, ApiError> {
-    let (mut w, slug) = prepare(input, None)?;
-    w.slug = new_slug(slug, &w.name, "author", |s| q::slug_taken(conn, s, None))?;
-    Ok(q::insert(conn, &w, crate::db::now())?)
-}
-
-/// Applies a merge patch to an author. Checks in order: known (404), the values (422), `if_match` on
-/// the version (412), a taken slug (409).
-pub fn update(
-    conn: &mut AnyConnection,
-    key: &Key,
-    input: AuthorInput,
-    if_match: impl FnOnce(&AuthorRow) -> Result<(), ApiError>,
-) -> Result<i64, ApiError> {
-    let cur = q::find(conn, key)?.ok_or_else(|| ApiError::not_found("author"))?;
-    let (mut w, slug) = prepare(input, Some(&cur))?;
-    if_match(&cur)?;
-    if let Some(s) = slug {
-        if q::slug_taken(conn, &s, Some(cur.id))? {
-            return Err(ApiError::conflict(format!("the slug `{s}` is taken")));
-        }
-        w.slug = s;
-    }
-    q::update(conn, cur.id, &w, crate::db::now())?;
-    Ok(cur.id)
-}
-
-/// Deletes an author no byline holds (409 otherwise), audited as the acting user `by`.
-pub fn delete(
-    conn: &mut AnyConnection,
-    by: i64,
-    key: &Key,
-    if_match: impl FnOnce(&AuthorRow) -> Result<(), ApiError>,
-) -> Result<(), ApiError> {
-    let cur = q::find(conn, key)?.ok_or_else(|| ApiError::not_found("author"))?;
-    if_match(&cur)?;
-    if q::has_articles(conn, cur.id)? {
-        return Err(ApiError::conflict("this author still signs articles"));
-    }
-    crate::db::audit::record(
-        conn,
-        Some(by),
-        "author.delete",
-        &format!("author:{}", cur.id),
-        serde_json::json!({"slug": cur.slug, "name": cur.name}),
-    )?;
-    q::delete(conn, cur.id)?;
-    Ok(())
+    super::named::create::<Authors>(conn, input)
 }

@@ -5,6 +5,7 @@
 pub mod articles;
 pub mod authors;
 pub mod input;
+pub mod named;
 pub mod rubriques;
 pub mod tags;
 pub mod users;

@@ -1,9 +1,13 @@
-//! The rubrique commands: create, update (the tree kept acyclic) and delete an empty rubrique.
+//! Rubriques, as [`Named`] content: the tree kept acyclic, an empty rubrique deleted. The commands
+//! are `content::named::{create, update, delete}::<Rubriques>`.
 
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::input::{new_slug, Checks, KeyRef, Patch};
+use diesel::QueryResult;
+
+use super::input::{Checks, KeyRef, Patch};
+use super::named::Named;
 use crate::db::models::RubriqueRow;
 use crate::db::rubriques::{self as q, RubriqueWrite};
 use crate::db::AnyConnection;
@@ -38,6 +42,30 @@ pub fn find_in<'a>(all: &'a [RubriqueRow], key: &Key) -> Option<&'a RubriqueRow>
         Key::Id(id) => r.id == *id,
         Key::Slug(s) => &r.slug == s,
     })
+}
+
+/// Rubriques: a tree kept acyclic; one that holds articles or sub-rubriques is not deleted.
+pub enum Rubriques {}
+
+impl Named for Rubriques {
+    const NOUN: &'static str = "rubrique";
+    type Row = RubriqueRow;
+    type Input = RubriqueInput;
+    type Write = RubriqueWrite;
+
+    super::named::stored_in!(q, writes);
+
+    fn prepare(
+        conn: &mut AnyConnection,
+        input: RubriqueInput,
+        cur: Option<&RubriqueRow>,
+    ) -> Result<(RubriqueWrite, Option<String>), ApiError> {
+        prepare(conn, input, cur)
+    }
+    fn held(conn: &mut AnyConnection, row: &RubriqueRow) -> QueryResult<Option<&'static str>> {
+        Ok(q::is_in_use(conn, row.id)?
+            .then_some("this rubrique still holds articles or sub-rubriques"))
+    }
 }
 
 /// Validates an input over the current rubrique (none on creation).
@@ -92,57 +120,4 @@ fn prepare(
         position,
     };
     Ok((w, slug))
-}
-
-/// Creates a rubrique; a taken slug is a 409.
-pub fn create(conn: &mut AnyConnection, input: RubriqueInput) -> Result<i64, ApiError> {
-    let (mut w, slug) = prepare(conn, input, None)?;
-    w.slug = new_slug(slug, &w.name, "rubrique", |s| q::slug_taken(conn, s, None))?;
-    Ok(q::insert(conn, &w, crate::db::now())?)
-}
-
-/// Applies a merge patch to a rubrique. Checks in order: known (404), the values and the tree (422),
-/// `if_match` (412), a taken slug (409).
-pub fn update(
-    conn: &mut AnyConnection,
-    key: &Key,
-    input: RubriqueInput,
-    if_match: impl FnOnce(&RubriqueRow) -> Result<(), ApiError>,
-) -> Result<i64, ApiError> {
-    let cur = q::find(conn, key)?.ok_or_else(|| ApiError::not_found("rubrique"))?;
-    let (mut w, slug) = prepare(conn, input, Some(&cur))?;
-    if_match(&cur)?;
-    if let Some(s) = slug {
-        if q::slug_taken(conn, &s, Some(cur.id))? {
-            return Err(ApiError::conflict(format!("the slug `{s}` is taken")));
-        }
-        w.slug = s;
-    }
-    q::update(conn, cur.id, &w, crate::db::now())?;
-    Ok(cur.id)
-}
-
-/// Deletes a rubrique that holds no article and no sub-rubrique (409 otherwise), audited as `by`.
-pub fn delete(
-    conn: &mut AnyConnection,
-    by: i64,
-    key: &Key,
-    if_match: impl FnOnce(&RubriqueRow) -> Result<(), ApiError>,
-) -> Result<(), ApiError> {
-    let cur = q::find(conn, key)?.ok_or_else(|| ApiError::not_found("rubrique"))?;
-    if_match(&cur)?;
-    if q::is_in_use(conn, cur.id)? {
-        return Err(ApiError::conflict(
-            "this rubrique still holds articles or sub-rubriques",
-        ));
-    }
-    crate::db::audit::record(
-        conn,
-        Some(by),
-        "rubrique.delete",
-        &format!("rubrique:{}", cur.id),
-        serde_json::json!({"slug": cur.slug, "name": cur.name}),
-    )?;
-    q::delete(conn, cur.id)?;
-    Ok(())
 }

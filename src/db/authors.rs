@@ -18,14 +18,7 @@ pub fn all(conn: &mut AnyConnection) -> QueryResult<Vec<AuthorRow>> {
         .load(conn)
 }
 
-pub fn find(conn: &mut AnyConnection, key: &Key) -> QueryResult<Option<AuthorRow>> {
-    let q = authors::table.select(AuthorRow::as_select()).into_boxed();
-    let q = match key {
-        Key::Id(id) => q.filter(authors::id.eq(*id)),
-        Key::Slug(s) => q.filter(authors::slug.eq(s.clone())),
-    };
-    q.first(conn).optional()
-}
+named_table!(authors, AuthorRow);
 
 /// The authors with these ids, by id (one query for a whole page).
 pub fn by_ids(conn: &mut AnyConnection, ids: &[i64]) -> QueryResult<HashMap<i64, AuthorRow>> {
@@ -39,15 +32,6 @@ pub fn by_ids(conn: &mut AnyConnection, ids: &[i64]) -> QueryResult<HashMap<i64,
         .into_iter()
         .map(|a| (a.id, a))
         .collect())
-}
-
-pub fn slug_taken(conn: &mut AnyConnection, slug: &str, except: Option<i64>) -> QueryResult<bool> {
-    let n: i64 = authors::table
-        .filter(authors::slug.eq(slug))
-        .filter(authors::id.ne(except.unwrap_or(-1)))
-        .count()
-        .get_result(conn)?;
-    Ok(n > 0)
 }
 
 /// Published article counts per author.
@@ -120,10 +104,6 @@ pub fn has_articles(conn: &mut AnyConnection, id: i64) -> QueryResult<bool> {
         .count()
         .get_result(conn)?;
     Ok(n > 0)
-}
-
-pub fn delete(conn: &mut AnyConnection, id: i64) -> QueryResult<usize> {
-    diesel::delete(authors::table.filter(authors::id.eq(id))).execute(conn)
 }
 
 /// Resolves ids or slugs to author ids, in the given order; `Err(i)` names the first unknown one.

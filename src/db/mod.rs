@@ -87,6 +87,38 @@ pub(crate) fn placeholders(pg: bool, from: usize, n: usize) -> String {
         .join(", ")
 }
 
+/// The reads and the delete every named table (rubriques, authors, tags) has: `find` by id or slug,
+/// `slug_taken` (by another row than `except`), `delete` by id.
+macro_rules! named_table {
+    ($table:ident, $row:ty) => {
+        pub fn find(conn: &mut AnyConnection, key: &Key) -> QueryResult<Option<$row>> {
+            let q = $table::table.select(<$row>::as_select()).into_boxed();
+            let q = match key {
+                Key::Id(id) => q.filter($table::id.eq(*id)),
+                Key::Slug(s) => q.filter($table::slug.eq(s.clone())),
+            };
+            q.first(conn).optional()
+        }
+
+        pub fn slug_taken(
+            conn: &mut AnyConnection,
+            slug: &str,
+            except: Option<i64>,
+        ) -> QueryResult<bool> {
+            let n: i64 = $table::table
+                .filter($table::slug.eq(slug))
+                .filter($table::id.ne(except.unwrap_or(-1)))
+                .count()
+                .get_result(conn)?;
+            Ok(n > 0)
+        }
+
+        pub fn delete(conn: &mut AnyConnection, id: i64) -> QueryResult<usize> {
+            diesel::delete($table::table.filter($table::id.eq(id))).execute(conn)
+        }
+    };
+}
+
 pub mod api_keys;
 pub mod articles;
 pub mod audit;

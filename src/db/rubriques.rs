@@ -18,25 +18,7 @@ pub fn all(conn: &mut AnyConnection) -> QueryResult<Vec<RubriqueRow>> {
         .load(conn)
 }
 
-pub fn find(conn: &mut AnyConnection, key: &Key) -> QueryResult<Option<RubriqueRow>> {
-    let q = rubriques::table
-        .select(RubriqueRow::as_select())
-        .into_boxed();
-    let q = match key {
-        Key::Id(id) => q.filter(rubriques::id.eq(*id)),
-        Key::Slug(s) => q.filter(rubriques::slug.eq(s.clone())),
-    };
-    q.first(conn).optional()
-}
-
-pub fn slug_taken(conn: &mut AnyConnection, slug: &str, except: Option<i64>) -> QueryResult<bool> {
-    let n: i64 = rubriques::table
-        .filter(rubriques::slug.eq(slug))
-        .filter(rubriques::id.ne(except.unwrap_or(-1)))
-        .count()
-        .get_result(conn)?;
-    Ok(n > 0)
-}
+named_table!(rubriques, RubriqueRow);
 
 /// Published article counts per rubrique (its own articles, not its sub-rubriques').
 pub fn article_counts(
@@ -125,8 +107,4 @@ pub fn is_in_use(conn: &mut AnyConnection, id: i64) -> QueryResult<bool> {
         .count()
         .get_result(conn)?;
     Ok(articles + children > 0)
-}
-
-pub fn delete(conn: &mut AnyConnection, id: i64) -> QueryResult<usize> {
-    diesel::delete(rubriques::table.filter(rubriques::id.eq(id))).execute(conn)
 }

@@ -17,23 +17,7 @@ pub fn all(conn: &mut AnyConnection) -> QueryResult<Vec<TagRow>> {
         .load(conn)
 }
 
-pub fn find(conn: &mut AnyConnection, key: &Key) -> QueryResult<Option<TagRow>> {
-    let q = tags::table.select(TagRow::as_select()).into_boxed();
-    let q = match key {
-        Key::Id(id) => q.filter(tags::id.eq(*id)),
-        Key::Slug(s) => q.filter(tags::slug.eq(s.clone())),
-    };
-    q.first(conn).optional()
-}
-
-pub fn slug_taken(conn: &mut AnyConnection, slug: &str, except: Option<i64>) -> QueryResult<bool> {
-    let n: i64 = tags::table
-        .filter(tags::slug.eq(slug))
-        .filter(tags::id.ne(except.unwrap_or(-1)))
-        .count()
-        .get_result(conn)?;
-    Ok(n > 0)
-}
+named_table!(tags, TagRow);
 
 /// Published article counts per tag; `None` counts every tag (for the tag cloud sort).
 pub fn article_counts(
@@ -90,10 +74,6 @@ pub fn update(
             tags::updated_at.eq(now),
         ))
         .execute(conn)
-}
-
-pub fn delete(conn: &mut AnyConnection, id: i64) -> QueryResult<usize> {
-    diesel::delete(tags::table.filter(tags::id.eq(id))).execute(conn)
 }
 
 /// Tag ids for names or slugs, creating a tag for each unknown name (its slug made from the name).
