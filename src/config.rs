@@ -69,7 +69,7 @@ impl Config {
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Config, String> {
         let var = |name: &str| get(name).filter(|v| !v.trim().is_empty());
         let database_url = var("DATABASE_URL").unwrap_or_else(|| "sqlite://kiosque.db".into());
-        crate::db::Backend::from_url(&database_url).map_err(|e| format!("DATABASE_URL: {e}"))?;
+        Backend::from_url(&database_url).map_err(|e| format!("DATABASE_URL: {e}"))?;
         let bind_raw = var("KIOSQUE_BIND").unwrap_or_else(|| "127.0.0.1:8080".into());
         let bind = bind_raw.parse().map_err(|_| {
             format!("KIOSQUE_BIND: `{bind_raw}` is not an address such as 127.0.0.1:8080")
@@ -233,6 +233,26 @@ fn parse_num(
             range.start(),
             range.end()
         )),
+    }
+}
+
+/// Which database a URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// Chooses the backend from the URL scheme (never by trial: a SQLite "URL" accepts any path).
+    pub fn from_url(url: &str) -> Result<Backend, String> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Backend::Postgres)
+        } else if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else {
+            Err("DATABASE_URL must start with sqlite:// or postgres://".into())
+        }
     }
 }
 

@@ -13,7 +13,6 @@ pub mod kept;
 pub mod metrics;
 pub mod middleware;
 pub mod ratelimit;
-pub mod response_cache;
 pub mod startup;
 pub mod state;
 

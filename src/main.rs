@@ -175,7 +175,7 @@ fn run(command: Command, config: Config) -> anyhow::Result<()> {
         } => {
             let db = kiosque::db::Db::connect(&config.database_url, 2, config.db_timeout)?;
             db.migrate()?;
-            kiosque::db::seed::on_start(&db, &config)?;
+            kiosque::content::seed::on_start(&db, &config)?;
             let n = kiosque::bench::fill(&db, &corpus, articles)?;
             println!(
                 "database {} with {n} published articles",
@@ -191,7 +191,7 @@ fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Reindex => {
             let db = kiosque::db::Db::connect(&config.database_url, 1, config.db_timeout)?;
             db.migrate()?;
-            let n = kiosque::db::seed::reindex(&db)?;
+            let n = kiosque::db::maintenance::reindex(&db)?;
             println!("reindexed {n} articles");
             Ok(())
         }

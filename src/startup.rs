@@ -57,14 +57,14 @@ impl Application {
     pub fn build(config: Config) -> anyhow::Result<Application> {
         let db = Db::connect(&config.database_url, config.db_pool_size, config.db_timeout)?;
         db.migrate()?;
-        crate::db::seed::on_start(&db, &config)?;
+        crate::content::seed::on_start(&db, &config)?;
         let jwt = jwt_keys(&config)?;
         let listener = TcpListener::bind(config.bind)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.bind))?;
         let addr = listener.local_addr()?;
         let workers = config.workers;
         let cors_origins = config.cors_origins.clone();
-        let responses = Arc::new(crate::response_cache::ResponseCache::new(
+        let responses = web::Data::new(crate::middleware::response_cache::ResponseCache::new(
             config.response_cache,
         ));
         let state = web::Data::new(AppState {
@@ -73,9 +73,7 @@ impl Application {
             jwt,
             limiter: Arc::new(crate::ratelimit::MemoryLimiter::default()),
             metrics: crate::metrics::Metrics::default(),
-            responses: responses.clone(),
         });
-        let responses = web::Data::from(responses);
         // One document, built once: served as JSON, and read by the gate.
         let doc = openapi();
         let spec = web::Data::new(document_json(&doc));
@@ -90,7 +88,7 @@ impl Application {
                 .app_data(web::QueryConfig::default().error_handler(query_error))
                 .app_data(web::PathConfig::default().error_handler(path_error))
                 .wrap(actix_web::middleware::from_fn(
-                    crate::response_cache::middleware,
+                    crate::middleware::response_cache::middleware,
                 ))
                 .wrap(actix_web::middleware::from_fn(
                     crate::middleware::idempotency::idempotency,

@@ -1,5 +1,5 @@
 //! The application state every handler, extractor and middleware reads: the database, the settings,
-//! the token keys, the limiter, the metrics and the response cache. Built once by `startup`, which is
+//! the token keys, the limiter and the metrics. Built once by `startup`, which is
 //! the only module that wires the app; everything else imports the state from here.
 
 use std::sync::Arc;
@@ -26,8 +26,6 @@ pub struct AppState {
     pub jwt: JwtKeys,
     pub limiter: Arc<dyn crate::ratelimit::Limiter>,
     pub metrics: crate::metrics::Metrics,
-    /// Anonymous GET responses this process answers again for a moment.
-    pub responses: Arc<crate::response_cache::ResponseCache>,
 }
 
 impl AppState {

@@ -28,8 +28,7 @@ pub const MAX_ITEM_CHARS: usize = 200;
 pub const MAX_FILTER_VALUES: usize = 20;
 /// The most values of `exclude`.
 pub const MAX_EXCLUDE_VALUES: usize = 100;
-pub const PUBLIC_CACHE: &str = "public, max-age=60, stale-while-revalidate=300";
-pub const PRIVATE_CACHE: &str = "private, no-store";
+pub use crate::middleware::response_cache::{PRIVATE_CACHE, PUBLIC_CACHE};
 
 /// The query of a listing that takes only pagination (accounts, partner keys).
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

@@ -7,5 +7,6 @@ pub mod authors;
 pub mod input;
 pub mod named;
 pub mod rubriques;
+pub mod seed;
 pub mod tags;
 pub mod users;

@@ -125,11 +125,11 @@ pub mod audit;
 pub mod authors;
 pub mod idempotency;
 pub mod links;
+pub mod maintenance;
 pub mod models;
 pub mod rubriques;
 pub mod schema;
 pub mod search;
-pub mod seed;
 pub mod sessions;
 pub mod tags;
 pub mod users;
@@ -190,25 +190,7 @@ impl<Q, C> RunQueryDsl<C> for Reused<Q> {}
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 
-/// Which database a URL names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-impl Backend {
-    /// Chooses the backend from the URL scheme (never by trial: a SQLite "URL" accepts any path).
-    pub fn from_url(url: &str) -> Result<Backend, String> {
-        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Ok(Backend::Postgres)
-        } else if url.starts_with("sqlite:") {
-            Ok(Backend::Sqlite)
-        } else {
-            Err("DATABASE_URL must start with sqlite:// or postgres://".into())
-        }
-    }
-}
+pub use crate::config::Backend;
 
 /// The file path of a `sqlite://PATH` URL (`sqlite:///abs/path` is absolute).
 fn sqlite_path(url: &str) -> &str {

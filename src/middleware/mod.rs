@@ -5,6 +5,7 @@
 pub mod gate;
 pub mod idempotency;
 pub mod rate_limit;
+pub mod response_cache;
 
 use actix_web::http::{header, Method};
 use actix_web::web;

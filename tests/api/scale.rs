@@ -346,7 +346,7 @@ both!(kept_counts_are_mended_by_a_reindex, |app| async move {
         wrong.body["meta"]["total"].as_u64().unwrap() as usize,
         wrong.ids().len()
     );
-    kiosque::db::seed::reindex(&db).unwrap();
+    kiosque::db::maintenance::reindex(&db).unwrap();
     totals_agree(&app, "after reindex").await;
 });
 
@@ -384,7 +384,7 @@ both!(
         })
         .unwrap();
         drop(conn);
-        kiosque::db::seed::on_start(&db, &config).unwrap();
+        kiosque::content::seed::on_start(&db, &config).unwrap();
         assert_eq!(families(&mut db.get().unwrap()), counted);
     }
 );

@@ -1,18 +1,15 @@
 //! Start-up data: the first admin from the settings, and the French demo content for an empty database.
 
 use chrono::{DateTime, Utc};
-use diesel::connection::SimpleConnection;
-use diesel::prelude::*;
 use serde::Deserialize;
 
-use super::schema::{articles, rubriques as rubriques_t};
-use super::{rubriques, write_tx, AnyConnection, Db};
+use super::articles::{ArticleInput, FeaturedImage};
+use super::authors::{AuthorInput, AuthorLink};
+use super::input::{KeyRef, Patch};
+use super::users::UserInput;
 use crate::auth::Staff;
 use crate::config::Config;
-use crate::content::articles::{ArticleInput, FeaturedImage};
-use crate::content::authors::{AuthorInput, AuthorLink};
-use crate::content::input::{KeyRef, Patch};
-use crate::content::users::UserInput;
+use crate::db::{maintenance, rubriques, write_tx, AnyConnection, Db};
 use crate::domain::{Role, Status};
 use crate::error::ApiError;
 
@@ -73,71 +70,36 @@ pub fn on_start(db: &Db, config: &Config) -> anyhow::Result<()> {
         .zip(config.admin_password.clone());
     let demo = config.demo_content;
     write_tx(&mut conn, |conn| {
-        if let AnyConnection::Postgresql(_) = conn {
-            conn.batch_execute("SELECT pg_advisory_xact_lock(7270412)")?;
-        }
+        maintenance::start_up_lock(conn)?;
         if let Some((email, password)) = admin {
-            if super::users::count(conn)? == 0 {
+            if crate::db::users::count(conn)? == 0 {
                 let input = UserInput {
                     email: Patch::Value(email.clone()),
                     password: Patch::Value(password),
                     role: Patch::Value(Role::Admin),
                     ..UserInput::default()
                 };
-                crate::content::users::create(conn, input)?;
+                super::users::create(conn, input)?;
                 tracing::info!(%email, "created the first admin from KIOSQUE_ADMIN_EMAIL");
             }
         }
-        if demo {
-            let articles: i64 = articles::table.count().get_result(conn)?;
-            let rubriques: i64 = rubriques_t::table.count().get_result(conn)?;
-            if articles == 0 && rubriques == 0 {
-                let n = load_demo(conn)?;
-                tracing::info!(
-                    articles = n,
-                    "seeded the French demo content into an empty database"
-                );
-            }
+        if demo && maintenance::is_empty(conn)? {
+            let n = load_demo(conn)?;
+            tracing::info!(
+                articles = n,
+                "seeded the French demo content into an empty database"
+            );
         }
-        reindex_if_incomplete(conn)
+        maintenance::reindex_if_incomplete(conn)
     })
     .map_err(|e: ApiError| anyhow::anyhow!("start-up data: {}", e.detail))
-}
-
-/// Rebuilds the search index in one transaction; returns the number of articles indexed.
-pub fn reindex(db: &Db) -> anyhow::Result<usize> {
-    let mut conn = db.get()?;
-    write_tx(&mut conn, |conn| {
-        super::articles::rebuild_counts(conn)?;
-        Ok(super::search::reindex_all(conn)?)
-    })
-    .map_err(|e| anyhow::anyhow!("reindex: {}", e.detail))
-}
-
-/// Rebuilds the search index when it does not hold every article, the names of every article, or
-/// any word family (a database from before the index, names or families, or one restored without
-/// them); recounts the
-/// published articles per rubrique (cheap, and it mends counts an older version did not keep).
-fn reindex_if_incomplete(conn: &mut AnyConnection) -> Result<(), ApiError> {
-    super::articles::rebuild_counts(conn)?;
-    let articles: i64 = articles::table.count().get_result(conn)?;
-    let index = super::search::indexed_count(conn)?;
-    let published: i64 = articles::table
-        .filter(articles::status.eq("published"))
-        .count()
-        .get_result(conn)?;
-    if index.articles != articles || index.named != articles || (published > 0 && !index.families) {
-        let n = super::search::reindex_all(conn)?;
-        tracing::info!(articles = n, "rebuilt the search index");
-    }
-    Ok(())
 }
 
 /// Writes the demo content through the same code as the API; returns the number of articles.
 pub fn load_demo(conn: &mut AnyConnection) -> Result<usize, ApiError> {
     let demo: Demo = serde_json::from_str(DEMO)
         .map_err(|e| ApiError::internal(anyhow::anyhow!("demo content: {e}")))?;
-    let now = super::now();
+    let now = crate::db::now();
     for r in &demo.rubriques {
         let parent_id = match &r.parent {
             Some(p) => rubriques::find(conn, &crate::domain::Key::Slug(p.clone()))?.map(|p| p.id),
@@ -160,7 +122,7 @@ pub fn load_demo(conn: &mut AnyConnection) -> Result<usize, ApiError> {
             avatar_url: value(a.avatar_url),
             links: Patch::Value(a.links),
         };
-        crate::content::authors::create(conn, input)?;
+        super::authors::create(conn, input)?;
     }
     let newsroom = Staff {
         user_id: 0,
@@ -184,7 +146,7 @@ pub fn load_demo(conn: &mut AnyConnection) -> Result<usize, ApiError> {
             location: value(a.location),
             ..ArticleInput::default()
         };
-        crate::content::articles::create(conn, &newsroom, input)?;
+        super::articles::create(conn, &newsroom, input)?;
     }
     Ok(count)
 }
