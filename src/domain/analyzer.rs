@@ -48,6 +48,7 @@
 //! - "aujourd’hui" -> `aujourdhui`
 //! - "Le FESPACO 2024 et la ZLECAf" -> `fespaco 2024 zlecaf`
 
+use crate::domain::text::slug::is_combining_mark;
 use std::collections::HashSet;
 use std::sync::LazyLock;
 
@@ -291,18 +292,6 @@ fn is_word_char(c: char) -> bool {
 /// Apostrophes marking an elision: straight, typographic (’ ‘), modifier letter ʼ and prime ′.
 fn is_apostrophe(c: char) -> bool {
     matches!(c, '\'' | '\u{2019}' | '\u{2018}' | '\u{02BC}' | '\u{2032}')
-}
-
-/// Combining diacritical marks (general category Mn in the usual Latin blocks).
-fn is_combining_mark(c: char) -> bool {
-    matches!(
-        c,
-        '\u{0300}'..='\u{036F}'
-            | '\u{1AB0}'..='\u{1AFF}'
-            | '\u{1DC0}'..='\u{1DFF}'
-            | '\u{20D0}'..='\u{20FF}'
-            | '\u{FE20}'..='\u{FE2F}'
-    )
 }
 
 /// One word of the input, folded.
