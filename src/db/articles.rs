@@ -54,8 +54,10 @@ pub enum SearchFilter {
 impl SearchFilter {
     pub fn for_conn(conn: &AnyConnection, q: &crate::domain::search::Query) -> SearchFilter {
         match conn {
-            AnyConnection::Sqlite(_) => SearchFilter::Sqlite(q.fts5()),
-            AnyConnection::Postgresql(_) => SearchFilter::Postgres(q.tsquery()),
+            AnyConnection::Sqlite(_) => SearchFilter::Sqlite(super::search::syntax::fts5(q)),
+            AnyConnection::Postgresql(_) => {
+                SearchFilter::Postgres(super::search::syntax::tsquery(q))
+            }
         }
     }
 }

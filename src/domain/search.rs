@@ -99,63 +99,10 @@ fn prefix_of(word: &str) -> Option<String> {
 
 impl Query {
     /// The clauses that narrow the match (phrases); the others only need one of them to match.
-    fn split(&self) -> (Vec<&Clause>, Vec<&Clause>) {
+    pub fn split(&self) -> (Vec<&Clause>, Vec<&Clause>) {
         self.clauses
             .iter()
             .partition(|c| matches!(c, Clause::Phrase(_)))
-    }
-
-    /// An SQLite FTS5 MATCH expression: any of the words or prefixes, and every phrase.
-    /// Terms are `[a-z0-9]` only, so quoting is enough.
-    pub fn fts5(&self) -> String {
-        let (phrases, words) = self.split();
-        let mut parts: Vec<String> = phrases.iter().map(|c| Self::fts5_clause(c)).collect();
-        if !words.is_empty() {
-            parts.push(format!(
-                "({})",
-                words
-                    .iter()
-                    .map(|c| Self::fts5_clause(c))
-                    .collect::<Vec<_>>()
-                    .join(" OR ")
-            ));
-        }
-        parts.join(" AND ")
-    }
-
-    /// One clause alone, as FTS5 (for its document frequency).
-    pub fn fts5_clause(c: &Clause) -> String {
-        match c {
-            Clause::Term(t) => format!("\"{t}\""),
-            Clause::Prefix(p) => format!("\"{p}\"*"),
-            Clause::Phrase(ts) => format!("\"{}\"", ts.join(" ")),
-        }
-    }
-
-    /// A PostgreSQL `to_tsquery('simple', …)` expression with the same meaning as [`Query::fts5`].
-    pub fn tsquery(&self) -> String {
-        let (phrases, words) = self.split();
-        let mut parts: Vec<String> = phrases.iter().map(|c| Self::tsquery_clause(c)).collect();
-        if !words.is_empty() {
-            parts.push(format!(
-                "({})",
-                words
-                    .iter()
-                    .map(|c| Self::tsquery_clause(c))
-                    .collect::<Vec<_>>()
-                    .join(" | ")
-            ));
-        }
-        parts.join(" & ")
-    }
-
-    /// One clause alone, as a tsquery.
-    pub fn tsquery_clause(c: &Clause) -> String {
-        match c {
-            Clause::Term(t) => t.clone(),
-            Clause::Prefix(p) => format!("{p}:*"),
-            Clause::Phrase(ts) => format!("({})", ts.join(" <-> ")),
-        }
     }
 
     /// Whether one word of a text is a hit (for snippets).
@@ -408,18 +355,6 @@ mod tests {
         assert_eq!(parse("l’armée").unwrap(), parse("armee").unwrap());
         assert!(parse("le la les").unwrap().clauses.is_empty());
         assert_eq!(parse(&"a".repeat(201)), Err(QueryError::TooLong));
-    }
-
-    #[test]
-    fn query_expressions_only_hold_safe_terms() {
-        let q = parse("\"); DROP TABLE articles; -- élections* 'x'").unwrap();
-        for expr in [q.fts5(), q.tsquery()] {
-            assert!(!expr.contains(';') && !expr.contains('\''), "{expr}");
-        }
-        assert_eq!(parse("soldat").unwrap().tsquery(), "(soldat)");
-        let q = parse("soldats \"armée de l'air\" coop*").unwrap();
-        assert_eq!(q.fts5(), "\"arme air\" AND (\"soldat\" OR \"coop\"*)");
-        assert_eq!(q.tsquery(), "(arme <-> air) & (soldat | coop:*)");
     }
 
     #[test]

@@ -1,0 +1,473 @@
+//! Writing the index and the statistics a ranking reads, in the writer's transaction.
+
+use std::collections::HashMap;
+
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text};
+
+use super::*;
+use crate::db::{placeholders, AnyConnection};
+use crate::domain::analyzer::{index_text, proper_names, FAMILY_MARK};
+
+/// (Re)indexes one article with its tag names, in the caller's transaction. Only a `counted` article
+/// (a published one) enters the document frequencies and totals that scores are made of, so that no
+/// public score depends on unpublished text.
+pub fn index(
+    conn: &mut AnyConnection,
+    id: i64,
+    title: &str,
+    lede: &str,
+    body_text: &str,
+    counted: bool,
+) -> QueryResult<()> {
+    index_into(conn, id, title, lede, body_text, counted, None)
+}
+
+/// Statistics gathered in memory while the whole index is rebuilt, written once at the end (written
+/// per article, one transaction would update the same popular rows tens of thousands of times).
+#[derive(Default)]
+struct Rebuilt {
+    df: HashMap<String, i64>,
+    tags: HashMap<i64, i64>,
+    totals: [i64; 5],
+}
+
+fn index_into(
+    conn: &mut AnyConnection,
+    id: i64,
+    title: &str,
+    lede: &str,
+    body_text: &str,
+    counted: bool,
+    rebuilt: Option<&mut Rebuilt>,
+) -> QueryResult<()> {
+    // What the article counted for until now comes out first: uncount reads the tags it was
+    // indexed with from its names row, which is rewritten next.
+    if rebuilt.is_none() {
+        uncount(conn, id)?;
+    }
+    let (tag_ids, tags): (Vec<i64>, Vec<String>) = {
+        use crate::db::schema::{article_tags, tags};
+        article_tags::table
+            .inner_join(tags::table)
+            .filter(article_tags::article_id.eq(id))
+            .select((tags::id, tags::name))
+            .load::<(i64, String)>(conn)?
+            .into_iter()
+            .unzip()
+    };
+    let names = proper_names(&format!("{title}\n{lede}\n{body_text}")).join(" ");
+    let tag_list = tag_ids
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(" ");
+    let sql = |pg: bool| {
+        if pg {
+            "INSERT INTO article_names (article_id, names, tag_ids) VALUES ($1, $2, $3) \
+             ON CONFLICT (article_id) DO UPDATE SET names = EXCLUDED.names, tag_ids = EXCLUDED.tag_ids"
+        } else {
+            "INSERT INTO article_names (article_id, names, tag_ids) VALUES (?, ?, ?) \
+             ON CONFLICT (article_id) DO UPDATE SET names = excluded.names, tag_ids = excluded.tag_ids"
+        }
+    };
+    match conn {
+        AnyConnection::Sqlite(c) => crate::db::Reused(
+            diesel::sql_query(sql(false))
+                .bind::<BigInt, _>(id)
+                .bind::<Text, _>(&names)
+                .bind::<Text, _>(&tag_list),
+        )
+        .execute(c)?,
+        AnyConnection::Postgresql(c) => diesel::sql_query(sql(true))
+            .bind::<BigInt, _>(id)
+            .bind::<Text, _>(&names)
+            .bind::<Text, _>(&tag_list)
+            .execute(c)?,
+    };
+    let new = [
+        index_text(title),
+        index_text(lede),
+        index_text(&tags.join(" , ")),
+        index_text(body_text),
+    ];
+    let totals = [
+        1,
+        terms_in(&new[0]),
+        terms_in(&new[1]),
+        terms_in(&new[2]),
+        terms_in(&new[3]),
+    ];
+    match rebuilt {
+        Some(r) => {
+            if counted {
+                for t in counted_terms(&new) {
+                    *r.df.entry(t).or_default() += 1;
+                }
+                for t in &tag_ids {
+                    *r.tags.entry(*t).or_default() += 1;
+                }
+                r.totals.iter_mut().zip(totals).for_each(|(a, b)| *a += b);
+            }
+        }
+        None => {
+            if counted {
+                adjust_df(conn, &counted_terms(&new), 1)?;
+                adjust_tag_counts(conn, &tag_ids, 1)?;
+                adjust_totals(conn, totals)?;
+            }
+        }
+    }
+    let [t, l, g, b] = new;
+    let c = i64::from(counted);
+    match conn {
+        AnyConnection::Sqlite(conn) => {
+            crate::db::Reused(
+                diesel::sql_query("DELETE FROM article_search WHERE rowid = ?")
+                    .bind::<BigInt, _>(id),
+            )
+            .execute(conn)?;
+            crate::db::Reused(diesel::sql_query(
+                "INSERT INTO article_search (rowid, title, lede, tags, body, counted) VALUES (?, ?, ?, ?, ?, ?)",
+            )
+            .bind::<BigInt, _>(id)
+            .bind::<Text, _>(t)
+            .bind::<Text, _>(l)
+            .bind::<Text, _>(g)
+            .bind::<Text, _>(b)
+            .bind::<BigInt, _>(c))
+            .execute(conn)?;
+        }
+        AnyConnection::Postgresql(conn) => {
+            diesel::sql_query(
+                "INSERT INTO article_search (article_id, title, lede, tags, body, counted) VALUES ($1, $2, $3, $4, $5, $6) \
+                 ON CONFLICT (article_id) DO UPDATE SET title = EXCLUDED.title, lede = EXCLUDED.lede, \
+                 tags = EXCLUDED.tags, body = EXCLUDED.body, counted = EXCLUDED.counted",
+            )
+            .bind::<BigInt, _>(id)
+            .bind::<Text, _>(t)
+            .bind::<Text, _>(l)
+            .bind::<Text, _>(g)
+            .bind::<Text, _>(b)
+            .bind::<BigInt, _>(c)
+            .execute(conn)?;
+        }
+    }
+    Ok(())
+}
+
+/// Takes an article's current entry out of the statistics (if it counted): its terms, its totals and
+/// the tags it was indexed with.
+fn uncount(conn: &mut AnyConnection, id: i64) -> QueryResult<()> {
+    #[derive(QueryableByName)]
+    struct Old {
+        #[diesel(embed)]
+        text: Fields,
+        #[diesel(sql_type = BigInt)]
+        counted: i64,
+        #[diesel(sql_type = Text)]
+        tag_ids: String,
+    }
+    let sql = |pg: bool| {
+        let key = if pg { "s.article_id" } else { "s.rowid" };
+        format!(
+            "SELECT s.title, s.lede, s.tags, s.body, s.counted, COALESCE(n.tag_ids, '') AS tag_ids \
+             FROM article_search s LEFT JOIN article_names n ON n.article_id = {key} WHERE {key} = {}",
+            placeholders(pg, 1, 1)
+        )
+    };
+    let rows: Vec<Old> = dyn_query!(conn, sql, [id], BigInt, load)?;
+    if let Some(old) = rows.into_iter().next().filter(|r| r.counted == 1) {
+        let tag_ids: Vec<i64> = old
+            .tag_ids
+            .split_whitespace()
+            .filter_map(|t| t.parse().ok())
+            .collect();
+        adjust_tag_counts(conn, &tag_ids, -1)?;
+        let fields = old.text.into_array();
+        adjust_df(conn, &counted_terms(&fields), -1)?;
+        adjust_totals(
+            conn,
+            [
+                -1,
+                -terms_in(&fields[0]),
+                -terms_in(&fields[1]),
+                -terms_in(&fields[2]),
+                -terms_in(&fields[3]),
+            ],
+        )?;
+    }
+    Ok(())
+}
+
+/// Adds `delta` (+1 or -1) to the published count of each tag (distinct ids).
+fn adjust_tag_counts(conn: &mut AnyConnection, tag_ids: &[i64], delta: i64) -> QueryResult<()> {
+    if tag_ids.is_empty() {
+        return Ok(());
+    }
+    let sql = |pg: bool| {
+        if delta > 0 {
+            let values: Vec<String> = (0..tag_ids.len())
+                .map(|i| format!("({}, 1)", placeholders(pg, i + 1, 1)))
+                .collect();
+            format!(
+                "INSERT INTO tag_counts (tag_id, published) VALUES {} \
+                 ON CONFLICT (tag_id) DO UPDATE SET published = tag_counts.published + 1",
+                values.join(", ")
+            )
+        } else {
+            format!(
+                "UPDATE tag_counts SET published = published - 1 WHERE tag_id IN ({})",
+                placeholders(pg, 1, tag_ids.len())
+            )
+        }
+    };
+    dyn_query!(once: conn, sql, tag_ids.iter().copied(), BigInt, execute)?;
+    Ok(())
+}
+
+/// Removes an article from the index (before the article itself is deleted).
+pub fn unindex(conn: &mut AnyConnection, id: i64) -> QueryResult<()> {
+    uncount(conn, id)?;
+    let sql = |pg: bool| {
+        format!(
+            "DELETE FROM article_names WHERE article_id = {}",
+            placeholders(pg, 1, 1)
+        )
+    };
+    dyn_query!(conn, sql, [id], BigInt, execute)?;
+    match conn {
+        AnyConnection::Sqlite(c) => crate::db::Reused(
+            diesel::sql_query("DELETE FROM article_search WHERE rowid = ?").bind::<BigInt, _>(id),
+        )
+        .execute(c)?,
+        AnyConnection::Postgresql(c) => {
+            diesel::sql_query("DELETE FROM article_search WHERE article_id = $1")
+                .bind::<BigInt, _>(id)
+                .execute(c)?
+        }
+    };
+    Ok(())
+}
+
+/// Adds to the corpus totals: documents, then terms in title, lede, tags and body.
+fn adjust_totals(conn: &mut AnyConnection, d: [i64; 5]) -> QueryResult<()> {
+    let sql = |pg: bool| {
+        let p = placeholders(pg, 1, 5);
+        let p: Vec<&str> = p.split(", ").collect();
+        format!(
+            "UPDATE search_totals SET docs = docs + {}, title_terms = title_terms + {}, lede_terms = lede_terms + {}, \
+             tags_terms = tags_terms + {}, body_terms = body_terms + {}, generation = generation + 1 WHERE id = 1",
+            p[0], p[1], p[2], p[3], p[4]
+        )
+    };
+    dyn_query!(conn, sql, d, BigInt, execute)?;
+    Ok(())
+}
+
+/// Adds `delta` (+1 or -1) to the document frequency of each term.
+fn adjust_df(conn: &mut AnyConnection, terms: &[String], delta: i64) -> QueryResult<()> {
+    for chunk in terms.chunks(400) {
+        let sql = |pg: bool| {
+            if delta > 0 {
+                let values: Vec<String> = (0..chunk.len())
+                    .map(|i| format!("({}, 1)", placeholders(pg, i + 1, 1)))
+                    .collect();
+                format!(
+                    "INSERT INTO search_terms (term, df) VALUES {} ON CONFLICT (term) DO UPDATE SET df = search_terms.df + 1",
+                    values.join(", ")
+                )
+            } else {
+                format!(
+                    "UPDATE search_terms SET df = df - 1 WHERE term IN ({})",
+                    placeholders(pg, 1, chunk.len())
+                )
+            }
+        };
+        dyn_query!(once: conn, sql, chunk.iter().map(String::as_str), Text, execute)?;
+    }
+    if delta < 0 {
+        // Only the terms just lowered can have reached zero: no scan of the whole vocabulary.
+        for chunk in terms.chunks(400) {
+            let sql = |pg: bool| {
+                format!(
+                    "DELETE FROM search_terms WHERE df <= 0 AND term IN ({})",
+                    placeholders(pg, 1, chunk.len())
+                )
+            };
+            dyn_query!(once: conn, sql, chunk.iter().map(String::as_str), Text, execute)?;
+        }
+    }
+    Ok(())
+}
+
+/// Rebuilds the whole index from the articles; returns how many were indexed.
+pub fn reindex_all(conn: &mut AnyConnection) -> QueryResult<usize> {
+    use crate::db::schema::articles;
+    let none: [i64; 0] = [];
+    for sql in [
+        "DELETE FROM search_terms",
+        "DELETE FROM article_search",
+        "DELETE FROM article_names",
+        "DELETE FROM tag_counts",
+    ] {
+        dyn_query!(conn, |_| sql.to_owned(), none, BigInt, execute)?;
+    }
+    let ids: Vec<i64> = articles::table
+        .select(articles::id)
+        .order(articles::id.asc())
+        .load(conn)?;
+    let mut rebuilt = Rebuilt::default();
+    for chunk in ids.chunks(500) {
+        for (id, title, lede, body, status) in index_rows(conn, chunk)? {
+            index_into(
+                conn,
+                id,
+                &title,
+                lede.as_deref().unwrap_or(""),
+                &body,
+                status == "published",
+                Some(&mut rebuilt),
+            )?;
+        }
+    }
+    let tags: Vec<(i64, i64)> = rebuilt.tags.into_iter().collect();
+    for chunk in tags.chunks(400) {
+        let sql = |pg: bool| {
+            let values: Vec<String> = (0..chunk.len())
+                .map(|i| format!("({})", placeholders(pg, 2 * i + 1, 2)))
+                .collect();
+            format!(
+                "INSERT INTO tag_counts (tag_id, published) VALUES {}",
+                values.join(", ")
+            )
+        };
+        let binds = chunk.iter().flat_map(|(t, n)| [*t, *n]);
+        dyn_query!(once: conn, sql, binds, BigInt, execute)?;
+    }
+    let mut df: Vec<(String, i64)> = rebuilt.df.into_iter().collect();
+    df.sort_unstable();
+    for chunk in df.chunks(400) {
+        let sql = |pg: bool| {
+            let values: Vec<String> = (0..chunk.len())
+                .map(|i| {
+                    if pg {
+                        format!("(${}, ${}::bigint)", 2 * i + 1, 2 * i + 2)
+                    } else {
+                        "(?, CAST(? AS INTEGER))".to_owned()
+                    }
+                })
+                .collect();
+            format!(
+                "INSERT INTO search_terms (term, df) VALUES {}",
+                values.join(", ")
+            )
+        };
+        // Both values bound as text (one bind type per statement), the count cast back.
+        let binds: Vec<String> = chunk
+            .iter()
+            .flat_map(|(t, n)| [t.clone(), n.to_string()])
+            .collect();
+        dyn_query!(once: conn, sql, binds.iter().map(String::as_str), Text, execute)?;
+    }
+    let t = rebuilt.totals;
+    let sql = |pg: bool| {
+        let p = placeholders(pg, 1, 5);
+        let p: Vec<&str> = p.split(", ").collect();
+        format!(
+            "UPDATE search_totals SET docs = {}, title_terms = {}, lede_terms = {}, tags_terms = {}, \
+             body_terms = {}, generation = generation + 1, epoch = {} WHERE id = 1",
+            p[0], p[1], p[2], p[3], p[4],
+            // A rebuilt index is a new history: no process keeps what it knew of the old one.
+            if pg { "md5(random()::text || clock_timestamp()::text)" } else { "lower(hex(randomblob(16)))" }
+        )
+    };
+    dyn_query!(conn, sql, t, BigInt, execute)?;
+    Ok(ids.len())
+}
+
+/// What indexing reads of some articles: id, title, lede, plain body, status.
+#[allow(clippy::type_complexity)]
+fn index_rows(
+    conn: &mut AnyConnection,
+    ids: &[i64],
+) -> QueryResult<Vec<(i64, String, Option<String>, String, String)>> {
+    use crate::db::schema::articles;
+    articles::table
+        .filter(articles::id.eq_any(ids))
+        .select((
+            articles::id,
+            articles::title,
+            articles::lede,
+            articles::body_text,
+            articles::status,
+        ))
+        .load(conn)
+}
+
+/// The ids of the articles carrying a tag (whose index changes when the tag is renamed or deleted).
+pub fn tagged(conn: &mut AnyConnection, tag_id: i64) -> QueryResult<Vec<i64>> {
+    use crate::db::schema::article_tags;
+    article_tags::table
+        .filter(article_tags::tag_id.eq(tag_id))
+        .select(article_tags::article_id)
+        .load(conn)
+}
+
+/// Reindexes some articles.
+pub fn reindex_ids(conn: &mut AnyConnection, ids: &[i64]) -> QueryResult<()> {
+    for chunk in ids.chunks(500) {
+        for (id, title, lede, body, status) in index_rows(conn, chunk)? {
+            index(
+                conn,
+                id,
+                &title,
+                lede.as_deref().unwrap_or(""),
+                &body,
+                status == "published",
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// What the index holds: how many articles, how many with their names recorded, and whether the
+/// document frequencies count word families (an index built before them does not).
+pub struct IndexState {
+    pub articles: i64,
+    pub named: i64,
+    pub families: bool,
+}
+
+/// [`IndexState`] in one statement.
+pub fn indexed_count(conn: &mut AnyConnection) -> QueryResult<IndexState> {
+    #[derive(QueryableByName)]
+    struct N {
+        #[diesel(sql_type = BigInt)]
+        indexed: i64,
+        #[diesel(sql_type = BigInt)]
+        named: i64,
+        #[diesel(sql_type = BigInt)]
+        families: i64,
+    }
+    let mark = FAMILY_MARK.to_string();
+    let n: N = dyn_query!(
+        conn,
+        |pg| {
+            format!(
+            "SELECT (SELECT count(*) FROM article_search) AS indexed, \
+             (SELECT count(*) FROM article_names) AS named, \
+             (SELECT count(*) FROM (SELECT 1 FROM search_terms WHERE term >= {} LIMIT 1) f) AS families",
+            placeholders(pg, 1, 1)
+        )
+        },
+        [mark.as_str()],
+        Text,
+        get_result
+    )?;
+    Ok(IndexState {
+        articles: n.indexed,
+        named: n.named,
+        families: n.families > 0,
+    })
+}

@@ -1,0 +1,407 @@
+//! Candidates and scores: the database's own match narrows, BM25F over the kept statistics ranks,
+//! within a window of ids when a query matches too many articles.
+
+use std::collections::HashMap;
+
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text};
+
+use super::*;
+use crate::db::{placeholders, AnyConnection};
+use crate::domain::search::{Clause, Doc, Query, Stats};
+
+/// Where to look when a query matches too many articles to rank them all: around an article (for
+/// related articles), or among the newest (for search).
+#[derive(Clone, Copy, Debug)]
+pub enum Window {
+    Newest,
+    Around(i64),
+}
+
+/// How many matches the database ranks at most for one search: beyond, it ranks those in an id range
+/// (ids grow with creation) expected to hold about this many, near the window's anchor (see
+/// [`Window::budget`]).
+pub const MAX_RANKED: f64 = 4000.0;
+/// The same for the more-like-this query of related articles, which wants neighbours, not all matches.
+pub const MAX_RANKED_AROUND: f64 = 600.0;
+
+impl Window {
+    /// How many matches the database ranks at most in this window.
+    pub fn budget(self) -> f64 {
+        match self {
+            Window::Newest => MAX_RANKED,
+            Window::Around(_) => MAX_RANKED_AROUND,
+        }
+    }
+}
+
+/// The id range to rank in when `expected` matches is more than [`MAX_RANKED`]; None to rank them all.
+fn id_range(
+    conn: &mut AnyConnection,
+    expected: f64,
+    window: Window,
+    budget: f64,
+) -> QueryResult<Option<(i64, i64)>> {
+    if expected <= budget {
+        return Ok(None);
+    }
+    use crate::db::schema::articles;
+    // Two queries: SQLite answers a lone min() or max() from the index, both together by a scan (and
+    // PostgreSQL plans the two as subqueries of one statement longer than it takes to run both).
+    let lo: Option<i64> = articles::table
+        .select(diesel::dsl::min(articles::id))
+        .get_result(conn)?;
+    let hi: Option<i64> = articles::table
+        .select(diesel::dsl::max(articles::id))
+        .get_result(conn)?;
+    let (Some(lo), Some(hi)) = (lo, hi) else {
+        return Ok(None);
+    };
+    let span = ((hi - lo + 1) as f64 * budget / expected).ceil() as i64;
+    let span = span.max(1);
+    let (from, to) = match window {
+        Window::Newest => (hi - span + 1, hi),
+        Window::Around(id) => {
+            let from = (id - span / 2).max(lo);
+            let to = (from + span - 1).min(hi);
+            ((to - span + 1).max(lo), to)
+        }
+    };
+    Ok(Some((from, to)))
+}
+
+/// The best matches by the database's own ranking (FTS5 bm25, or ts_rank, the cheaper of its two rankings), with their fields;
+/// with `public_at`, only articles published by then (so that drafts cannot crowd them out).
+fn candidates(
+    conn: &mut AnyConnection,
+    q: &Query,
+    limit: i64,
+    public_at: Option<chrono::NaiveDateTime>,
+    range: Option<(i64, i64)>,
+) -> QueryResult<Vec<Candidate>> {
+    use diesel::sql_types::Bool;
+    let public = public_at.is_some();
+    let (from, to) = range.unwrap_or((i64::MIN, i64::MAX));
+    match conn {
+        // The ranking sorts (id, score) pairs only; the fields are read for the chosen few. `counted`
+        // (published, scheduled included) narrows without a join; the caller's visibility check drops
+        // what is not due yet.
+        AnyConnection::Sqlite(c) => crate::db::Reused(diesel::sql_query(
+            "SELECT rowid AS id, title, lede, tags, body FROM article_search WHERE rowid IN (\
+             SELECT rowid FROM article_search WHERE article_search MATCH ? AND rowid BETWEEN ? AND ? \
+             AND (NOT ? OR counted = 1) ORDER BY bm25(article_search, 3.0, 2.0, 2.0, 1.0) LIMIT ?)",
+        )
+        .bind::<Text, _>(syntax::fts5(q))
+        .bind::<BigInt, _>(from)
+        .bind::<BigInt, _>(to)
+        .bind::<Bool, _>(public)
+        .bind::<BigInt, _>(limit))
+        .load(c),
+        AnyConnection::Postgresql(c) => diesel::sql_query(
+            "SELECT article_id AS id, title, lede, tags, body FROM article_search WHERE article_id IN (\
+             SELECT article_id FROM article_search WHERE document @@ to_tsquery('simple', $1) \
+             AND article_id BETWEEN $4 AND $5 AND (NOT $2 OR counted = 1) \
+             ORDER BY ts_rank(document, to_tsquery('simple', $1)) DESC LIMIT $3)",
+        )
+        .bind::<Text, _>(syntax::tsquery(q))
+        .bind::<Bool, _>(public)
+        .bind::<BigInt, _>(limit)
+        .bind::<BigInt, _>(from)
+        .bind::<BigInt, _>(to)
+        .load(c),
+    }
+}
+
+/// Matches in an id range ranked by clause (SQLite): one cheap match per clause (and, for a search,
+/// per clause in titles), each worth its idf × boost (× 3 in a title); phrases must all match and at
+/// least one word, as in [`Query::fts5`]. Best first, then newest.
+#[allow(clippy::too_many_arguments)]
+fn by_clause(
+    conn: &mut AnyConnection,
+    q: &Query,
+    df: &[f64],
+    docs: f64,
+    boosts: &[f64],
+    (from, to): (i64, i64),
+    public: bool,
+    window: Window,
+) -> QueryResult<Vec<i64>> {
+    use diesel::sql_types::Bool;
+    #[derive(QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = BigInt)]
+        id: i64,
+    }
+    let AnyConnection::Sqlite(c) = conn else {
+        return Ok(Vec::new());
+    };
+    let phrases = q
+        .clauses
+        .iter()
+        .filter(|c| matches!(c, Clause::Phrase(_)))
+        .count();
+    let has_words = phrases < q.clauses.len();
+    // Per article: score, phrases matched, whether a word matched.
+    let mut found: HashMap<i64, (f64, usize, bool)> = HashMap::new();
+    for (i, clause) in q.clauses.iter().enumerate() {
+        let d = df.get(i).copied().unwrap_or(0.0);
+        let weight = boosts.get(i).copied().unwrap_or(1.0)
+            * (1.0 + (docs - d + 0.5) / (d + 0.5)).ln().max(0.0);
+        let expr = syntax::fts5_clause(clause);
+        let mut scopes = vec![(expr.clone(), 1.0)];
+        if matches!(window, Window::Newest) {
+            scopes.push((format!("{{title}} : {expr}"), 2.0));
+        }
+        for (expr, factor) in scopes {
+            let ids: Vec<Id> = crate::db::Reused(
+                diesel::sql_query(
+                    "SELECT rowid AS id FROM article_search WHERE article_search MATCH ? \
+                 AND rowid BETWEEN ? AND ? AND (NOT ? OR counted = 1)",
+                )
+                .bind::<Text, _>(&expr)
+                .bind::<BigInt, _>(from)
+                .bind::<BigInt, _>(to)
+                .bind::<Bool, _>(public),
+            )
+            .load(c)?;
+            for Id { id } in ids {
+                let e = found.entry(id).or_insert((0.0, 0, false));
+                e.0 += weight * factor;
+                if factor == 1.0 {
+                    match clause {
+                        Clause::Phrase(_) => e.1 += 1,
+                        _ => e.2 = true,
+                    }
+                }
+            }
+        }
+    }
+    let mut ranked: Vec<(i64, f64)> = found
+        .into_iter()
+        .filter(|(_, (_, p, w))| *p == phrases && (*w || !has_words))
+        .map(|(id, (score, _, _))| (id, score))
+        .collect();
+    ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(b.0.cmp(&a.0)));
+    Ok(ranked.into_iter().map(|(id, _)| id).collect())
+}
+
+/// How many published articles each clause matches, from the writer-kept document frequencies (so
+/// nothing is counted per request, and no unpublished text weighs in): a term's own; for a prefix,
+/// that of its most frequent completion; for a phrase, that of its rarest word (an upper bound).
+fn clause_df(conn: &mut AnyConnection, stamp: &Stamp, q: &Query) -> QueryResult<Vec<f64>> {
+    let mut words: Vec<String> = Vec::new();
+    for c in &q.clauses {
+        match c {
+            Clause::Term(t) => words.push(t.clone()),
+            Clause::Phrase(ts) => words.extend(ts.iter().cloned()),
+            Clause::Prefix(_) => {}
+        }
+    }
+    let known: HashMap<&String, i64> = words
+        .iter()
+        .zip(term_df_cached(conn, stamp, &words)?)
+        .collect();
+    let df_of = |t: &String| known.get(t).copied().unwrap_or(0) as f64;
+    let mut df = Vec::with_capacity(q.clauses.len());
+    for clause in &q.clauses {
+        df.push(match clause {
+            Clause::Term(t) => df_of(t),
+            Clause::Phrase(ts) => ts.iter().map(df_of).fold(f64::MAX, f64::min),
+            Clause::Prefix(p) => prefix_df(conn, p)? as f64,
+        });
+    }
+    Ok(df)
+}
+
+/// The document frequency of the most frequent term starting with `prefix`.
+fn prefix_df(conn: &mut AnyConnection, prefix: &str) -> QueryResult<i64> {
+    #[derive(QueryableByName)]
+    struct N {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    // Terms are [a-z0-9]: the range [prefix, prefix with its last byte + 1) holds its completions.
+    let mut upper = prefix.as_bytes().to_vec();
+    if let Some(last) = upper.last_mut() {
+        *last += 1;
+    }
+    let upper = String::from_utf8(upper).unwrap_or_default();
+    let sql = |pg: bool| {
+        format!(
+            "SELECT COALESCE(MAX(df), 0) AS n FROM search_terms WHERE term >= {} AND term < {}",
+            placeholders(pg, 1, 1),
+            placeholders(pg, 2, 1)
+        )
+    };
+    let n: N = dyn_query!(conn, sql, [prefix, upper.as_str()], Text, get_result)?;
+    Ok(n.n)
+}
+
+/// Articles matching the query with their BM25F relevance (higher is better), whatever their status:
+/// the caller intersects with what it may show. The database finds the matches and pre-ranks them
+/// (the best [`MAX_CANDIDATES`], among the newest [`MAX_RANKED`] matches when there are more); the
+/// score itself is computed in Rust, so both databases agree.
+pub fn scores(
+    conn: &mut AnyConnection,
+    q: &Query,
+    public_at: Option<chrono::NaiveDateTime>,
+) -> QueryResult<Vec<(i64, f64)>> {
+    scores_within(
+        conn,
+        q,
+        &vec![1.0; q.clauses.len()],
+        MAX_CANDIDATES,
+        public_at,
+        Window::Newest,
+        MAX_RANKED,
+    )
+}
+
+/// [`scores`] with a weight per clause, a candidate limit and where to look first when the query
+/// matches more than [`MAX_RANKED`] (or [`MAX_RANKED_AROUND`]) articles: the database then ranks the matches in an id range
+/// expected to hold that many (widened until it yields `limit` candidates), so a query of common words
+/// costs what a narrow one does. `corpus`: the statistics as the caller just read them.
+pub fn scores_boosted(
+    conn: &mut AnyConnection,
+    corpus: &(Stats, Stamp),
+    q: &Query,
+    boosts: &[f64],
+    limit: i64,
+    public_at: Option<chrono::NaiveDateTime>,
+    window: Window,
+) -> QueryResult<Vec<Scored>> {
+    let budget = window.budget();
+    scored_within(
+        conn,
+        Some(corpus),
+        q,
+        boosts,
+        limit,
+        public_at,
+        window,
+        budget,
+    )
+}
+
+/// A match with its score and the analysed fields it was scored on (title, lede, tags, body).
+pub struct Scored {
+    pub id: i64,
+    pub score: f64,
+    pub fields: [String; 4],
+}
+
+/// [`scores_boosted`] with the number of matches the database ranks at most (`budget`).
+pub fn scores_within(
+    conn: &mut AnyConnection,
+    q: &Query,
+    boosts: &[f64],
+    limit: i64,
+    public_at: Option<chrono::NaiveDateTime>,
+    window: Window,
+    budget: f64,
+) -> QueryResult<Vec<(i64, f64)>> {
+    Ok(
+        scored_within(conn, None, q, boosts, limit, public_at, window, budget)?
+            .into_iter()
+            .map(|s| (s.id, s.score))
+            .collect(),
+    )
+}
+
+/// [`scores_within`] with each match's analysed fields (the statistics read unless given).
+#[allow(clippy::too_many_arguments)]
+fn scored_within(
+    conn: &mut AnyConnection,
+    corpus_read: Option<&(Stats, Stamp)>,
+    q: &Query,
+    boosts: &[f64],
+    limit: i64,
+    public_at: Option<chrono::NaiveDateTime>,
+    window: Window,
+    budget: f64,
+) -> QueryResult<Vec<Scored>> {
+    if q.clauses.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (stats, stamp) = match corpus_read {
+        Some(c) => c.clone(),
+        None => corpus(conn)?,
+    };
+    let df = clause_df(conn, &stamp, q)?;
+    let expected = df.iter().sum::<f64>().min(stats.docs);
+    let mut widen = 1.0;
+    let found = loop {
+        let range = id_range(conn, expected, window, budget * widen)?;
+        let found = match (range, &mut *conn) {
+            // FTS5's bm25() counts every match of every term in the whole table to weigh them: with
+            // common terms that costs more than the window saves. Rank by clause instead.
+            (Some((from, to)), AnyConnection::Sqlite(_)) => {
+                let ids = by_clause(
+                    conn,
+                    q,
+                    &df,
+                    stats.docs,
+                    boosts,
+                    (from, to),
+                    public_at.is_some(),
+                    window,
+                )?;
+                let ranked: Vec<i64> = ids.into_iter().take(limit as usize).collect();
+                let mut fields = fields_many(conn, &ranked)?;
+                ranked
+                    .iter()
+                    .filter_map(|id| {
+                        let [title, lede, tags, body] = fields.remove(id)?;
+                        Some(Candidate {
+                            id: *id,
+                            text: Fields {
+                                title,
+                                lede,
+                                tags,
+                                body,
+                            },
+                        })
+                    })
+                    .collect()
+            }
+            _ => candidates(conn, q, limit, public_at, range)?,
+        };
+        if range.is_none() || found.len() as i64 >= limit {
+            break found;
+        }
+        widen *= 4.0;
+    };
+    let scores = bm25_of(q, &found, &df, stats, boosts);
+    Ok(found
+        .into_iter()
+        .zip(scores)
+        .map(|(c, (id, score))| Scored {
+            id,
+            score,
+            fields: c.text.into_array(),
+        })
+        .collect())
+}
+
+/// BM25F of the candidates (an empty list for none).
+fn bm25_of(
+    q: &Query,
+    found: &[Candidate],
+    df: &[f64],
+    stats: Stats,
+    boosts: &[f64],
+) -> Vec<(i64, f64)> {
+    let docs: Vec<Doc<'_>> = found
+        .iter()
+        .map(|c| Doc {
+            id: c.id,
+            fields: [
+                c.text.title.as_str(),
+                c.text.lede.as_str(),
+                c.text.tags.as_str(),
+                c.text.body.as_str(),
+            ],
+        })
+        .collect();
+    q.bm25f_boosted(&docs, df, stats, boosts)
+}
