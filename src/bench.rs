@@ -156,6 +156,8 @@ fn summary(mut t: Vec<Duration>) -> String {
 pub fn measure(db: &Db, runs: usize) -> anyhow::Result<Vec<(String, String)>> {
     let mut conn = db.get()?;
     let c: &mut AnyConnection = &mut conn;
+    // The caches a server keeps, emptied where a line times the computed path.
+    let caches = crate::state::Caches::default();
     let now = crate::db::now();
     let total = q::count(c, &Scope::Public, &Filter::default(), now)?;
     let queries = [
@@ -211,9 +213,9 @@ pub fn measure(db: &Db, runs: usize) -> anyhow::Result<Vec<(String, String)>> {
         let picked: &&str = rng.pick::<&str>(&queries[..]);
         let sq = search::parse(picked).map_err(|_| anyhow::anyhow!("query"))?;
         // The ranking is measured, not the cache of popular questions.
-        crate::api::articles::forget_searches();
+        caches.rankings.clear();
         let t = Instant::now();
-        let ranked = search_ranked(c, &Scope::Public, Filter::default(), &sq, now)
+        let ranked = search_ranked(c, &caches, &Scope::Public, Filter::default(), &sq, now)
             .map_err(|e| anyhow::anyhow!("search: {}", e.detail))?;
         let page: Vec<i64> = ranked.iter().take(20).map(|(id, _)| *id).collect();
         q::by_ids(c, &page)?;
@@ -231,12 +233,12 @@ pub fn measure(db: &Db, runs: usize) -> anyhow::Result<Vec<(String, String)>> {
         let Some(article) = q::find(c, &Key::Id(id))? else {
             return Ok(None);
         };
-        crate::api::articles::similar::forget();
+        caches.related.clear();
         if after_write {
-            crate::db::search::forget_frequencies();
+            caches.frequencies.clear();
         }
         let t = Instant::now();
-        related::related_rows(c, &article, "similar", 4, now, q::Bodies::Without)
+        related::related_rows(c, &caches, &article, "similar", 4, now, q::Bodies::Without)
             .map_err(|e| anyhow::anyhow!("related: {}", e.detail))?;
         Ok(Some(t.elapsed()))
     };

@@ -170,6 +170,7 @@ pub fn run(db: &Db, corpus: &Path, queries: &Path, strategies: &[&str]) -> anyho
     let ids = write_tx(&mut conn, |c| load(c, &corpus))
         .map_err(|e| anyhow::anyhow!("loading the corpus: {}", e.detail))?;
     let now = crate::db::now();
+    let caches = crate::state::Caches::default();
     let run = |conn: &mut AnyConnection| -> Result<Report, ApiError> {
         let mut precision = Vec::new();
         for strategy in strategies {
@@ -177,8 +178,15 @@ pub fn run(db: &Db, corpus: &Path, queries: &Path, strategies: &[&str]) -> anyho
             for (id, (_, topic)) in &ids {
                 let article =
                     q::find(conn, &Key::Id(*id))?.ok_or_else(|| ApiError::not_found("article"))?;
-                let rows =
-                    related::related_rows(conn, &article, strategy, 4, now, q::Bodies::Without)?;
+                let rows = related::related_rows(
+                    conn,
+                    &caches,
+                    &article,
+                    strategy,
+                    4,
+                    now,
+                    q::Bodies::Without,
+                )?;
                 let same = rows
                     .iter()
                     .filter(|r| ids.get(&r.0.id).map(|x| x.1) == Some(*topic))
@@ -190,7 +198,7 @@ pub fn run(db: &Db, corpus: &Path, queries: &Path, strategies: &[&str]) -> anyho
         let mut per_query = Vec::new();
         for case in &cases {
             let sq = search::parse(&case.query).map_err(|_| ApiError::bad_request("query"))?;
-            let ranked = search_ranked(conn, &Scope::Public, Filter::default(), &sq, now)?;
+            let ranked = search_ranked(conn, &caches, &Scope::Public, Filter::default(), &sq, now)?;
             let names: Vec<String> = ranked
                 .iter()
                 .take(10)

@@ -73,6 +73,7 @@ impl Application {
             jwt,
             limiter: Arc::new(crate::ratelimit::MemoryLimiter::default()),
             metrics: crate::metrics::Metrics::default(),
+            caches: Arc::default(),
         });
         // One document, built once: served as JSON, and read by the gate.
         let doc = openapi();

@@ -1,8 +1,9 @@
 //! The application state every handler, extractor and middleware reads: the database, the settings,
-//! the token keys, the limiter and the metrics. Built once by `startup`, which is
+//! the token keys, the limiter, the metrics and the read caches. Built once by `startup`, which is
 //! the only module that wires the app; everything else imports the state from here.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::http::header;
 use actix_web::HttpRequest;
@@ -15,9 +16,56 @@ use actix_web::{dev::Payload, web, FromRequest};
 use crate::auth::jwt::JwtKeys;
 use crate::auth::{bearer_token, Caller, Staff};
 use crate::config::Config;
+use crate::db::search::{Frequencies, Stamp};
 use crate::db::Db;
 use crate::domain::Role;
 use crate::error::ApiError;
+use crate::kept::Kept;
+
+/// What one process keeps between requests for the database it serves. Every key holds the
+/// statistics' [`Stamp`], which any indexing write moves on every instance, so nothing kept outlives
+/// a change to what it was computed from; lifetimes bound what a scheduled article falling due (which
+/// moves no statistics) may leave stale.
+pub struct Caches {
+    /// Document frequencies and tag counts for the current statistics.
+    pub frequencies: Frequencies,
+    /// Related cards, for five minutes: readers of one story ask for the same cards again and again.
+    pub related: Kept<RelatedKey, RelatedCards>,
+    /// Public search rankings, by question, for a minute.
+    pub rankings: Kept<(Stamp, String), Vec<(i64, f64)>>,
+}
+
+/// A related list as computed for one article version and one generation of the statistics.
+#[derive(PartialEq, Eq, Hash)]
+pub struct RelatedKey {
+    pub stamp: Stamp,
+    pub article: i64,
+    pub version: i64,
+    pub exclude: Vec<i64>,
+    pub limit: usize,
+}
+
+/// Related cards: id, score and reasons.
+pub type RelatedCards = Vec<(i64, f64, Vec<String>)>;
+
+impl Default for Caches {
+    fn default() -> Self {
+        Caches {
+            frequencies: Frequencies::default(),
+            related: Kept::new(Duration::from_secs(300), 20_000),
+            rankings: Kept::new(Duration::from_secs(60), 4096),
+        }
+    }
+}
+
+impl Caches {
+    /// Forgets everything (for benchmarks that time the computed path).
+    pub fn clear(&self) {
+        self.frequencies.clear();
+        self.related.clear();
+        self.rankings.clear();
+    }
+}
 
 /// What every handler reaches through `web::Data<AppState>`.
 pub struct AppState {
@@ -26,6 +74,7 @@ pub struct AppState {
     pub jwt: JwtKeys,
     pub limiter: Arc<dyn crate::ratelimit::Limiter>,
     pub metrics: crate::metrics::Metrics,
+    pub caches: Arc<Caches>,
 }
 
 impl AppState {

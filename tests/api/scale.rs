@@ -58,17 +58,36 @@ both!(
         let ids = market_articles(&app, 24, &[3, 21]).await;
         let db = db(&app);
         let mut conn = db.get().unwrap();
+        let kept = search::Frequencies::default();
         let q = parse("marché").unwrap();
         let now = kiosque::db::now();
         // Unbounded: every match is a candidate.
-        let all = search::scores_within(&mut conn, &q, &[1.0], 200, Some(now), Window::Newest, 1e9)
-            .unwrap();
+        let all = search::scores_within(
+            &mut conn,
+            &kept,
+            &q,
+            &[1.0],
+            200,
+            Some(now),
+            Window::Newest,
+            1e9,
+        )
+        .unwrap();
         for id in &ids {
             assert!(all.iter().any(|(a, _)| a == id), "{id} missing");
         }
         // A budget of 4 matches: the window holds the newest ones, widened until it yields 6.
-        let some = search::scores_within(&mut conn, &q, &[1.0], 6, Some(now), Window::Newest, 4.0)
-            .unwrap();
+        let some = search::scores_within(
+            &mut conn,
+            &kept,
+            &q,
+            &[1.0],
+            6,
+            Some(now),
+            Window::Newest,
+            4.0,
+        )
+        .unwrap();
         assert!(some.len() >= 6, "{some:?}");
         let oldest_kept = some.iter().map(|(id, _)| *id).min().unwrap();
         assert!(
@@ -84,6 +103,7 @@ both!(
         // Around an article: the window holds its neighbours.
         let around = search::scores_within(
             &mut conn,
+            &kept,
             &q,
             &[1.0],
             4,
@@ -104,6 +124,7 @@ both!(
         let phrase = parse("\"marché central\" rapport").unwrap();
         let p = search::scores_within(
             &mut conn,
+            &kept,
             &phrase,
             &[1.0, 1.0],
             6,
@@ -116,6 +137,7 @@ both!(
         let none = parse("\"central marché\" rapport").unwrap();
         let n = search::scores_within(
             &mut conn,
+            &kept,
             &none,
             &[1.0, 1.0],
             6,
@@ -246,6 +268,7 @@ both!(
         };
         let ranked = kiosque::api::articles::search_ranked_within(
             &mut conn,
+            &kiosque::state::Caches::default(),
             &kiosque::db::articles::Scope::Public,
             filter,
             &q,

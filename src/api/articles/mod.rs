@@ -23,7 +23,7 @@ use crate::db::{links, rubriques, tags, AnyConnection};
 use crate::domain::cursor::Cursor;
 use crate::domain::{search, to_seconds, Key, Role, Status};
 use crate::error::{ApiError, Problem};
-use crate::state::AppState;
+use crate::state::{AppState, Caches};
 
 /// Query of `GET /v1/articles`.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -197,19 +197,31 @@ fn column_page(
 /// Articles matching `sq` within `scope` and `filter`, best first: what `sort=relevance` pages through.
 pub fn search_ranked(
     conn: &mut AnyConnection,
+    caches: &Caches,
     scope: &Scope,
     filter: Filter,
     sq: &search::Query,
     now: chrono::NaiveDateTime,
 ) -> Result<Vec<(i64, f64)>, ApiError> {
     use crate::db::search::{MAX_CANDIDATES, MAX_RANKED};
-    search_ranked_within(conn, scope, filter, sq, now, MAX_RANKED, MAX_CANDIDATES)
+    search_ranked_within(
+        conn,
+        caches,
+        scope,
+        filter,
+        sq,
+        now,
+        MAX_RANKED,
+        MAX_CANDIDATES,
+    )
 }
 
 /// [`search_ranked`] with the number of matches the database ranks at first (`budget`) and of the
 /// candidates it hands to BM25F before the filters apply (`candidates`).
+#[allow(clippy::too_many_arguments)]
 pub fn search_ranked_within(
     conn: &mut AnyConnection,
+    caches: &Caches,
     scope: &Scope,
     mut filter: Filter,
     sq: &search::Query,
@@ -231,7 +243,7 @@ pub fn search_ranked_within(
     // questions, and any indexing write (publishing, unpublishing, editing) moves the generation.
     let key = public_at.map(|_| (stamp, format!("{budget}|{candidates}|{sq:?}|{filter:?}")));
     if let Some(key) = &key {
-        if let Some(ranked) = SEARCHES.get(key) {
+        if let Some(ranked) = caches.rankings.get(key) {
             return Ok(ranked);
         }
     }
@@ -240,6 +252,7 @@ pub fn search_ranked_within(
     loop {
         let scores: HashMap<i64, f64> = scores_within(
             conn,
+            &caches.frequencies,
             sq,
             &ones,
             candidates,
@@ -253,24 +266,12 @@ pub fn search_ranked_within(
         let ranked = rank(q::ids(conn, scope, &filter, now)?, &scores);
         if ranked.len() >= ENOUGH_FILTERED || budget >= docs {
             if let Some(key) = key {
-                SEARCHES.insert(key, ranked.clone());
+                caches.rankings.insert(key, ranked.clone());
             }
             return Ok(ranked);
         }
         budget *= 8.0;
     }
-}
-
-/// Public search rankings, by statistics stamp and question (see [`search_ranked_within`]); a
-/// scheduled article falling due moves no statistics, hence the minute.
-#[allow(clippy::type_complexity)]
-static SEARCHES: std::sync::LazyLock<
-    crate::kept::Kept<(crate::db::search::Stamp, String), Vec<(i64, f64)>>,
-> = std::sync::LazyLock::new(|| crate::kept::Kept::new(std::time::Duration::from_secs(60), 4096));
-
-/// Empties this process's search rankings (for benchmarks).
-pub fn forget_searches() {
-    SEARCHES.clear();
 }
 
 /// Results of a filtered search below which a windowed ranking widens (a generous first page).
@@ -459,6 +460,7 @@ pub async fn list_articles(
     let site = state.config.site_url.clone();
     let private = caller.is_staff();
     let p = page.clone();
+    let caches = state.caches.clone();
     let listing = state
         .db
         .run(move |conn| {
@@ -477,7 +479,7 @@ pub async fn list_articles(
             }
             let (rows, total, next_cursor, has_next, scores) = match (sort, &search) {
                 (ListSort::Relevance, Some(sq)) => {
-                    let ranked = search_ranked(conn, &scope, filter.clone(), sq, now)?;
+                    let ranked = search_ranked(conn, &caches, &scope, filter.clone(), sq, now)?;
                     let scores: HashMap<i64, f64> = ranked.iter().copied().collect();
                     let keyed = ranked
                         .into_iter()
@@ -490,6 +492,7 @@ pub async fn list_articles(
                     let scores: HashMap<i64, f64> = match &search {
                         Some(sq) => crate::db::search::scores(
                             conn,
+                            &caches.frequencies,
                             sq,
                             matches!(scope, Scope::Public).then_some(now),
                         )?

@@ -13,7 +13,7 @@ use crate::db::links;
 use crate::db::models::ArticleRow;
 use crate::db::AnyConnection;
 use crate::error::{ApiError, Problem};
-use crate::state::AppState;
+use crate::state::{AppState, Caches};
 use chrono::NaiveDateTime;
 
 /// The strategies of the related endpoint (`similar` is the default).
@@ -92,6 +92,7 @@ pub async fn list_related_articles(
     let bodies = super::bodies_for(&fields, false);
     let staff = caller.staff().cloned();
     let site = state.config.site_url.clone();
+    let caches = state.caches.clone();
     let items = state
         .db
         .run(move |conn| {
@@ -100,7 +101,7 @@ pub async fn list_related_articles(
             if !article.related_enabled {
                 return Ok(Vec::new());
             }
-            let related = related_rows(conn, &article, &strategy, limit, now, bodies)?;
+            let related = related_rows(conn, &caches, &article, &strategy, limit, now, bodies)?;
             let (rows, extra): (Vec<ArticleRow>, Vec<_>) = related.into_iter().unzip();
             let mut items = to_items(conn, rows, &site, now)?;
             for (item, extra) in items.iter_mut().zip(extra) {
@@ -128,6 +129,7 @@ pub type Related = (ArticleRow, Option<(f64, Vec<String>)>);
 /// a non-public one; none at all when related content is switched off for it.
 pub fn related_rows(
     conn: &mut AnyConnection,
+    caches: &Caches,
     article: &ArticleRow,
     strategy: &str,
     limit: i64,
@@ -151,7 +153,7 @@ pub fn related_rows(
         return Ok(rows);
     }
     if strategy == "similar" {
-        let found = super::similar::similar(conn, article, &exclude, wanted as usize, now)?;
+        let found = super::similar::similar(conn, caches, article, &exclude, wanted as usize, now)?;
         rows.extend(
             found
                 .into_iter()

@@ -13,7 +13,6 @@
 //!    closeness in time, and the cards are picked with a little diversity so four do not tell one story.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::LazyLock;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -27,7 +26,7 @@ use crate::domain::fasthash::{FastMap, FastSet};
 use crate::domain::latent::Latent;
 use crate::domain::search::{Clause, Query, Stats};
 use crate::error::ApiError;
-use crate::kept::Kept;
+use crate::state::{Caches, RelatedCards, RelatedKey};
 
 /// Terms of the more-like-this query, and how many of its best matches (by the database's ranking) are
 /// rescored.
@@ -169,8 +168,13 @@ impl Lexicon {
     }
 
     /// Document frequencies of every term numbered so far, by number.
-    fn df(&self, conn: &mut AnyConnection, stamp: &search::Stamp) -> Result<Vec<i64>, ApiError> {
-        Ok(search::term_df_cached(conn, stamp, &self.terms)?)
+    fn df(&self, conn: &mut AnyConnection, cx: &Context) -> Result<Vec<i64>, ApiError> {
+        Ok(search::term_df_cached(
+            conn,
+            cx.kept,
+            &cx.stamp,
+            &self.terms,
+        )?)
     }
 }
 
@@ -199,7 +203,7 @@ fn more_like_this(
 ) -> Result<(Query, Vec<f64>), ApiError> {
     let mut lexicon = Lexicon::default();
     let counts = lexicon.counts(own, false);
-    let df = lexicon.df(conn, &cx.stamp)?;
+    let df = lexicon.df(conn, cx)?;
     let max_df = (cx.docs * MLT_MAX_DF_SHARE).max(10.0);
     let mut weighted: Vec<(&str, f64)> = vector(&counts, &df, cx.docs)
         .into_iter()
@@ -243,8 +247,10 @@ fn jaccard(a: &HashSet<String>, b: &HashSet<String>) -> f64 {
     }
 }
 
-/// The corpus as one request sees it: document count, the statistics' stamp, the article's text.
-struct Context {
+/// The corpus as one request sees it: document count, the statistics' stamp and the frequencies
+/// kept for it, the article's text.
+struct Context<'a> {
+    kept: &'a search::Frequencies,
     docs: f64,
     stats: Stats,
     stamp: search::Stamp,
@@ -279,7 +285,7 @@ fn text_similarity(
         .iter()
         .map(|(id, a)| (*id, lexicon.counts(a, true)))
         .collect();
-    let df = lexicon.df(conn, &cx.stamp)?;
+    let df = lexicon.df(conn, cx)?;
     let own = vector(&own_counts, &df, cx.docs);
     let vectors: HashMap<i64, Vector> = counts
         .iter()
@@ -365,6 +371,7 @@ fn candidates(
     };
     let mut by_text = search::scores_boosted(
         conn,
+        cx.kept,
         &(cx.stats, cx.stamp.clone()),
         &query,
         &boosts,
@@ -396,24 +403,34 @@ fn candidates(
 /// Up to `limit` similar published articles, best first, never `article` itself or one in `exclude`.
 pub fn similar(
     conn: &mut AnyConnection,
+    caches: &Caches,
     article: &ArticleRow,
     exclude: &[i64],
     limit: usize,
     now: NaiveDateTime,
 ) -> Result<Vec<Scored>, ApiError> {
     let (stats, stamp) = search::corpus(conn)?;
-    let key = CacheKey {
+    let key = RelatedKey {
         stamp: stamp.clone(),
         article: article.id,
         version: article.version,
         exclude: exclude.to_vec(),
         limit,
     };
-    let cards = match CACHE.get(&key) {
+    let cards = match caches.related.get(&key) {
         Some(cards) => cards,
         None => {
-            let cards = compute(conn, stats, stamp, article, exclude, limit, now)?;
-            CACHE.insert(key, cards.clone());
+            let cards = compute(
+                conn,
+                &caches.frequencies,
+                stats,
+                stamp,
+                article,
+                exclude,
+                limit,
+                now,
+            )?;
+            caches.related.insert(key, cards.clone());
             cards
         }
     };
@@ -435,41 +452,20 @@ pub fn similar(
         .collect())
 }
 
-/// A related list as computed for one article version and one generation of the statistics.
-#[derive(PartialEq, Eq, Hash)]
-struct CacheKey {
-    stamp: search::Stamp,
-    article: i64,
-    version: i64,
-    exclude: Vec<i64>,
-    limit: usize,
-}
-
-type Cards = Vec<(i64, f64, Vec<String>)>;
-
-/// Related lists a process keeps: readers of one story ask for the same cards again and again. A
-/// list stands while the article and the statistics (every indexing write moves their generation, on
-/// every instance) stay as they were, and for a few minutes at most (a scheduled article falling due
-/// changes no statistics).
-static CACHE: LazyLock<Kept<CacheKey, Cards>> =
-    LazyLock::new(|| Kept::new(std::time::Duration::from_secs(300), 20_000));
-
-/// Empties this process's related lists (for benchmarks).
-pub fn forget() {
-    CACHE.clear();
-}
-
 /// [`similar`] without the cache: the cards' ids, scores and reasons.
+#[allow(clippy::too_many_arguments)]
 fn compute(
     conn: &mut AnyConnection,
+    kept: &search::Frequencies,
     stats: Stats,
     stamp: search::Stamp,
     article: &ArticleRow,
     exclude: &[i64],
     limit: usize,
     now: NaiveDateTime,
-) -> Result<Cards, ApiError> {
+) -> Result<RelatedCards, ApiError> {
     let cx = Context {
+        kept,
         docs: stats.docs.max(1.0),
         stats,
         stamp,
@@ -488,7 +484,7 @@ fn compute(
     // Shared tags, each worth its rarity.
     let my_tags = links::tag_ids(conn, article.id)?;
     // Rarity from the published articles' tag counts the writer keeps.
-    let tag_counts = search::tag_counts_cached(conn, &cx.stamp, &my_tags)?;
+    let tag_counts = search::tag_counts_cached(conn, cx.kept, &cx.stamp, &my_tags)?;
     let docs = cx.docs;
     let tag_idf: HashMap<i64, f64> = my_tags
         .iter()

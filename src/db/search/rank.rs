@@ -188,7 +188,12 @@ fn by_clause(
 /// How many published articles each clause matches, from the writer-kept document frequencies (so
 /// nothing is counted per request, and no unpublished text weighs in): a term's own; for a prefix,
 /// that of its most frequent completion; for a phrase, that of its rarest word (an upper bound).
-fn clause_df(conn: &mut AnyConnection, stamp: &Stamp, q: &Query) -> QueryResult<Vec<f64>> {
+fn clause_df(
+    conn: &mut AnyConnection,
+    kept: &Frequencies,
+    stamp: &Stamp,
+    q: &Query,
+) -> QueryResult<Vec<f64>> {
     let mut words: Vec<String> = Vec::new();
     for c in &q.clauses {
         match c {
@@ -199,7 +204,7 @@ fn clause_df(conn: &mut AnyConnection, stamp: &Stamp, q: &Query) -> QueryResult<
     }
     let known: HashMap<&String, i64> = words
         .iter()
-        .zip(term_df_cached(conn, stamp, &words)?)
+        .zip(term_df_cached(conn, kept, stamp, &words)?)
         .collect();
     let df_of = |t: &String| known.get(t).copied().unwrap_or(0) as f64;
     let mut df = Vec::with_capacity(q.clauses.len());
@@ -243,11 +248,13 @@ fn prefix_df(conn: &mut AnyConnection, prefix: &str) -> QueryResult<i64> {
 /// score itself is computed in Rust, so both databases agree.
 pub fn scores(
     conn: &mut AnyConnection,
+    kept: &Frequencies,
     q: &Query,
     public_at: Option<chrono::NaiveDateTime>,
 ) -> QueryResult<Vec<(i64, f64)>> {
     scores_within(
         conn,
+        kept,
         q,
         &vec![1.0; q.clauses.len()],
         MAX_CANDIDATES,
@@ -261,8 +268,10 @@ pub fn scores(
 /// matches more than [`MAX_RANKED`] (or [`MAX_RANKED_AROUND`]) articles: the database then ranks the matches in an id range
 /// expected to hold that many (widened until it yields `limit` candidates), so a query of common words
 /// costs what a narrow one does. `corpus`: the statistics as the caller just read them.
+#[allow(clippy::too_many_arguments)]
 pub fn scores_boosted(
     conn: &mut AnyConnection,
+    kept: &Frequencies,
     corpus: &(Stats, Stamp),
     q: &Query,
     boosts: &[f64],
@@ -273,6 +282,7 @@ pub fn scores_boosted(
     let budget = window.budget();
     scored_within(
         conn,
+        kept,
         Some(corpus),
         q,
         boosts,
@@ -291,8 +301,10 @@ pub struct Scored {
 }
 
 /// [`scores_boosted`] with the number of matches the database ranks at most (`budget`).
+#[allow(clippy::too_many_arguments)]
 pub fn scores_within(
     conn: &mut AnyConnection,
+    kept: &Frequencies,
     q: &Query,
     boosts: &[f64],
     limit: i64,
@@ -300,18 +312,19 @@ pub fn scores_within(
     window: Window,
     budget: f64,
 ) -> QueryResult<Vec<(i64, f64)>> {
-    Ok(
-        scored_within(conn, None, q, boosts, limit, public_at, window, budget)?
-            .into_iter()
-            .map(|s| (s.id, s.score))
-            .collect(),
-    )
+    Ok(scored_within(
+        conn, kept, None, q, boosts, limit, public_at, window, budget,
+    )?
+    .into_iter()
+    .map(|s| (s.id, s.score))
+    .collect())
 }
 
 /// [`scores_within`] with each match's analysed fields (the statistics read unless given).
 #[allow(clippy::too_many_arguments)]
 fn scored_within(
     conn: &mut AnyConnection,
+    kept: &Frequencies,
     corpus_read: Option<&(Stats, Stamp)>,
     q: &Query,
     boosts: &[f64],
@@ -327,7 +340,7 @@ fn scored_within(
         Some(c) => c.clone(),
         None => corpus(conn)?,
     };
-    let df = clause_df(conn, &stamp, q)?;
+    let df = clause_df(conn, kept, &stamp, q)?;
     let expected = df.iter().sum::<f64>().min(stats.docs);
     let mut widen = 1.0;
     let found = loop {

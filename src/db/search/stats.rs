@@ -1,7 +1,7 @@
-//! Reading the corpus statistics and the analysed fields, and the process's cache of document
-//! frequencies and tag counts.
+//! Reading the corpus statistics and the analysed fields, and the [`Frequencies`] a process keeps
+//! of document frequencies and tag counts.
 
-use std::sync::{LazyLock, Mutex};
+use std::sync::Mutex;
 
 use std::collections::HashMap;
 
@@ -155,34 +155,39 @@ pub fn corpus(conn: &mut AnyConnection) -> QueryResult<(Stats, Stamp)> {
     ))
 }
 
-/// Document frequencies one process keeps per database, valid for one generation of the statistics.
+/// Document frequencies and tag counts one process keeps for one database, valid for one
+/// generation of its statistics (held by the application state, beside the pool it reads).
+#[derive(Default)]
+pub struct Frequencies {
+    kept: Mutex<Option<DfCache>>,
+}
+
 struct DfCache {
     stamp: Stamp,
     df: HashMap<String, i64>,
 }
 
-/// Databases whose frequencies are kept (one in production; tests open many), and terms per database.
-const DF_CACHE_DATABASES: usize = 8;
+/// Terms kept at most (then the cache starts over).
 const DF_CACHE_TERMS: usize = 500_000;
 
-static DF_CACHE: LazyLock<Mutex<Vec<DfCache>>> = LazyLock::new(|| Mutex::new(Vec::new()));
-
-/// Empties this process's document frequencies and tag counts, as any write's new generation does
-/// (for benchmarks).
-pub fn forget_frequencies() {
-    DF_CACHE.lock().unwrap_or_else(|e| e.into_inner()).clear();
+impl Frequencies {
+    /// Forgets every frequency, as any write's new generation does (for benchmarks).
+    pub fn clear(&self) {
+        *self.kept.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    }
 }
 
-/// [`term_df`] through the process's cache: a term's frequency is read from the database once per
+/// [`term_df`] through the kept [`Frequencies`]: a term's frequency is read from the database once per
 /// generation of the statistics, so a warm reader asks only for terms it has not seen since the last
 /// write (every instance sees a write at once: the stamp is in the database). Read paths only: a
 /// transaction that changes the statistics must not fill the cache.
 pub fn term_df_cached(
     conn: &mut AnyConnection,
+    kept: &Frequencies,
     stamp: &Stamp,
     terms: &[String],
 ) -> QueryResult<Vec<i64>> {
-    cached(conn, stamp, terms, term_df)
+    cached(conn, kept, stamp, terms, term_df)
 }
 
 /// How many published articles carry each tag, as the writer keeps them in `tag_counts`, through the
@@ -190,11 +195,12 @@ pub fn term_df_cached(
 /// count changes only with a counted article's index entry, which moves the generation.
 pub fn tag_counts_cached(
     conn: &mut AnyConnection,
+    kept: &Frequencies,
     stamp: &Stamp,
     tag_ids: &[i64],
 ) -> QueryResult<HashMap<i64, i64>> {
     let keys: Vec<String> = tag_ids.iter().map(|id| format!("#{id}")).collect();
-    let counts = cached(conn, stamp, &keys, |conn, keys| {
+    let counts = cached(conn, kept, stamp, &keys, |conn, keys| {
         #[derive(QueryableByName)]
         struct Count {
             #[diesel(sql_type = BigInt)]
@@ -214,10 +220,11 @@ pub fn tag_counts_cached(
     Ok(tag_ids.iter().copied().zip(counts).collect())
 }
 
-/// Values per key from the process's cache for the current [`Stamp`], the missing ones from `fetch`
+/// Values per key from the kept [`Frequencies`] for the current [`Stamp`], the missing ones from `fetch`
 /// (absent from its answer: 0); in the order of `terms`.
 fn cached(
     conn: &mut AnyConnection,
+    kept: &Frequencies,
     stamp: &Stamp,
     terms: &[String],
     fetch: impl FnOnce(&mut AnyConnection, &[String]) -> QueryResult<HashMap<String, i64>>,
@@ -226,8 +233,8 @@ fn cached(
     let mut out = vec![0; terms.len()];
     let mut missing: Vec<usize> = Vec::new();
     {
-        let caches = DF_CACHE.lock().unwrap_or_else(|e| e.into_inner());
-        let cache = caches.iter().find(|c| c.stamp == *stamp);
+        let cache = kept.kept.lock().unwrap_or_else(|e| e.into_inner());
+        let cache = cache.as_ref().filter(|c| c.stamp == *stamp);
         for (i, t) in terms.iter().enumerate() {
             match cache.and_then(|c| c.df.get(t)) {
                 Some(df) => out[i] = *df,
@@ -240,23 +247,14 @@ fn cached(
     }
     let wanted: Vec<String> = missing.iter().map(|&i| terms[i].clone()).collect();
     let found = fetch(conn, &wanted)?;
-    let mut caches = DF_CACHE.lock().unwrap_or_else(|e| e.into_inner());
-    let at = match caches.iter().position(|c| c.stamp.epoch == stamp.epoch) {
-        Some(i) => i,
-        None => {
-            if caches.len() >= DF_CACHE_DATABASES {
-                caches.remove(0);
-            }
-            caches.push(DfCache {
-                stamp: stamp.clone(),
-                df: HashMap::new(),
-            });
-            caches.len() - 1
-        }
-    };
-    let cache = &mut caches[at];
-    if cache.stamp.generation != stamp.generation {
-        // Statistics moved (on, or back: a restored copy): start over for this generation. A reader
+    let mut kept = kept.kept.lock().unwrap_or_else(|e| e.into_inner());
+    let cache = kept.get_or_insert_with(|| DfCache {
+        stamp: stamp.clone(),
+        df: HashMap::new(),
+    });
+    if cache.stamp != *stamp {
+        // Statistics moved (on, or back: a restored copy, or another database behind the same
+        // URL): start over for this generation. A reader
         // racing a writer may reset to the older one; the next reader resets again.
         cache.stamp = stamp.clone();
         cache.df.clear();
