@@ -508,7 +508,10 @@ fn merged(
         body_format: fmt_name(body_format).into(),
         body_html,
         body_text,
-        status: status.stored().into(),
+        status: match status {
+            Status::Scheduled => Status::Published,
+            other => other,
+        },
         published_at,
         rubrique_id: 0,
         featured_image: image.map(|i| serde_json::to_string(&i).unwrap_or_default()),
@@ -592,7 +595,7 @@ pub fn create(
         })?,
     };
     let id = q::insert(conn, &w, now)?;
-    if w.status == "published" {
+    if w.status == Status::Published {
         audit::record(
             conn,
             Some(staff.user_id),
@@ -608,7 +611,7 @@ pub fn create(
         &w.title,
         w.lede.as_deref().unwrap_or(""),
         &w.body_text,
-        w.status == "published",
+        w.status == Status::Published,
     )?;
     Ok(id)
 }
@@ -658,7 +661,7 @@ pub fn update(
     }
     let previous = snapshot(conn, &cur)?;
     audit::keep_revision(conn, cur.id, cur.version, previous, Some(staff.user_id))?;
-    if w.status == "published" && cur.status != "published" {
+    if w.status == Status::Published && Status::from_stored(&cur.status) != Status::Published {
         audit::record(
             conn,
             Some(staff.user_id),
@@ -675,7 +678,7 @@ pub fn update(
         &w.title,
         w.lede.as_deref().unwrap_or(""),
         &w.body_text,
-        w.status == "published",
+        w.status == Status::Published,
     )?;
     Ok(cur.id)
 }

@@ -7,7 +7,7 @@ use diesel::prelude::*;
 
 use super::models::ArticleRow;
 use super::schema::{article_authors, article_tags, articles};
-use super::{AnyConnection, MultiBackend};
+use super::{AnyConnection, MultiBackend, PUBLISHED};
 use crate::domain::{Key, Status};
 
 type Boxed<'a> = articles::BoxedQuery<'a, MultiBackend>;
@@ -101,7 +101,7 @@ pub fn parse_ts(s: &str) -> Option<NaiveDateTime> {
 
 /// The public scope of [`filtered`], for rows read by key: published and due.
 fn is_public(status: &str, sort_at: NaiveDateTime, now: NaiveDateTime) -> bool {
-    status == "published" && sort_at <= now
+    status == PUBLISHED && sort_at <= now
 }
 
 /// The visible, filtered set as a boxed query (shared by the count and the page).
@@ -109,7 +109,7 @@ fn filtered<'a>(scope: &Scope, f: &Filter, now: NaiveDateTime) -> Boxed<'a> {
     let mut q = articles::table.into_boxed();
     q = match scope {
         Scope::Public => q
-            .filter(articles::status.eq("published"))
+            .filter(articles::status.eq(PUBLISHED))
             .filter(articles::sort_at.le(now)),
         Scope::Status {
             status,
@@ -549,7 +549,7 @@ pub fn sharing_tags(
         .inner_join(articles::table)
         .filter(article_tags::tag_id.eq_any(tag_ids))
         .filter(articles::id.ne_all(exclude))
-        .filter(articles::status.eq("published"))
+        .filter(articles::status.eq(PUBLISHED))
         .filter(articles::sort_at.le(now))
         .group_by((articles::id, articles::sort_at))
         .order((
@@ -574,7 +574,8 @@ pub struct ArticleWrite {
     pub body_format: String,
     pub body_html: String,
     pub body_text: String,
-    pub status: String,
+    /// As stored: never `Scheduled` (a scheduled article is published with a future instant).
+    pub status: Status,
     pub published_at: Option<NaiveDateTime>,
     pub rubrique_id: i64,
     pub featured_image: Option<String>,
@@ -608,7 +609,7 @@ pub fn insert(conn: &mut AnyConnection, w: &ArticleWrite, now: NaiveDateTime) ->
                 articles::body_format.eq(&w.body_format),
                 articles::body_html.eq(&w.body_html),
                 articles::body_text.eq(&w.body_text),
-                articles::status.eq(&w.status),
+                articles::status.eq(w.status.stored()),
             ),
             (
                 articles::published_at.eq(w.published_at),
@@ -654,7 +655,7 @@ pub fn update(
                 articles::body_format.eq(&w.body_format),
                 articles::body_html.eq(&w.body_html),
                 articles::body_text.eq(&w.body_text),
-                articles::status.eq(&w.status),
+                articles::status.eq(w.status.stored()),
             ),
             (
                 articles::published_at.eq(w.published_at),

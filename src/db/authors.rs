@@ -43,7 +43,7 @@ pub fn article_counts(
     let rows: Vec<(i64, i64)> = article_authors::table
         .inner_join(articles::table)
         .filter(article_authors::author_id.eq_any(ids))
-        .filter(articles::status.eq("published"))
+        .filter(articles::status.eq(super::PUBLISHED))
         .filter(articles::sort_at.le(now))
         .group_by(article_authors::author_id)
         .select((article_authors::author_id, diesel::dsl::count_star()))

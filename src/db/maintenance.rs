@@ -43,7 +43,7 @@ pub fn reindex_if_incomplete(conn: &mut AnyConnection) -> Result<(), ApiError> {
     let articles: i64 = articles::table.count().get_result(conn)?;
     let index = super::search::indexed_count(conn)?;
     let published: i64 = articles::table
-        .filter(articles::status.eq("published"))
+        .filter(articles::status.eq(super::PUBLISHED))
         .count()
         .get_result(conn)?;
     if index.articles != articles || index.named != articles || (published > 0 && !index.families) {

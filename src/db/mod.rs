@@ -192,6 +192,9 @@ const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/po
 
 pub use crate::config::Backend;
 
+/// The `status` column value of a published (or scheduled) article, as filters compare it.
+pub const PUBLISHED: &str = crate::domain::Status::Published.stored();
+
 /// The file path of a `sqlite://PATH` URL (`sqlite:///abs/path` is absolute).
 fn sqlite_path(url: &str) -> &str {
     url.strip_prefix("sqlite://")

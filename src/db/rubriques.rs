@@ -28,7 +28,7 @@ pub fn article_counts(
 ) -> QueryResult<HashMap<i64, i64>> {
     let rows: Vec<(i64, i64)> = articles::table
         .filter(articles::rubrique_id.eq_any(ids))
-        .filter(articles::status.eq("published"))
+        .filter(articles::status.eq(super::PUBLISHED))
         .filter(articles::sort_at.le(now))
         .group_by(articles::rubrique_id)
         .select((articles::rubrique_id, diesel::dsl::count_star()))

@@ -27,7 +27,7 @@ pub fn article_counts(
 ) -> QueryResult<HashMap<i64, i64>> {
     let mut q = article_tags::table
         .inner_join(articles::table)
-        .filter(articles::status.eq("published"))
+        .filter(articles::status.eq(super::PUBLISHED))
         .filter(articles::sort_at.le(now))
         .group_by(article_tags::tag_id)
         .select((article_tags::tag_id, diesel::dsl::count_star()))

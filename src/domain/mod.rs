@@ -54,13 +54,23 @@ pub enum Status {
 }
 
 impl Status {
-    /// The value stored in the `status` column.
-    pub fn stored(self) -> &'static str {
+    /// The value stored in the `status` column (a scheduled article is stored as published, with its
+    /// instant in the future). The only place these strings are written.
+    pub const fn stored(self) -> &'static str {
         match self {
             Status::Draft => "draft",
             Status::Pending => "pending",
             Status::Scheduled | Status::Published => "published",
             Status::Archived => "archived",
+        }
+    }
+    /// The stored status of a `status` column value (published for a scheduled article).
+    pub fn from_stored(stored: &str) -> Status {
+        match stored {
+            "published" => Status::Published,
+            "pending" => Status::Pending,
+            "archived" => Status::Archived,
+            _ => Status::Draft,
         }
     }
     /// The status a reader sees, from the stored value and the publication instant.
@@ -69,12 +79,9 @@ impl Status {
         published_at: Option<NaiveDateTime>,
         now: NaiveDateTime,
     ) -> Status {
-        match stored {
-            "published" if published_at.is_some_and(|p| p > now) => Status::Scheduled,
-            "published" => Status::Published,
-            "pending" => Status::Pending,
-            "archived" => Status::Archived,
-            _ => Status::Draft,
+        match Status::from_stored(stored) {
+            Status::Published if published_at.is_some_and(|p| p > now) => Status::Scheduled,
+            status => status,
         }
     }
     /// Whether this status puts an article before the public (now or at its instant).

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 
 use super::*;
-use crate::db::{placeholders, AnyConnection};
+use crate::db::{placeholders, AnyConnection, PUBLISHED};
 use crate::domain::analyzer::{index_text, proper_names, FAMILY_MARK};
 
 /// (Re)indexes one article with its tag names, in the caller's transaction. Only a `counted` article
@@ -326,7 +326,7 @@ pub fn reindex_all(conn: &mut AnyConnection) -> QueryResult<usize> {
                 &title,
                 lede.as_deref().unwrap_or(""),
                 &body,
-                status == "published",
+                status == PUBLISHED,
                 Some(&mut rebuilt),
             )?;
         }
@@ -424,7 +424,7 @@ pub fn reindex_ids(conn: &mut AnyConnection, ids: &[i64]) -> QueryResult<()> {
                 &title,
                 lede.as_deref().unwrap_or(""),
                 &body,
-                status == "published",
+                status == PUBLISHED,
             )?;
         }
     }
