@@ -23,8 +23,8 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     let (_, mut doc) = App::new()
         .into_utoipa_app()
         .openapi(api::ApiDoc::openapi())
-        .service(utoipa_actix_web::scope("/v1").configure(api::v1))
-        .configure(api::root)
+        .service(utoipa_actix_web::scope("/v1").configure(api::routes::v1))
+        .configure(api::routes::root)
         .split_for_parts();
     doc.info.version = env!("CARGO_PKG_VERSION").into();
     api::add_common_responses(&mut doc);
@@ -117,8 +117,8 @@ impl Application {
                     crate::middleware::head_as_get,
                 ))
                 .into_utoipa_app()
-                .service(utoipa_actix_web::scope("/v1").configure(api::v1))
-                .configure(api::root)
+                .service(utoipa_actix_web::scope("/v1").configure(api::routes::v1))
+                .configure(api::routes::root)
                 .into_app()
                 .route("/openapi.json", web::get().to(serve_openapi))
                 .route("/docs", web::get().to(docs_redirect))

@@ -26,63 +26,13 @@ pub mod feeds;
 pub mod health;
 pub mod json;
 pub mod named;
+pub mod routes;
 pub mod rubriques;
 pub mod tags;
 pub mod users;
 
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
-use utoipa_actix_web::service_config::ServiceConfig;
-
-/// Everything under `/v1`.
-pub fn v1(cfg: &mut ServiceConfig) {
-    cfg.service(articles::list_articles)
-        .service(articles::create_article)
-        .service(articles::related::list_related_articles)
-        .service(audit::list_article_revisions)
-        .service(articles::find_article)
-        .service(articles::update_article)
-        .service(articles::delete_article)
-        .service(rubriques::list_rubriques)
-        .service(rubriques::create_rubrique)
-        .service(rubriques::find_rubrique)
-        .service(rubriques::update_rubrique)
-        .service(rubriques::delete_rubrique)
-        .service(authors::list_authors)
-        .service(authors::create_author)
-        .service(authors::find_author)
-        .service(authors::update_author)
-        .service(authors::delete_author)
-        .service(tags::list_tags)
-        .service(tags::create_tag)
-        .service(tags::find_tag)
-        .service(tags::update_tag)
-        .service(tags::delete_tag)
-        .service(auth::create_token)
-        .service(auth::refresh_token)
-        .service(auth::logout)
-        .service(auth::find_me)
-        .service(users::list_users)
-        .service(users::create_user)
-        .service(users::update_user)
-        .service(users::delete_user)
-        .service(api_keys::list_api_keys)
-        .service(api_keys::create_api_key)
-        .service(api_keys::delete_api_key)
-        .service(audit::list_audit);
-}
-
-/// Routes outside `/v1`.
-pub fn root(cfg: &mut ServiceConfig) {
-    cfg.service(health::live)
-        .service(health::ready)
-        .service(health::metrics)
-        .service(feeds::rss_feed)
-        .service(feeds::atom_feed)
-        .service(feeds::json_feed)
-        .service(feeds::sitemap)
-        .service(feeds::news_sitemap);
-}
 
 struct BearerScheme;
 

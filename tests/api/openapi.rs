@@ -80,3 +80,36 @@ both!(the_docs_page_is_served_without_internet, |app| async move {
     let init = app.get("/docs/swagger-initializer.js").await.expect(200);
     assert!(init.text.contains("/openapi.json"));
 });
+
+/// `src/api/routes.rs` is the route table a reader opens: each line names a handler and, in a
+/// comment, its method and path. The comments must say what the server serves: the served document
+/// has exactly those operations, each under the handler's name.
+#[test]
+fn the_route_table_says_what_the_server_serves() {
+    let table = include_str!("../../src/api/routes.rs");
+    let mut listed: Vec<(String, String, String)> = table
+        .lines()
+        .filter_map(|line| {
+            let (code, comment) = line.split_once("// ")?;
+            let handler = code.split(".service(").nth(1)?.split(')').next()?;
+            let op = handler.rsplit("::").next()?.to_owned();
+            let mut words = comment.split_whitespace();
+            let method = words.next()?.to_ascii_lowercase();
+            let path = words.next()?.to_owned();
+            Some((op, method, path))
+        })
+        .collect();
+    let doc: serde_json::Value = serde_json::from_str(&kiosque::startup::openapi_json()).unwrap();
+    let mut served: Vec<(String, String, String)> = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            if let Some(id) = op.get("operationId").and_then(|v| v.as_str()) {
+                served.push((id.to_owned(), method.clone(), path.clone()));
+            }
+        }
+    }
+    listed.sort();
+    served.sort();
+    assert!(listed.len() > 40, "the table was not read: {listed:?}");
+    assert_eq!(listed, served);
+}
