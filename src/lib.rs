@@ -2,13 +2,11 @@
 
 pub mod api;
 pub mod auth;
-pub mod bench;
 pub mod config;
 pub mod content;
 pub mod db;
 pub mod domain;
 pub mod error;
-pub mod eval;
 pub mod kept;
 pub mod metrics;
 pub mod middleware;

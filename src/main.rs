@@ -8,6 +8,8 @@ use std::process::ExitCode;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod cli;
+
 use clap::{Parser, Subcommand};
 use kiosque::config::Config;
 
@@ -135,7 +137,7 @@ fn run(command: Command, config: Config) -> anyhow::Result<()> {
             let db = kiosque::db::Db::connect(&url, 2, config.db_timeout)?;
             db.migrate()?;
             let strategies = ["similar", "rubrique", "tags", "author", "latest"];
-            let report = kiosque::eval::run(&db, &corpus, &queries, &strategies)?;
+            let report = cli::eval::run(&db, &corpus, &queries, &strategies)?;
             println!(
                 "corpus: {} articles, database {}",
                 report.articles,
@@ -162,7 +164,7 @@ fn run(command: Command, config: Config) -> anyhow::Result<()> {
             seconds,
             ..
         } => {
-            for (name, figures) in kiosque::bench::http(config, connections, seconds)? {
+            for (name, figures) in cli::bench::http(config, connections, seconds)? {
                 println!("{name:<32} {figures}");
             }
             Ok(())
@@ -176,14 +178,14 @@ fn run(command: Command, config: Config) -> anyhow::Result<()> {
             let db = kiosque::db::Db::connect(&config.database_url, 2, config.db_timeout)?;
             db.migrate()?;
             kiosque::content::seed::on_start(&db, &config)?;
-            let n = kiosque::bench::fill(&db, &corpus, articles)?;
+            let n = cli::bench::fill(&db, &corpus, articles)?;
             println!(
                 "database {} with {n} published articles",
                 kiosque::config::redact_url(&config.database_url)
             );
             // Warm up, then measure.
-            kiosque::bench::measure(&db, 20)?;
-            for (name, figures) in kiosque::bench::measure(&db, runs)? {
+            cli::bench::measure(&db, 20)?;
+            for (name, figures) in cli::bench::measure(&db, runs)? {
                 println!("{name:<32} {figures}");
             }
             Ok(())

@@ -8,15 +8,15 @@ use std::time::{Duration, Instant};
 use chrono::{Duration as Span, TimeZone, Utc};
 use serde::Deserialize;
 
-use crate::api::articles::model::ArticleInput;
-use crate::api::articles::{related, search_ranked};
-use crate::api::common::{KeyRef, Patch};
-use crate::auth::Staff;
-use crate::content::articles as write;
-use crate::db::articles::{self as q, Filter, Scope, Sort, Start};
-use crate::db::{write_tx, AnyConnection, Db};
-use crate::domain::{search, Key, Role, Status};
-use crate::error::ApiError;
+use kiosque::api::articles::model::ArticleInput;
+use kiosque::api::articles::{related, search_ranked};
+use kiosque::api::common::{KeyRef, Patch};
+use kiosque::auth::Staff;
+use kiosque::content::articles as write;
+use kiosque::db::articles::{self as q, Filter, Scope, Sort, Start};
+use kiosque::db::{write_tx, AnyConnection, Db};
+use kiosque::domain::{search, Key, Role, Status};
+use kiosque::error::ApiError;
 
 #[derive(Deserialize)]
 struct Source {
@@ -58,7 +58,7 @@ fn sentences(text: &str) -> Vec<String> {
 /// Adds synthetic published articles until the database holds `target` of them.
 pub fn fill(db: &Db, corpus: &Path, target: usize) -> anyhow::Result<usize> {
     let mut sources: Vec<SourceArticle> =
-        serde_json::from_str::<Source>(include_str!("seed/demo_fr.json"))?.articles;
+        serde_json::from_str::<Source>(include_str!("../seed/demo_fr.json"))?.articles;
     if let Ok(text) = std::fs::read_to_string(corpus) {
         sources.extend(serde_json::from_str::<Source>(&text)?.articles);
     }
@@ -67,11 +67,11 @@ pub fn fill(db: &Db, corpus: &Path, target: usize) -> anyhow::Result<usize> {
     let titles: Vec<String> = sources.iter().map(|a| a.title.clone()).collect();
     let tags: Vec<String> = sources.iter().flat_map(|a| a.tags.clone()).collect();
     let mut conn = db.get()?;
-    let rubriques: Vec<String> = crate::db::rubriques::all(&mut conn)?
+    let rubriques: Vec<String> = kiosque::db::rubriques::all(&mut conn)?
         .into_iter()
         .map(|r| r.slug)
         .collect();
-    let authors: Vec<String> = crate::db::authors::all(&mut conn)?
+    let authors: Vec<String> = kiosque::db::authors::all(&mut conn)?
         .into_iter()
         .map(|a| a.slug)
         .collect();
@@ -82,7 +82,7 @@ pub fn fill(db: &Db, corpus: &Path, target: usize) -> anyhow::Result<usize> {
         &mut conn,
         &Scope::Public,
         &Filter::default(),
-        crate::db::now(),
+        kiosque::db::now(),
     )? as usize;
     let newsroom = Staff {
         user_id: 0,
@@ -157,8 +157,8 @@ pub fn measure(db: &Db, runs: usize) -> anyhow::Result<Vec<(String, String)>> {
     let mut conn = db.get()?;
     let c: &mut AnyConnection = &mut conn;
     // The caches a server keeps, emptied where a line times the computed path.
-    let caches = crate::state::Caches::default();
-    let now = crate::db::now();
+    let caches = kiosque::state::Caches::default();
+    let now = kiosque::db::now();
     let total = q::count(c, &Scope::Public, &Filter::default(), now)?;
     let queries = [
         "soldats",
@@ -189,7 +189,7 @@ pub fn measure(db: &Db, runs: usize) -> anyhow::Result<Vec<(String, String)>> {
         )?;
         let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
         let rids: Vec<i64> = rows.iter().map(|r| r.rubrique_id).collect();
-        crate::db::links::load(c, &ids, &rids)?;
+        kiosque::db::links::load(c, &ids, &rids)?;
         q::count(c, &Scope::Public, &Filter::default(), now)?;
         timings.push(t.elapsed());
     }
@@ -198,11 +198,11 @@ pub fn measure(db: &Db, runs: usize) -> anyhow::Result<Vec<(String, String)>> {
         summary(std::mem::take(&mut timings)),
     ));
     // The French analyser alone, on 1 MiB of prose (what indexing a long feature costs).
-    let mib = crate::domain::analyzer::BENCH_PARAGRAPH
-        .repeat(1 + (1 << 20) / crate::domain::analyzer::BENCH_PARAGRAPH.len());
+    let mib = kiosque::domain::analyzer::BENCH_PARAGRAPH
+        .repeat(1 + (1 << 20) / kiosque::domain::analyzer::BENCH_PARAGRAPH.len());
     for _ in 0..runs.clamp(1, 20) {
         let t = Instant::now();
-        std::hint::black_box(crate::domain::analyzer::analyze(&mib));
+        std::hint::black_box(kiosque::domain::analyzer::analyze(&mib));
         timings.push(t.elapsed());
     }
     out.push((
@@ -350,7 +350,7 @@ fn load(
 /// each endpoint's share of the bare handler's rate. Each endpoint is timed as served (the response
 /// cache as configured) and computed (a second server with it off).
 pub fn http(
-    mut config: crate::config::Config,
+    mut config: kiosque::config::Config,
     connections: usize,
     seconds: f64,
 ) -> anyhow::Result<Vec<(String, String)>> {
@@ -364,8 +364,8 @@ pub fn http(
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let ran = actix_web::rt::System::new().block_on(async move {
-            let app = crate::startup::Application::build(config)?;
-            let uncached = crate::startup::Application::build(computed)?;
+            let app = kiosque::startup::Application::build(config)?;
+            let uncached = kiosque::startup::Application::build(computed)?;
             let mut bare = HttpServer::new(|| {
                 App::new().route(
                     "/bare",

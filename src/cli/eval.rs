@@ -7,16 +7,16 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
-use crate::api::articles::model::ArticleInput;
-use crate::api::articles::{related, search_ranked};
-use crate::api::authors::AuthorInput;
-use crate::api::common::{KeyRef, Patch};
-use crate::auth::Staff;
-use crate::content::articles as write;
-use crate::db::articles::{self as q, Filter, Scope};
-use crate::db::{rubriques, write_tx, AnyConnection, Db};
-use crate::domain::{search, Key, Role, Status};
-use crate::error::ApiError;
+use kiosque::api::articles::model::ArticleInput;
+use kiosque::api::articles::{related, search_ranked};
+use kiosque::api::authors::AuthorInput;
+use kiosque::api::common::{KeyRef, Patch};
+use kiosque::auth::Staff;
+use kiosque::content::articles as write;
+use kiosque::db::articles::{self as q, Filter, Scope};
+use kiosque::db::{rubriques, write_tx, AnyConnection, Db};
+use kiosque::domain::{search, Key, Role, Status};
+use kiosque::error::ApiError;
 
 #[derive(Deserialize)]
 struct Corpus {
@@ -81,7 +81,7 @@ fn load(
     conn: &mut AnyConnection,
     corpus: &Corpus,
 ) -> Result<HashMap<i64, (String, u32)>, ApiError> {
-    let now = crate::db::now();
+    let now = kiosque::db::now();
     for (i, r) in corpus.rubriques.iter().enumerate() {
         let w = rubriques::RubriqueWrite {
             slug: r.slug.clone(),
@@ -99,7 +99,7 @@ fn load(
             bio: Patch::Value(a.bio.clone()),
             ..AuthorInput::default()
         };
-        crate::content::authors::create(conn, input)?;
+        kiosque::content::authors::create(conn, input)?;
     }
     let newsroom = Staff {
         user_id: 0,
@@ -159,7 +159,7 @@ pub fn run(db: &Db, corpus: &Path, queries: &Path, strategies: &[&str]) -> anyho
         &mut conn,
         &Scope::Public,
         &Filter::default(),
-        crate::db::now(),
+        kiosque::db::now(),
     )?;
     let existing_rubriques = rubriques::all(&mut conn)?.len();
     if existing > 0 || existing_rubriques > 0 {
@@ -169,8 +169,8 @@ pub fn run(db: &Db, corpus: &Path, queries: &Path, strategies: &[&str]) -> anyho
     }
     let ids = write_tx(&mut conn, |c| load(c, &corpus))
         .map_err(|e| anyhow::anyhow!("loading the corpus: {}", e.detail))?;
-    let now = crate::db::now();
-    let caches = crate::state::Caches::default();
+    let now = kiosque::db::now();
+    let caches = kiosque::state::Caches::default();
     let run = |conn: &mut AnyConnection| -> Result<Report, ApiError> {
         let mut precision = Vec::new();
         for strategy in strategies {
