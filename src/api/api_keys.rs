@@ -11,7 +11,6 @@ use crate::api::common::{self, Checks, Listing, PageRequest};
 use crate::auth::Caller;
 use crate::db::api_keys::{self as q, ApiKeyRow};
 use crate::db::write_tx;
-use crate::domain::cursor::Cursor;
 use crate::domain::{utc, Role};
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
@@ -100,21 +99,11 @@ pub async fn list_api_keys(
         .db
         .run(move |conn| {
             let total = q::count(conn)?;
-            let (after, offset) = match &p.cursor {
-                Some(c) => (Some(c.id), 0),
-                None => (None, p.offset()),
-            };
-            let mut rows = q::page(conn, after, offset, p.per_page + 1)?;
-            let has_next = rows.len() as i64 > p.per_page;
-            rows.truncate(p.per_page as usize);
-            let next_cursor = rows.last().filter(|_| has_next).map(|r| {
-                Cursor {
-                    sort: "id".into(),
-                    value: String::new(),
-                    id: r.id,
-                }
-                .encode()
-            });
+            let (rows, next_cursor, has_next) = p.by_id(
+                "id",
+                |after, offset, limit| q::page(conn, after, offset, limit),
+                |k| k.id,
+            )?;
             let data = rows.into_iter().map(|k| common::raw(&to_out(k))).collect();
             Ok(Listing {
                 data,

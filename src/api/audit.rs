@@ -9,7 +9,6 @@ use crate::api::common::{self, collection, key, Listing, PageRequest};
 use crate::auth::Caller;
 use crate::content::articles::load_visible;
 use crate::db::audit;
-use crate::domain::cursor::Cursor;
 use crate::domain::{utc, Role};
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
@@ -54,19 +53,18 @@ pub async fn list_article_revisions(
             Ok(audit::revisions(conn, a.id, 100)?)
         })
         .await?;
-    let data: Vec<serde_json::Value> = rows
+    let data = rows
         .into_iter()
         .map(|(version, snapshot, user, at)| {
-            serde_json::to_value(Revision {
+            Ok(common::raw(&Revision {
                 version,
                 replaced_at: utc(at),
                 replaced_by: user,
-                article: serde_json::from_str(&snapshot).unwrap_or_default(),
-            })
-            .unwrap_or_default()
+                article: common::stored_json("revision", &snapshot)?,
+            }))
         })
-        .collect();
-    Ok(common::single_page(&req, true, 100, common::raw_all(data)))
+        .collect::<Result<Vec<_>, ApiError>>()?;
+    Ok(common::single_page(&req, true, 100, data))
 }
 
 /// One audited action.
@@ -126,41 +124,26 @@ pub async fn list_audit(
         .db
         .run(move |conn| {
             let total = audit::count(conn, action.as_deref())?;
-            let (before, offset) = match &p.cursor {
-                Some(c) => (Some(c.id), 0),
-                None => (None, p.offset()),
-            };
-            let mut rows = audit::list(conn, before, action.as_deref(), offset, p.per_page + 1)?;
-            let has_next = rows.len() as i64 > p.per_page;
-            rows.truncate(p.per_page as usize);
-            let next_cursor = has_next
-                .then(|| {
-                    rows.last().map(|r| {
-                        Cursor {
-                            sort: "-id".into(),
-                            value: String::new(),
-                            id: r.0,
-                        }
-                        .encode()
-                    })
-                })
-                .flatten();
+            let (rows, next_cursor, has_next) = p.by_id(
+                "-id",
+                |before, offset, limit| audit::list(conn, before, action.as_deref(), offset, limit),
+                |r| r.0,
+            )?;
             let data = rows
                 .into_iter()
                 .map(|(id, at, user_id, action, target, detail)| {
-                    serde_json::to_value(AuditEntry {
+                    Ok(common::raw(&AuditEntry {
                         id,
                         at: utc(at),
                         user_id,
                         action,
                         target,
-                        detail: serde_json::from_str(&detail).unwrap_or_default(),
-                    })
-                    .unwrap_or_default()
+                        detail: common::stored_json("audit detail", &detail)?,
+                    }))
                 })
-                .collect();
+                .collect::<Result<Vec<_>, ApiError>>()?;
             Ok(Listing {
-                data: common::raw_all(data),
+                data,
                 total,
                 next_cursor,
                 has_next,

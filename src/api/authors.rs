@@ -63,10 +63,10 @@ pub struct GetQuery {
     pub fields: Option<String>,
 }
 
-fn to_out(a: AuthorRow, count: i64, site: &str) -> Author {
-    Author {
+fn to_out(a: AuthorRow, count: i64, site: &str) -> Result<Author, ApiError> {
+    Ok(Author {
         url: format!("{site}/authors/{}", a.slug),
-        links: serde_json::from_str(&a.links).unwrap_or_default(),
+        links: common::stored_json("author links", &a.links)?,
         id: a.id,
         slug: a.slug,
         name: a.name,
@@ -74,7 +74,7 @@ fn to_out(a: AuthorRow, count: i64, site: &str) -> Author {
         avatar_url: a.avatar_url,
         article_count: count,
         version: a.version,
-    }
+    })
 }
 
 /// List authors, by name.
@@ -109,19 +109,15 @@ pub async fn list_authors(
             let (rows, total, next_cursor, has_next) = page_sorted(keyed, &p, "name");
             let ids: Vec<i64> = rows.iter().map(|a| a.id).collect();
             let counts = q::article_counts(conn, &ids, crate::db::now())?;
-            let data = rows
+            let authors = rows
                 .into_iter()
                 .map(|a| {
                     let n = counts.get(&a.id).copied().unwrap_or(0);
-                    let v = serde_json::to_value(to_out(a, n, &site)).unwrap_or_default();
-                    match &fields {
-                        Some(f) => common::keep_fields(v, f),
-                        None => v,
-                    }
+                    to_out(a, n, &site)
                 })
-                .collect();
+                .collect::<Result<Vec<_>, ApiError>>()?;
             Ok(Listing {
-                data: common::raw_all(data),
+                data: common::shaped(authors, &fields)?,
                 total,
                 next_cursor,
                 has_next,
@@ -142,7 +138,7 @@ impl Shown for Authors {
             .get(&a.id)
             .copied()
             .unwrap_or(0);
-        Ok(to_out(a, n, site))
+        to_out(a, n, site)
     }
     fn id_version(a: &Author) -> (i64, i64) {
         (a.id, a.version)

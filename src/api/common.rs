@@ -86,6 +86,34 @@ impl PageRequest {
     pub fn offset(&self) -> i64 {
         (self.page.unwrap_or(1) - 1) * self.per_page
     }
+
+    /// One page of a listing ordered by id (`sort` is `id` or `-id`, as the cursor was made for):
+    /// `read(past, offset, limit)` reads up to `limit` rows after (or, descending, before) the id
+    /// `past` from a cursor, or from `offset` on a numbered page. One row more than the page is
+    /// asked for, to know whether another page follows; the next cursor keys on the last row's id.
+    pub fn by_id<R>(
+        &self,
+        sort: &str,
+        read: impl FnOnce(Option<i64>, i64, i64) -> diesel::QueryResult<Vec<R>>,
+        id_of: impl Fn(&R) -> i64,
+    ) -> Result<(Vec<R>, Option<String>, bool), ApiError> {
+        let (past, offset) = match &self.cursor {
+            Some(c) => (Some(c.id), 0),
+            None => (None, self.offset()),
+        };
+        let mut rows = read(past, offset, self.per_page + 1)?;
+        let has_next = rows.len() as i64 > self.per_page;
+        rows.truncate(self.per_page as usize);
+        let next_cursor = rows.last().filter(|_| has_next).map(|r| {
+            Cursor {
+                sort: sort.to_owned(),
+                value: String::new(),
+                id: id_of(r),
+            }
+            .encode()
+        });
+        Ok((rows, next_cursor, has_next))
+    }
 }
 
 /// `meta` of a collection.
@@ -115,6 +143,14 @@ pub struct Links {
     pub prev: Option<String>,
     pub first: String,
     pub last: Option<String>,
+}
+
+/// A JSON value the server stored itself, read back: one that no longer parses is a fault, answered
+/// with a logged 500, never replaced by a default.
+pub fn stored_json<T: serde::de::DeserializeOwned>(what: &str, raw: &str) -> Result<T, ApiError> {
+    serde_json::from_str(raw).map_err(|e| {
+        ApiError::internal(anyhow::anyhow!("the stored {what} is not valid JSON: {e}"))
+    })
 }
 
 /// An item already serialised (a page's items are written once, not through `Value` maps).
@@ -412,6 +448,26 @@ pub fn parse_fields(
         set.insert(f.to_owned());
     }
     Ok((!set.is_empty()).then_some(set))
+}
+
+/// A page's items serialised, with `fields` applied to each.
+pub fn shaped<T: Serialize>(
+    items: impl IntoIterator<Item = T>,
+    fields: &Option<HashSet<String>>,
+) -> Result<Vec<Raw>, ApiError> {
+    items
+        .into_iter()
+        .map(|item| {
+            Ok(match fields {
+                None => raw(&item),
+                Some(f) => {
+                    let value =
+                        serde_json::to_value(item).map_err(|e| ApiError::internal(e.into()))?;
+                    raw(&keep_fields(value, f))
+                }
+            })
+        })
+        .collect()
 }
 
 /// Keeps only the given fields of a JSON object.

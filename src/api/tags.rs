@@ -129,18 +129,8 @@ pub async fn list_tags(
             let mut keyed = keyed;
             keyed.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
             let (rows, total, next_cursor, has_next) = page_sorted(keyed, &p, sort_name);
-            let data = rows
-                .into_iter()
-                .map(|t| {
-                    let v = serde_json::to_value(t).unwrap_or_default();
-                    match &fields {
-                        Some(f) => common::keep_fields(v, f),
-                        None => v,
-                    }
-                })
-                .collect();
             Ok(Listing {
-                data: common::raw_all(data),
+                data: common::shaped(rows, &fields)?,
                 total,
                 next_cursor,
                 has_next,

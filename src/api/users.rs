@@ -14,7 +14,6 @@ use crate::content::users as content;
 pub use crate::content::users::{create_from_cli, UserInput};
 use crate::db::models::{AuthorRow, Ref, UserRow};
 use crate::db::{authors, users as q, write_tx, AnyConnection};
-use crate::domain::cursor::Cursor;
 use crate::domain::{utc, Role};
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
@@ -78,25 +77,11 @@ pub async fn list_users(
         .db
         .run(move |conn| {
             let total = q::count(conn)?;
-            let (after, offset) = match &p.cursor {
-                Some(c) => (c.id, 0),
-                None => (0, p.offset()),
-            };
-            let mut rows = q::list(conn, after, offset, p.per_page + 1)?;
-            let has_next = rows.len() as i64 > p.per_page;
-            rows.truncate(p.per_page as usize);
-            let next_cursor = has_next
-                .then(|| {
-                    rows.last().map(|u| {
-                        Cursor {
-                            sort: "id".into(),
-                            value: String::new(),
-                            id: u.id,
-                        }
-                        .encode()
-                    })
-                })
-                .flatten();
+            let (rows, next_cursor, has_next) = p.by_id(
+                "id",
+                |after, offset, limit| q::list(conn, after.unwrap_or(0), offset, limit),
+                |u| u.id,
+            )?;
             // The page's bylines in one query, whatever the page size.
             let ids: Vec<i64> = rows.iter().filter_map(|u| u.author_id).collect();
             let bylines = authors::by_ids(conn, &ids)?;

@@ -123,10 +123,19 @@ impl Article {
             status: Status::effective(&a.status, a.published_at, now),
             authors: rel.authors.get(&a.id).cloned().unwrap_or_default(),
             tags: rel.tags.get(&a.id).cloned().unwrap_or_default(),
-            featured_image: a
-                .featured_image
-                .as_deref()
-                .and_then(|j| serde_json::from_str(j).ok()),
+            featured_image: a.featured_image.as_deref().and_then(|j| {
+                match serde_json::from_str(j) {
+                    Ok(image) => Some(image),
+                    Err(e) => {
+                        // Shown without its image rather than not at all; the fault is logged.
+                        tracing::error!(
+                            article = a.id,
+                            "the stored featured image is not JSON: {e}"
+                        );
+                        None
+                    }
+                }
+            }),
             published_at: a.published_at.map(utc),
             created_at: utc(a.created_at),
             updated_at: utc(a.updated_at),
