@@ -66,7 +66,7 @@ fn query_rule(path: &str, name: &str) -> Option<(Schema, bool)> {
         (_, "limit") => (integer(1, super::articles::related::MAX_LIMIT), false),
         (_, "cursor") => (string(), true),
         ("/v1/articles", "sort") => (
-            string().enum_values(Some(super::articles::SORTS.to_vec())),
+            string().enum_values(Some(super::articles::list::SORTS.to_vec())),
             true,
         ),
         ("/v1/tags", "sort") => (

@@ -6,8 +6,9 @@ use chrono::{Duration, NaiveDateTime};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use super::articles::list::resolve_filters;
 use super::articles::model::Article;
-use super::articles::{resolve_filters, to_items};
+use super::articles::to_items;
 use crate::api::common::{self, cached};
 use crate::auth::Caller;
 use crate::db::articles::{self as q, Filter, Scope, Sort, Start};

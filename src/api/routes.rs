@@ -9,7 +9,7 @@ use super::{api_keys, articles, audit, auth, authors, feeds, health, rubriques, 
 /// Everything under `/v1`.
 #[rustfmt::skip]
 pub fn v1(cfg: &mut ServiceConfig) {
-    cfg.service(articles::list_articles)                    // GET    /v1/articles
+    cfg.service(articles::list::list_articles)                    // GET    /v1/articles
         .service(articles::create_article)                  // POST   /v1/articles
         .service(articles::related::list_related_articles)  // GET    /v1/articles/{key}/related
         .service(audit::list_article_revisions)             // GET    /v1/articles/{key}/revisions

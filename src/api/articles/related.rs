@@ -117,7 +117,7 @@ pub async fn list_related_articles(
         &req,
         caller.is_staff(),
         limit,
-        item_values(items, &fields),
+        item_values(items, &fields)?,
     ))
 }
 
