@@ -26,6 +26,8 @@ pub mod feeds;
 pub mod health;
 pub mod json;
 pub mod named;
+pub mod paging;
+pub mod respond;
 pub mod routes;
 pub mod rubriques;
 pub mod tags;
