@@ -1,0 +1,139 @@
+//! Storing an article: insert, update, delete (its rubrique's count kept with it), slug checks.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::counts::{recount, rubrique_of};
+use super::*;
+use crate::db::schema::articles;
+
+/// The values an article write stores (everything but the links).
+pub struct ArticleWrite {
+    pub slug: String,
+    pub title: String,
+    pub kicker: Option<String>,
+    pub lede: Option<String>,
+    pub excerpt: String,
+    pub excerpt_given: bool,
+    pub body: String,
+    pub body_format: String,
+    pub body_html: String,
+    pub body_text: String,
+    /// As stored: never `Scheduled` (a scheduled article is published with a future instant).
+    pub status: Status,
+    pub published_at: Option<NaiveDateTime>,
+    pub rubrique_id: i64,
+    pub featured_image: Option<String>,
+    pub source: Option<String>,
+    pub location: Option<String>,
+    pub language: String,
+    pub word_count: i32,
+    pub reading_time_minutes: i32,
+    pub related_enabled: bool,
+}
+
+impl ArticleWrite {
+    /// The instant the article sorts by: its publication, or its creation while it has none.
+    fn sort_at(&self, created: NaiveDateTime) -> NaiveDateTime {
+        self.published_at.unwrap_or(created)
+    }
+}
+
+pub fn insert(conn: &mut AnyConnection, w: &ArticleWrite, now: NaiveDateTime) -> QueryResult<i64> {
+    let id = diesel::insert_into(articles::table)
+        .values((
+            (
+                articles::slug.eq(&w.slug),
+                articles::title.eq(&w.title),
+                articles::title_key.eq(crate::domain::sort_key(&w.title)),
+                articles::kicker.eq(&w.kicker),
+                articles::lede.eq(&w.lede),
+                articles::excerpt.eq(&w.excerpt),
+                articles::excerpt_given.eq(w.excerpt_given),
+                articles::body.eq(&w.body),
+                articles::body_format.eq(&w.body_format),
+                articles::body_html.eq(&w.body_html),
+                articles::body_text.eq(&w.body_text),
+                articles::status.eq(w.status.stored()),
+            ),
+            (
+                articles::published_at.eq(w.published_at),
+                articles::sort_at.eq(w.sort_at(now)),
+                articles::rubrique_id.eq(w.rubrique_id),
+                articles::featured_image.eq(&w.featured_image),
+                articles::source.eq(&w.source),
+                articles::location.eq(&w.location),
+                articles::language.eq(&w.language),
+                articles::word_count.eq(w.word_count),
+                articles::reading_time_minutes.eq(w.reading_time_minutes),
+                articles::related_enabled.eq(w.related_enabled),
+                articles::version.eq(1),
+                articles::created_at.eq(now),
+                articles::updated_at.eq(now),
+            ),
+        ))
+        .returning(articles::id)
+        .get_result(conn)?;
+    recount(conn, &[w.rubrique_id])?;
+    Ok(id)
+}
+
+pub fn update(
+    conn: &mut AnyConnection,
+    id: i64,
+    created_at: NaiveDateTime,
+    w: &ArticleWrite,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    let before = rubrique_of(conn, id)?;
+    let n = diesel::update(articles::table.filter(articles::id.eq(id)))
+        .set((
+            (
+                articles::slug.eq(&w.slug),
+                articles::title.eq(&w.title),
+                articles::title_key.eq(crate::domain::sort_key(&w.title)),
+                articles::kicker.eq(&w.kicker),
+                articles::lede.eq(&w.lede),
+                articles::excerpt.eq(&w.excerpt),
+                articles::excerpt_given.eq(w.excerpt_given),
+                articles::body.eq(&w.body),
+                articles::body_format.eq(&w.body_format),
+                articles::body_html.eq(&w.body_html),
+                articles::body_text.eq(&w.body_text),
+                articles::status.eq(w.status.stored()),
+            ),
+            (
+                articles::published_at.eq(w.published_at),
+                articles::sort_at.eq(w.sort_at(created_at)),
+                articles::rubrique_id.eq(w.rubrique_id),
+                articles::featured_image.eq(&w.featured_image),
+                articles::source.eq(&w.source),
+                articles::location.eq(&w.location),
+                articles::language.eq(&w.language),
+                articles::word_count.eq(w.word_count),
+                articles::reading_time_minutes.eq(w.reading_time_minutes),
+                articles::related_enabled.eq(w.related_enabled),
+                articles::version.eq(articles::version + 1),
+                articles::updated_at.eq(now),
+            ),
+        ))
+        .execute(conn)?;
+    recount(conn, &[before.unwrap_or(w.rubrique_id), w.rubrique_id])?;
+    Ok(n)
+}
+
+pub fn delete(conn: &mut AnyConnection, id: i64) -> QueryResult<usize> {
+    let before = rubrique_of(conn, id)?;
+    let n = diesel::delete(articles::table.filter(articles::id.eq(id))).execute(conn)?;
+    recount(conn, &before.into_iter().collect::<Vec<_>>())?;
+    Ok(n)
+}
+
+pub fn slug_taken(conn: &mut AnyConnection, slug: &str, except: Option<i64>) -> QueryResult<bool> {
+    let n: i64 = articles::table
+        .filter(articles::slug.eq(slug))
+        .filter(articles::id.ne(except.unwrap_or(-1)))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
