@@ -56,13 +56,6 @@ pub struct ListQuery {
     pub fields: Option<String>,
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct GetQuery {
-    pub fields: Option<String>,
-}
-
 fn to_out(a: AuthorRow, count: i64, site: &str) -> Result<Author, ApiError> {
     Ok(Author {
         url: format!("{site}/authors/{}", a.slug),

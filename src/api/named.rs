@@ -141,7 +141,7 @@ pub async fn delete<S: Shown>(
 
 /// The four routes of a named resource, declared once: `GET/PATCH/DELETE …/{key}` and `POST …`,
 /// with their OpenAPI operations (the operation id is the handler's name). The calling module
-/// provides `GetQuery`, `FIELDS`, `Problem` and actix's `get, post, patch, delete` in scope (utoipa
+/// provides `FIELDS`, `Problem` and actix's `get, post, patch, delete` in scope (utoipa
 /// reads the route from the bare attribute); `delete_conflict` lists the 409 of a
 /// deletion that something may refuse.
 macro_rules! named_routes {
@@ -155,7 +155,7 @@ macro_rules! named_routes {
         #[doc = $find_doc]
         #[utoipa::path(
             tag = $tag,
-            params(("key" = String, Path, description = "Numeric id or slug"), GetQuery),
+            params(("key" = String, Path, description = "Numeric id or slug"), $crate::api::common::FieldsQuery),
             responses(
                 (status = 200, description = $found, body = $out, headers(("ETag" = String))),
                 (status = 304, description = "Not modified"),
@@ -168,7 +168,7 @@ macro_rules! named_routes {
             state: actix_web::web::Data<$crate::state::AppState>,
             caller: $crate::auth::Caller,
             path: actix_web::web::Path<String>,
-            query: actix_web::web::Query<GetQuery>,
+            query: actix_web::web::Query<$crate::api::common::FieldsQuery>,
         ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
             $crate::api::named::find::<$kind>(&req, &state, &caller, &path, query.fields.as_deref(), FIELDS)
                 .await

@@ -16,6 +16,14 @@ pub const MAX_PER_PAGE: i64 = 100;
 /// The deepest page number accepted (deeper pages are reached by cursor).
 pub const MAX_PAGE: i64 = 1_000_000;
 
+/// The query of one item that takes only a sparse fieldset (a rubrique, an author, a tag).
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct FieldsQuery {
+    pub fields: Option<String>,
+}
+
 /// The query of a listing that takes only pagination (accounts, partner keys).
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]

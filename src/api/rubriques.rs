@@ -66,14 +66,6 @@ pub struct ListQuery {
     pub fields: Option<String>,
 }
 
-/// Query of `GET /v1/rubriques/{key}`.
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct GetQuery {
-    pub fields: Option<String>,
-}
-
 fn to_out(
     r: &RubriqueRow,
     all: &[RubriqueRow],

@@ -47,13 +47,6 @@ pub struct ListQuery {
     pub fields: Option<String>,
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct GetQuery {
-    pub fields: Option<String>,
-}
-
 fn to_out(t: TagRow, count: i64) -> Tag {
     Tag {
         id: t.id,

@@ -318,19 +318,7 @@ pub fn reindex_all(conn: &mut AnyConnection) -> QueryResult<usize> {
         .order(articles::id.asc())
         .load(conn)?;
     let mut rebuilt = Rebuilt::default();
-    for chunk in ids.chunks(500) {
-        for (id, title, lede, body, status) in index_rows(conn, chunk)? {
-            index_into(
-                conn,
-                id,
-                &title,
-                lede.as_deref().unwrap_or(""),
-                &body,
-                status == PUBLISHED,
-                Some(&mut rebuilt),
-            )?;
-        }
-    }
+    index_many(conn, &ids, Some(&mut rebuilt))?;
     let tags: Vec<(i64, i64)> = rebuilt.tags.into_iter().collect();
     for chunk in tags.chunks(400) {
         let sql = |pg: bool| {
@@ -416,15 +404,26 @@ pub fn tagged(conn: &mut AnyConnection, tag_id: i64) -> QueryResult<Vec<i64>> {
 
 /// Reindexes some articles.
 pub fn reindex_ids(conn: &mut AnyConnection, ids: &[i64]) -> QueryResult<()> {
+    index_many(conn, ids, None)
+}
+
+/// Indexes these articles, read 500 at a time (their statistics gathered in `rebuilt` during a
+/// full rebuild, written at once otherwise).
+fn index_many(
+    conn: &mut AnyConnection,
+    ids: &[i64],
+    mut rebuilt: Option<&mut Rebuilt>,
+) -> QueryResult<()> {
     for chunk in ids.chunks(500) {
         for (id, title, lede, body, status) in index_rows(conn, chunk)? {
-            index(
+            index_into(
                 conn,
                 id,
                 &title,
                 lede.as_deref().unwrap_or(""),
                 &body,
                 status == PUBLISHED,
+                rebuilt.as_deref_mut(),
             )?;
         }
     }
