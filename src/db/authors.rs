@@ -51,6 +51,8 @@ pub fn article_counts(
     Ok(rows.into_iter().collect())
 }
 
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = authors, treat_none_as_null = true)]
 pub struct AuthorWrite {
     pub slug: String,
     pub name: String,
@@ -63,12 +65,8 @@ pub struct AuthorWrite {
 pub fn insert(conn: &mut AnyConnection, w: &AuthorWrite, now: NaiveDateTime) -> QueryResult<i64> {
     diesel::insert_into(authors::table)
         .values((
-            authors::slug.eq(&w.slug),
-            authors::name.eq(&w.name),
+            w,
             authors::name_key.eq(crate::domain::sort_key(&w.name)),
-            authors::bio.eq(&w.bio),
-            authors::avatar_url.eq(&w.avatar_url),
-            authors::links.eq(&w.links),
             authors::version.eq(1),
             authors::created_at.eq(now),
             authors::updated_at.eq(now),
@@ -85,12 +83,8 @@ pub fn update(
 ) -> QueryResult<usize> {
     diesel::update(authors::table.filter(authors::id.eq(id)))
         .set((
-            authors::slug.eq(&w.slug),
-            authors::name.eq(&w.name),
+            w,
             authors::name_key.eq(crate::domain::sort_key(&w.name)),
-            authors::bio.eq(&w.bio),
-            authors::avatar_url.eq(&w.avatar_url),
-            authors::links.eq(&w.links),
             authors::version.eq(authors::version + 1),
             authors::updated_at.eq(now),
         ))

@@ -53,6 +53,8 @@ pub fn with_descendants(all: &[RubriqueRow], root: i64) -> Vec<i64> {
 }
 
 /// The values a create or update writes.
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = rubriques, treat_none_as_null = true)]
 pub struct RubriqueWrite {
     pub slug: String,
     pub name: String,
@@ -64,11 +66,7 @@ pub struct RubriqueWrite {
 pub fn insert(conn: &mut AnyConnection, w: &RubriqueWrite, now: NaiveDateTime) -> QueryResult<i64> {
     diesel::insert_into(rubriques::table)
         .values((
-            rubriques::slug.eq(&w.slug),
-            rubriques::name.eq(&w.name),
-            rubriques::description.eq(&w.description),
-            rubriques::parent_id.eq(w.parent_id),
-            rubriques::position.eq(w.position),
+            w,
             rubriques::version.eq(1),
             rubriques::created_at.eq(now),
             rubriques::updated_at.eq(now),
@@ -85,11 +83,7 @@ pub fn update(
 ) -> QueryResult<usize> {
     diesel::update(rubriques::table.filter(rubriques::id.eq(id)))
         .set((
-            rubriques::slug.eq(&w.slug),
-            rubriques::name.eq(&w.name),
-            rubriques::description.eq(&w.description),
-            rubriques::parent_id.eq(w.parent_id),
-            rubriques::position.eq(w.position),
+            w,
             rubriques::version.eq(rubriques::version + 1),
             rubriques::updated_at.eq(now),
         ))
