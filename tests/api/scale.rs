@@ -65,12 +65,14 @@ both!(
         let all = search::scores_within(
             &mut conn,
             &kept,
-            &q,
-            &[1.0],
-            200,
-            Some(now),
-            Window::Newest,
-            1e9,
+            &search::Ask {
+                q: &q,
+                boosts: &[1.0],
+                limit: 200,
+                public_at: Some(now),
+                window: Window::Newest,
+                budget: 1e9,
+            },
         )
         .unwrap();
         for id in &ids {
@@ -80,12 +82,14 @@ both!(
         let some = search::scores_within(
             &mut conn,
             &kept,
-            &q,
-            &[1.0],
-            6,
-            Some(now),
-            Window::Newest,
-            4.0,
+            &search::Ask {
+                q: &q,
+                boosts: &[1.0],
+                limit: 6,
+                public_at: Some(now),
+                window: Window::Newest,
+                budget: 4.0,
+            },
         )
         .unwrap();
         assert!(some.len() >= 6, "{some:?}");
@@ -104,12 +108,14 @@ both!(
         let around = search::scores_within(
             &mut conn,
             &kept,
-            &q,
-            &[1.0],
-            4,
-            Some(now),
-            Window::Around(ids[10]),
-            4.0,
+            &search::Ask {
+                q: &q,
+                boosts: &[1.0],
+                limit: 4,
+                public_at: Some(now),
+                window: Window::Around(ids[10]),
+                budget: 4.0,
+            },
         )
         .unwrap();
         assert!(around.len() >= 4, "{around:?}");
@@ -125,12 +131,14 @@ both!(
         let p = search::scores_within(
             &mut conn,
             &kept,
-            &phrase,
-            &[1.0, 1.0],
-            6,
-            Some(now),
-            Window::Newest,
-            4.0,
+            &search::Ask {
+                q: &phrase,
+                boosts: &[1.0, 1.0],
+                limit: 6,
+                public_at: Some(now),
+                window: Window::Newest,
+                budget: 4.0,
+            },
         )
         .unwrap();
         assert!(p.len() >= 6, "{p:?}");
@@ -138,12 +146,14 @@ both!(
         let n = search::scores_within(
             &mut conn,
             &kept,
-            &none,
-            &[1.0, 1.0],
-            6,
-            Some(now),
-            Window::Newest,
-            4.0,
+            &search::Ask {
+                q: &none,
+                boosts: &[1.0, 1.0],
+                limit: 6,
+                public_at: Some(now),
+                window: Window::Newest,
+                budget: 4.0,
+            },
         )
         .unwrap();
         assert!(n.is_empty(), "{n:?}");

@@ -50,7 +50,7 @@ pub fn search_ranked_within(
     // The candidates already match; the filters and the caller's scope decide which may be shown.
     // A broad query is ranked within the newest matches (see db::search::Window); when the filters
     // leave too few of them, the window widens, up to the whole archive.
-    use crate::db::search::{scores_within, Window};
+    use crate::db::search::{scores_within, Ask, Window};
     let public_at = matches!(scope, Scope::Public).then_some(now);
     let (stats, stamp) = crate::db::search::corpus(conn)?;
     let docs = stats.docs;
@@ -65,18 +65,17 @@ pub fn search_ranked_within(
     filter.search = None;
     let ones = vec![1.0; sq.clauses.len()];
     loop {
-        let scores: HashMap<i64, f64> = scores_within(
-            conn,
-            &caches.frequencies,
-            sq,
-            &ones,
-            candidates,
+        let ask = Ask {
+            q: sq,
+            boosts: &ones,
+            limit: candidates,
             public_at,
-            Window::Newest,
+            window: Window::Newest,
             budget,
-        )?
-        .into_iter()
-        .collect();
+        };
+        let scores: HashMap<i64, f64> = scores_within(conn, &caches.frequencies, &ask)?
+            .into_iter()
+            .collect();
         filter.only_ids = Some(scores.keys().copied().collect());
         let ranked = rank(q::ids(conn, scope, &filter, now)?, &scores);
         if ranked.len() >= ENOUGH_FILTERED || budget >= docs {

@@ -369,16 +369,16 @@ fn candidates(
         Some(own) => more_like_this(own, cx, conn)?,
         None => (Query::default(), Vec::new()),
     };
-    let mut by_text = search::scores_boosted(
-        conn,
-        cx.kept,
-        &(cx.stats, cx.stamp.clone()),
-        &query,
-        &boosts,
-        MLT_POOL,
-        Some(now),
-        search::Window::Around(article.id),
-    )?;
+    let window = search::Window::Around(article.id);
+    let ask = search::Ask {
+        q: &query,
+        boosts: &boosts,
+        limit: MLT_POOL,
+        public_at: Some(now),
+        window,
+        budget: window.budget(),
+    };
+    let mut by_text = search::scores_boosted(conn, cx.kept, &(cx.stats, cx.stamp.clone()), &ask)?;
     by_text.retain(|s| s.id != article.id && !exclude.contains(&s.id));
     by_text.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.id.cmp(&b.id)));
     // Visible ones only (visible_briefs keeps the order given: best text matches first).
@@ -420,11 +420,11 @@ pub fn similar(
     let cards = match caches.related.get(&key) {
         Some(cards) => cards,
         None => {
+            let corpus = (stats, stamp);
             let cards = compute(
                 conn,
                 &caches.frequencies,
-                stats,
-                stamp,
+                corpus,
                 article,
                 exclude,
                 limit,
@@ -453,12 +453,10 @@ pub fn similar(
 }
 
 /// [`similar`] without the cache: the cards' ids, scores and reasons.
-#[allow(clippy::too_many_arguments)]
 fn compute(
     conn: &mut AnyConnection,
     kept: &search::Frequencies,
-    stats: Stats,
-    stamp: search::Stamp,
+    (stats, stamp): (Stats, search::Stamp),
     article: &ArticleRow,
     exclude: &[i64],
     limit: usize,

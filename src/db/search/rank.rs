@@ -252,45 +252,45 @@ pub fn scores(
     q: &Query,
     public_at: Option<chrono::NaiveDateTime>,
 ) -> QueryResult<Vec<(i64, f64)>> {
+    let boosts = vec![1.0; q.clauses.len()];
     scores_within(
         conn,
         kept,
-        q,
-        &vec![1.0; q.clauses.len()],
-        MAX_CANDIDATES,
-        public_at,
-        Window::Newest,
-        MAX_RANKED,
+        &Ask {
+            q,
+            boosts: &boosts,
+            limit: MAX_CANDIDATES,
+            public_at,
+            window: Window::Newest,
+            budget: MAX_RANKED,
+        },
     )
 }
 
-/// [`scores`] with a weight per clause, a candidate limit and where to look first when the query
-/// matches more than [`MAX_RANKED`] (or [`MAX_RANKED_AROUND`]) articles: the database then ranks the matches in an id range
-/// expected to hold that many (widened until it yields `limit` candidates), so a query of common words
-/// costs what a narrow one does. `corpus`: the statistics as the caller just read them.
-#[allow(clippy::too_many_arguments)]
+/// What a ranking is asked: the query and a weight per clause, how many candidates it hands back,
+/// the instant of the public view (none: any status), where to look first when the query matches
+/// more than the database ranks, and how many matches it ranks at most there (`budget`).
+pub struct Ask<'a> {
+    pub q: &'a Query,
+    pub boosts: &'a [f64],
+    pub limit: i64,
+    pub public_at: Option<chrono::NaiveDateTime>,
+    pub window: Window,
+    pub budget: f64,
+}
+
+/// [`scores`] as [`Ask`] says, with each match's analysed fields: when the query matches more than
+/// the budget ([`MAX_RANKED`], or [`MAX_RANKED_AROUND`] around an article), the database ranks the
+/// matches in an id range expected to hold that many (widened until it yields `limit` candidates), so
+/// a query of common words costs what a narrow one does. `corpus`: the statistics as the caller just
+/// read them.
 pub fn scores_boosted(
     conn: &mut AnyConnection,
     kept: &Frequencies,
     corpus: &(Stats, Stamp),
-    q: &Query,
-    boosts: &[f64],
-    limit: i64,
-    public_at: Option<chrono::NaiveDateTime>,
-    window: Window,
+    ask: &Ask,
 ) -> QueryResult<Vec<Scored>> {
-    let budget = window.budget();
-    scored_within(
-        conn,
-        kept,
-        Some(corpus),
-        q,
-        boosts,
-        limit,
-        public_at,
-        window,
-        budget,
-    )
+    scored_within(conn, kept, Some(corpus), ask)
 }
 
 /// A match with its score and the analysed fields it was scored on (title, lede, tags, body).
@@ -300,39 +300,33 @@ pub struct Scored {
     pub fields: [String; 4],
 }
 
-/// [`scores_boosted`] with the number of matches the database ranks at most (`budget`).
-#[allow(clippy::too_many_arguments)]
+/// [`scores`] as [`Ask`] says: ids and scores.
 pub fn scores_within(
     conn: &mut AnyConnection,
     kept: &Frequencies,
-    q: &Query,
-    boosts: &[f64],
-    limit: i64,
-    public_at: Option<chrono::NaiveDateTime>,
-    window: Window,
-    budget: f64,
+    ask: &Ask,
 ) -> QueryResult<Vec<(i64, f64)>> {
-    Ok(scored_within(
-        conn, kept, None, q, boosts, limit, public_at, window, budget,
-    )?
-    .into_iter()
-    .map(|s| (s.id, s.score))
-    .collect())
+    Ok(scored_within(conn, kept, None, ask)?
+        .into_iter()
+        .map(|s| (s.id, s.score))
+        .collect())
 }
 
 /// [`scores_within`] with each match's analysed fields (the statistics read unless given).
-#[allow(clippy::too_many_arguments)]
 fn scored_within(
     conn: &mut AnyConnection,
     kept: &Frequencies,
     corpus_read: Option<&(Stats, Stamp)>,
-    q: &Query,
-    boosts: &[f64],
-    limit: i64,
-    public_at: Option<chrono::NaiveDateTime>,
-    window: Window,
-    budget: f64,
+    ask: &Ask,
 ) -> QueryResult<Vec<Scored>> {
+    let &Ask {
+        q,
+        boosts,
+        limit,
+        public_at,
+        window,
+        budget,
+    } = ask;
     if q.clauses.is_empty() {
         return Ok(Vec::new());
     }
