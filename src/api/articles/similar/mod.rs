@@ -1,0 +1,273 @@
+//! `strategy=similar`: content-based related articles.
+//!
+//! 1. A more-like-this query over the article's most distinctive terms finds candidates (BM25F, the
+//!    search ranking; at scale within an id window around the article), joined by the articles
+//!    sharing its tags when the text finds too few.
+//! 2. Text similarity is the cosine of tf-idf vectors over the analysed fields (names, which cross
+//!    topics, count a quarter), plus the cosine in the latent space of the candidates' own cosine matrix
+//!    (local latent semantic analysis, [`Latent`]): two stories on one topic that share few words
+//!    share them with the same third stories. Words count with their word family (their first
+//!    letters: "éleveur" and "élevage"), tag words twice, and the two closest candidates' own
+//!    similarities vote with the article's (pseudo-relevance feedback).
+//! 3. The blend adds shared tags (rarer tags count more), a shared byline, the same rubrique and
+//!    closeness in time, and the cards are picked with a little diversity so four do not tell one story.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::articles::{self as q, Brief};
+use crate::db::models::ArticleRow;
+use crate::db::schema::{article_authors, article_tags};
+use crate::db::{links, search, AnyConnection};
+use crate::domain::search::Stats;
+use crate::error::ApiError;
+use crate::state::{Caches, RelatedCards, RelatedKey};
+
+mod text;
+
+use text::{candidates, jaccard, text_similarity, Analysed};
+
+/// Terms of the more-like-this query, and how many of its best matches (by the database's ranking) are
+/// rescored.
+const MLT_TERMS: usize = 40;
+const MLT_MIN_TERMS: usize = 12;
+/// Matches (by document frequency) after which further more-like-this terms are not asked for.
+const MLT_EXPECTED_MATCHES: f64 = 1000.0;
+const MLT_POOL: i64 = 80;
+/// Terms in more than this share of the articles find too much to be worth querying.
+const MLT_MAX_DF_SHARE: f64 = 0.2;
+/// Candidates kept from the more-like-this query, and from shared tags.
+const TEXT_CANDIDATES: usize = 80;
+const TAG_CANDIDATES: i64 = 30;
+/// Share of the candidates' spectrum (see [`Latent`]) that the latent space keeps.
+const LATENT_ENERGY: (f64, f64) = (0.15, 0.35);
+/// What one occurrence of a name (a place, a person, an institution) counts for, against 1 for any
+/// other word: names cross topics (the capital is in every other story), words tell what happens.
+const NAME_WEIGHT: f64 = 0.25;
+/// What one word of a tag counts for: tags are the newsroom's own keywords for a story.
+const TAG_WEIGHT: f64 = 2.0;
+/// The closest candidates whose own similarities vote with the article's.
+const FEEDBACK: usize = 2;
+/// How much each signal weighs in the blend.
+const W_TEXT: f64 = 1.0;
+const W_TAGS: f64 = 0.05;
+const W_AUTHOR: f64 = 0.02;
+const W_RUBRIQUE: f64 = 0.02;
+const W_RECENCY: f64 = 0.02;
+/// How strongly a card that repeats an already chosen one's title is held back.
+const DIVERSITY: f64 = 0.1;
+
+/// A candidate while the cards are picked.
+struct Card {
+    row: Brief,
+    score: f64,
+    reason: Vec<String>,
+}
+
+/// One related card with its score and why it was chosen.
+pub struct Scored {
+    pub row: ArticleRow,
+    pub score: f64,
+    pub reason: Vec<String>,
+}
+
+fn idf(docs: f64, df: f64) -> f64 {
+    (1.0 + (docs - df + 0.5) / (df + 0.5)).ln().max(0.0)
+}
+
+/// The corpus as one request sees it: document count, the statistics' stamp and the frequencies
+/// kept for it, the article's text.
+struct Context<'a> {
+    kept: &'a search::Frequencies,
+    docs: f64,
+    stats: Stats,
+    stamp: search::Stamp,
+    own: Option<Analysed>,
+}
+
+/// Up to `limit` similar published articles, best first, never `article` itself or one in `exclude`.
+pub fn similar(
+    conn: &mut AnyConnection,
+    caches: &Caches,
+    article: &ArticleRow,
+    exclude: &[i64],
+    limit: usize,
+    now: NaiveDateTime,
+) -> Result<Vec<Scored>, ApiError> {
+    let (stats, stamp) = search::corpus(conn)?;
+    let key = RelatedKey {
+        stamp: stamp.clone(),
+        article: article.id,
+        version: article.version,
+        exclude: exclude.to_vec(),
+        limit,
+    };
+    let cards = match caches.related.get(&key) {
+        Some(cards) => cards,
+        None => {
+            let corpus = (stats, stamp);
+            let cards = compute(
+                conn,
+                &caches.frequencies,
+                corpus,
+                article,
+                exclude,
+                limit,
+                now,
+            )?;
+            caches.related.insert(key, cards.clone());
+            cards
+        }
+    };
+    // The cards' rows, read now (a kept card unpublished since is left out).
+    let ids: Vec<i64> = cards.iter().map(|c| c.0).collect();
+    let mut rows: HashMap<i64, ArticleRow> = q::visible_by_ids(conn, &ids, now)?
+        .into_iter()
+        .map(|r| (r.id, r))
+        .collect();
+    Ok(cards
+        .into_iter()
+        .filter_map(|(id, score, reason)| {
+            Some(Scored {
+                row: rows.remove(&id)?,
+                score,
+                reason,
+            })
+        })
+        .collect())
+}
+
+/// [`similar`] without the cache: the cards' ids, scores and reasons.
+fn compute(
+    conn: &mut AnyConnection,
+    kept: &search::Frequencies,
+    (stats, stamp): (Stats, search::Stamp),
+    article: &ArticleRow,
+    exclude: &[i64],
+    limit: usize,
+    now: NaiveDateTime,
+) -> Result<RelatedCards, ApiError> {
+    let cx = Context {
+        kept,
+        docs: stats.docs.max(1.0),
+        stats,
+        stamp,
+        own: search::fields_and_names(conn, article.id)?.map(|(fields, names)| Analysed {
+            fields,
+            names: names.into_iter().collect(),
+        }),
+    };
+    let (rows, fields) = candidates(conn, &cx, article, exclude, now)?;
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let (text, titles) = text_similarity(conn, &cx, &ids, fields)?;
+
+    // Shared tags, each worth its rarity.
+    let my_tags = links::tag_ids(conn, article.id)?;
+    // Rarity from the published articles' tag counts the writer keeps.
+    let tag_counts = search::tag_counts_cached(conn, cx.kept, &cx.stamp, &my_tags)?;
+    let docs = cx.docs;
+    let tag_idf: HashMap<i64, f64> = my_tags
+        .iter()
+        .map(|t| {
+            (
+                *t,
+                idf(docs, tag_counts.get(t).copied().unwrap_or(0).max(1) as f64),
+            )
+        })
+        .collect();
+    let tag_total: f64 = tag_idf.values().sum::<f64>().max(1e-9);
+    let shared: Vec<(i64, i64)> = article_tags::table
+        .filter(article_tags::article_id.eq_any(&ids))
+        .filter(article_tags::tag_id.eq_any(&my_tags))
+        .select((article_tags::article_id, article_tags::tag_id))
+        .load(conn)?;
+    let mut tag_score: HashMap<i64, f64> = HashMap::new();
+    for (a, t) in shared {
+        *tag_score.entry(a).or_default() += tag_idf.get(&t).copied().unwrap_or(0.0) / tag_total;
+    }
+    // The article's own authors in a subquery: one round trip.
+    let own = diesel::alias!(article_authors as own_authors);
+    let my_authors = own
+        .filter(own.field(article_authors::article_id).eq(article.id))
+        .select(own.field(article_authors::author_id));
+    let co_signed: HashSet<i64> = article_authors::table
+        .filter(article_authors::article_id.eq_any(&ids))
+        .filter(article_authors::author_id.eq_any(my_authors))
+        .select(article_authors::article_id)
+        .load::<i64>(conn)?
+        .into_iter()
+        .collect();
+
+    let max_text = text.values().copied().fold(0.0, f64::max).max(1e-9);
+    let me_at = article.published_at.unwrap_or(article.sort_at);
+    let mut pool: Vec<(Card, HashSet<String>)> = rows
+        .into_iter()
+        .map(|row| {
+            let t = text.get(&row.id).copied().unwrap_or(0.0) / max_text;
+            let g = tag_score.get(&row.id).copied().unwrap_or(0.0).min(1.0);
+            let a = if co_signed.contains(&row.id) {
+                1.0
+            } else {
+                0.0
+            };
+            let r = if row.rubrique_id == article.rubrique_id {
+                1.0
+            } else {
+                0.0
+            };
+            let days = (row.sort_at - me_at).num_days().unsigned_abs() as f64;
+            let recency = (-days / 180.0).exp();
+            let score =
+                W_TEXT * t + W_TAGS * g + W_AUTHOR * a + W_RUBRIQUE * r + W_RECENCY * recency;
+            let mut reason: Vec<(f64, &str)> = Vec::new();
+            if t >= 0.25 {
+                reason.push((W_TEXT * t, "similar_text"));
+            }
+            if g > 0.0 {
+                reason.push((W_TAGS * g, "shared_tags"));
+            }
+            if a > 0.0 {
+                reason.push((W_AUTHOR, "same_author"));
+            }
+            if r > 0.0 {
+                reason.push((W_RUBRIQUE, "same_rubrique"));
+            }
+            if days <= 7.0 {
+                reason.push((W_RECENCY * recency, "recent"));
+            }
+            reason.sort_by(|x, y| y.0.total_cmp(&x.0));
+            let terms = titles.get(&row.id).cloned().unwrap_or_default();
+            let reason = reason.into_iter().map(|(_, r)| r.to_owned()).collect();
+            (Card { row, score, reason }, terms)
+        })
+        .collect();
+
+    // Greedy pick with a penalty for repeating a chosen card's title (maximal marginal relevance).
+    let mut picked: Vec<(Card, HashSet<String>)> = Vec::new();
+    while picked.len() < limit && !pool.is_empty() {
+        let adjusted = |c: &(Card, HashSet<String>)| {
+            let repeat = picked
+                .iter()
+                .map(|p| jaccard(&c.1, &p.1))
+                .fold(0.0, f64::max);
+            c.0.score - DIVERSITY * repeat
+        };
+        let best = (0..pool.len())
+            .max_by(|&i, &j| {
+                adjusted(&pool[i])
+                    .total_cmp(&adjusted(&pool[j]))
+                    .then(pool[j].0.row.id.cmp(&pool[i].0.row.id))
+            })
+            .unwrap_or(0);
+        picked.push(pool.swap_remove(best));
+    }
+    Ok(picked
+        .into_iter()
+        .map(|(c, _)| (c.row.id, (c.score * 10_000.0).round() / 10_000.0, c.reason))
+        .collect())
+}
