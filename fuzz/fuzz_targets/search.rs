@@ -2,6 +2,7 @@
 //! expressions, and snippets whose only markup is `<mark>`.
 #![no_main]
 
+use kiosque::db::search::syntax::{fts5, tsquery};
 use kiosque::domain::search::parse;
 use libfuzzer_sys::fuzz_target;
 
@@ -9,7 +10,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(input) = std::str::from_utf8(data) else { return };
     let (query, text) = input.split_once('\n').unwrap_or((input, input));
     let Ok(q) = parse(query) else { return };
-    for expr in [q.fts5(), q.tsquery()] {
+    for expr in [fts5(&q), tsquery(&q)] {
         assert!(expr.chars().all(|c| c.is_ascii_alphanumeric() || " \"*():|&<->".contains(c)), "{expr}");
     }
     if let Some(s) = q.snippet(text, 30) {

@@ -21,8 +21,6 @@ pub const MAX_FILTER_VALUES: usize = 20;
 /// The most values of `exclude`.
 pub const MAX_EXCLUDE_VALUES: usize = 100;
 
-pub use crate::middleware::response_cache::{PRIVATE_CACHE, PUBLIC_CACHE};
-
 /// Parses `fields=a,b,c` against the allowed names: `None` when absent or naming nothing (`fields=`,
 /// the default representation), 400 for an unknown name. Items are trimmed of spaces.
 pub fn parse_fields(

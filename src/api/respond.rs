@@ -12,7 +12,12 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::error::ApiError;
-use crate::middleware::response_cache::{PRIVATE_CACHE, PUBLIC_CACHE};
+
+/// The `Cache-Control` of a public answer: shared caches may keep it a minute, and so may each
+/// process (the response cache middleware keeps exactly the answers that carry this value).
+pub const PUBLIC_CACHE: &str = "public, max-age=60, stale-while-revalidate=300";
+/// The `Cache-Control` of an answer for one caller (staff, or a write): kept by nobody.
+pub const PRIVATE_CACHE: &str = "private, no-store";
 
 /// A JSON value the server stored itself, read back: one that no longer parses is a fault, answered
 /// with a logged 500, never replaced by a default.

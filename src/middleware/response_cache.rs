@@ -22,13 +22,8 @@ use actix_web::middleware::Next;
 use actix_web::web::Bytes;
 use actix_web::{web, HttpResponse};
 
+use crate::api::common::PUBLIC_CACHE;
 use crate::kept::Kept;
-
-/// The `Cache-Control` of a public answer: shared caches may keep it a minute, and so may this
-/// process (for [`Config::response_cache`]).
-pub const PUBLIC_CACHE: &str = "public, max-age=60, stale-while-revalidate=300";
-/// The `Cache-Control` of an answer for one caller (staff, or a write): kept by nobody.
-pub const PRIVATE_CACHE: &str = "private, no-store";
 
 /// Bytes of responses one process keeps at most (bodies, plus a little for each entry's headers):
 /// many distinct query strings cannot grow it further.
