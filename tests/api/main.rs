@@ -21,5 +21,6 @@ mod scale;
 mod search;
 mod security;
 mod sessions;
+mod structured_data;
 mod taxonomies;
 mod users;

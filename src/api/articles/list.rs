@@ -271,6 +271,7 @@ pub async fn list_articles(
         }
     }
     let site = state.config.site_url.clone();
+    let site_name = state.config.site_name.clone();
     let private = caller.is_staff();
     let p = page.clone();
     let caches = state.caches.clone();
@@ -328,7 +329,7 @@ pub async fn list_articles(
                 }
             }
             Ok(Listing {
-                data: item_values(items, &fields)?,
+                data: item_values(items, &fields, (&site, &site_name))?,
                 total,
                 next_cursor,
                 has_next,

@@ -1,5 +1,6 @@
 //! `/v1/articles`: listing with filters and keyset pagination, one article, related articles, writes.
 
+pub mod json_ld;
 pub mod list;
 pub mod model;
 mod ranking;
@@ -62,13 +63,18 @@ pub fn to_items(
         .collect())
 }
 
-/// Serialises collection items, honouring `fields` (and leaving the bodies out by default).
+/// Serialises collection items, honouring `fields` (the bodies and the structured data only when
+/// it names them).
 pub fn item_values(
     items: Vec<Article>,
     fields: &Option<std::collections::HashSet<String>>,
+    (site_url, site_name): (&str, &str),
 ) -> Result<Vec<common::Raw>, ApiError> {
     let wants = |name: &str| fields.as_ref().is_some_and(|f| f.contains(name));
     let items = items.into_iter().map(|mut a| {
+        if wants("json_ld") {
+            a.json_ld = Some(json_ld::news_article(&a, site_url, site_name));
+        }
         if !wants("body_html") {
             a.body_html = None;
         }
@@ -135,6 +141,7 @@ pub async fn find_article(
     };
     let staff = caller.staff().cloned();
     let site = state.config.site_url.clone();
+    let site_name = state.config.site_name.clone();
     let (mut article, updated) = state
         .db
         .run(move |conn| {
@@ -150,6 +157,7 @@ pub async fn find_article(
             };
             let mut a = to_items(conn, vec![row], &site, now)?.remove(0);
             a.related = related;
+            a.json_ld = Some(json_ld::news_article(&a, &site, &site_name));
             Ok((a, updated))
         })
         .await?;
@@ -222,6 +230,7 @@ async fn respond_article(
     created: bool,
 ) -> Result<HttpResponse, ApiError> {
     let site = state.config.site_url.clone();
+    let site_name = state.config.site_name.clone();
     let article = state
         .db
         .run(move |conn| {
@@ -235,6 +244,7 @@ async fn respond_article(
             if staff.is_some() {
                 a.related = Some(related);
             }
+            a.json_ld = Some(json_ld::news_article(&a, &site, &site_name));
             Ok(a)
         })
         .await?;

@@ -4,6 +4,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::json_ld::NewsArticleLd;
 pub use crate::content::articles::{ArticleInput, BodyFormat, FeaturedImage, RelatedSettings};
 use crate::db::links::Relations;
 use crate::db::models::{ArticleRow, Ref};
@@ -54,6 +55,11 @@ pub struct Article {
     pub url: String,
     /// Changes with every write; the ETag is derived from it.
     pub version: i64,
+    /// schema.org `NewsArticle` structured data, to embed unchanged in a
+    /// `<script type="application/ld+json">`: on a single article, and in collections when `fields`
+    /// asks for it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub json_ld: Option<NewsArticleLd>,
     /// Staff only, on a single article: pinned related articles and whether related content is on.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub related: Option<RelatedOut>,
@@ -108,6 +114,7 @@ pub const FIELDS: &[&str] = &[
     "reading_time_minutes",
     "url",
     "version",
+    "json_ld",
     "search",
 ];
 
@@ -154,6 +161,7 @@ impl Article {
             word_count: a.word_count,
             reading_time_minutes: a.reading_time_minutes,
             version: a.version,
+            json_ld: None,
             related: None,
             score: None,
             reason: None,

@@ -117,7 +117,11 @@ pub async fn list_related_articles(
         &req,
         caller.is_staff(),
         limit,
-        item_values(items, &fields)?,
+        item_values(
+            items,
+            &fields,
+            (&state.config.site_url, &state.config.site_name),
+        )?,
     ))
 }
 
