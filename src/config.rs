@@ -38,6 +38,28 @@ pub struct Config {
     pub jwt_previous_keys: Vec<(String, std::path::PathBuf)>,
     /// How long a process answers an anonymous GET again from the response it last built (0: never).
     pub response_cache: Duration,
+    /// On SIGTERM or SIGINT: how long in-flight requests may take to finish before the workers stop.
+    pub shutdown_timeout: Duration,
+    /// Plain text lines, or one JSON object per line.
+    pub log_format: LogFormat,
+}
+
+/// How log lines are written to stderr (`KIOSQUE_LOG_FORMAT`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+impl LogFormat {
+    /// `text` (or unset) or `json`.
+    pub fn parse(raw: Option<&str>) -> Result<LogFormat, String> {
+        match raw.map(str::trim).filter(|v| !v.is_empty()) {
+            None | Some("text") => Ok(LogFormat::Text),
+            Some("json") => Ok(LogFormat::Json),
+            Some(other) => Err(format!("KIOSQUE_LOG_FORMAT: `{other}` is not text or json")),
+        }
+    }
 }
 
 impl std::fmt::Debug for Config {
@@ -150,6 +172,13 @@ impl Config {
                 2,
                 0..=60,
             )?),
+            shutdown_timeout: Duration::from_secs(parse_num(
+                "KIOSQUE_SHUTDOWN_TIMEOUT_SECS",
+                var("KIOSQUE_SHUTDOWN_TIMEOUT_SECS"),
+                30,
+                0..=3600,
+            )?),
+            log_format: LogFormat::parse(var("KIOSQUE_LOG_FORMAT").as_deref())?,
             rate_limit_anonymous: parse_num(
                 "KIOSQUE_RATE_LIMIT_ANONYMOUS",
                 var("KIOSQUE_RATE_LIMIT_ANONYMOUS"),
@@ -275,6 +304,17 @@ mod tests {
         assert_eq!(c.bind.to_string(), "127.0.0.1:8080");
         assert!(c.demo_content);
         assert!(c.jwt_secret.is_none());
+        assert_eq!(c.log_format, LogFormat::Text);
+        assert_eq!(c.shutdown_timeout, Duration::from_secs(30));
+        let c = with(&[
+            ("KIOSQUE_LOG_FORMAT", "json"),
+            ("KIOSQUE_SHUTDOWN_TIMEOUT_SECS", "0"),
+        ])
+        .unwrap();
+        assert_eq!(
+            (c.log_format, c.shutdown_timeout),
+            (LogFormat::Json, Duration::ZERO)
+        );
     }
 
     #[test]
@@ -294,6 +334,12 @@ mod tests {
         assert!(with(&[("KIOSQUE_ADMIN_EMAIL", "a@b.c")])
             .unwrap_err()
             .contains("go together"));
+        assert!(with(&[("KIOSQUE_LOG_FORMAT", "xml")])
+            .unwrap_err()
+            .contains("KIOSQUE_LOG_FORMAT"));
+        assert!(with(&[("KIOSQUE_SHUTDOWN_TIMEOUT_SECS", "-1")])
+            .unwrap_err()
+            .contains("KIOSQUE_SHUTDOWN_TIMEOUT_SECS"));
     }
 
     #[test]

@@ -14,12 +14,17 @@ pub mod ratelimit;
 pub mod startup;
 pub mod state;
 
-/// Logs to stderr, filtered by `RUST_LOG` (default `info`).
-pub fn init_logging() {
+/// Logs to stderr, filtered by `RUST_LOG` (default `info`), as text lines or, with
+/// `KIOSQUE_LOG_FORMAT=json`, one JSON object per line (with the request's span, and so its
+/// `request_id`, on every line written while serving it).
+pub fn init_logging(format: config::LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        config::LogFormat::Text => builder.try_init(),
+        config::LogFormat::Json => builder.json().with_current_span(true).try_init(),
+    };
 }

@@ -88,7 +88,12 @@ enum UserCommand {
 
 fn main() -> ExitCode {
     let _ = dotenvy::dotenv();
-    kiosque::init_logging();
+    // The format is read here, before the settings are (a bad value is reported with the others).
+    let format = std::env::var("KIOSQUE_LOG_FORMAT").ok();
+    kiosque::init_logging(
+        kiosque::config::LogFormat::parse(format.as_deref())
+            .unwrap_or(kiosque::config::LogFormat::Text),
+    );
     let cli = Cli::parse();
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Openapi => {

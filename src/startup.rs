@@ -63,6 +63,7 @@ impl Application {
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.bind))?;
         let addr = listener.local_addr()?;
         let workers = config.workers;
+        let shutdown_timeout = config.shutdown_timeout;
         let cors_origins = config.cors_origins.clone();
         let responses = web::Data::new(crate::middleware::response_cache::ResponseCache::new(
             config.response_cache,
@@ -114,6 +115,9 @@ impl Application {
                     crate::middleware::access_log,
                 ))
                 .wrap(actix_web::middleware::from_fn(
+                    crate::middleware::request_id,
+                ))
+                .wrap(actix_web::middleware::from_fn(
                     crate::middleware::head_as_get,
                 ))
                 .into_utoipa_app()
@@ -132,6 +136,8 @@ impl Application {
         if workers > 0 {
             server = server.workers(workers);
         }
+        // SIGTERM and SIGINT stop accepting at once; in-flight requests get this long to finish.
+        server = server.shutdown_timeout(shutdown_timeout.as_secs());
         Ok(Application {
             server: server.run(),
             addr,

@@ -13,6 +13,50 @@ use actix_web::web;
 use crate::error::ApiError;
 use crate::state::AppState;
 
+/// The request's id: the caller's `X-Request-Id` when it is 1 to 64 characters of `[A-Za-z0-9._-]`
+/// (a proxy's, so one id follows a request across services), a new random one otherwise. Every log
+/// line written while serving the request is in its span, and the answer echoes it in `X-Request-Id`.
+pub async fn request_id(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    use tracing::Instrument;
+    let given = req
+        .headers()
+        .get(REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| {
+            (1..=64).contains(&v.len())
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+        })
+        .map(str::to_owned);
+    let id = given.unwrap_or_else(new_request_id);
+    let span = tracing::info_span!("request", request_id = %id);
+    let mut res = next.call(req).instrument(span).await?;
+    if let Ok(value) = header::HeaderValue::from_str(&id) {
+        res.headers_mut().insert(REQUEST_ID, value);
+    }
+    Ok(res)
+}
+
+/// The `X-Request-Id` header.
+pub const REQUEST_ID: header::HeaderName = header::HeaderName::from_static("x-request-id");
+
+/// 16 random hex digits.
+fn new_request_id() -> String {
+    let mut bytes = [0u8; 8];
+    // Without randomness an id is still useful to read logs by; the time makes it distinct enough.
+    if getrandom::fill(&mut bytes).is_err() {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(0);
+        bytes = nanos.to_le_bytes();
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// One log line per request (target `kiosque::http`; `RUST_LOG=kiosque::http=warn` silences it).
 pub async fn access_log(
     req: actix_web::dev::ServiceRequest,
@@ -53,6 +97,7 @@ pub fn cors(origins: &[String]) -> actix_cors::Cors {
             header::RETRY_AFTER,
             header::LAST_MODIFIED,
             header::HeaderName::from_static("x-total-count"),
+            REQUEST_ID,
             header::HeaderName::from_static("ratelimit-limit"),
             header::HeaderName::from_static("ratelimit-remaining"),
             header::HeaderName::from_static("ratelimit-reset"),

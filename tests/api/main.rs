@@ -16,6 +16,7 @@ mod feeds;
 mod idempotency;
 mod keys;
 mod openapi;
+mod operations;
 mod related;
 mod scale;
 mod search;
