@@ -34,6 +34,12 @@ enum Command {
     Openapi,
     /// Rebuild the full-text search index from the articles.
     Reindex,
+    /// Write a consistent copy of the database to PATH while it serves (SQLite: VACUUM INTO;
+    /// PostgreSQL: pg_dump --format=custom). PATH must not exist.
+    Backup { path: std::path::PathBuf },
+    /// Replace the database's content with a backup (SQLite: stop the server first; PostgreSQL:
+    /// pg_restore --clean into the database DATABASE_URL names).
+    Restore { path: std::path::PathBuf },
     /// Fill the database DATABASE_URL names with synthetic articles (up to --articles) and time the
     /// front-page list, search and similar related articles from a warm process.
     Bench {
@@ -193,6 +199,20 @@ fn run(command: Command, config: Config) -> anyhow::Result<()> {
             for (name, figures) in cli::bench::measure(&db, runs)? {
                 println!("{name:<32} {figures}");
             }
+            Ok(())
+        }
+        Command::Backup { path } => {
+            let db = kiosque::db::Db::connect(&config.database_url, 1, config.db_timeout)?;
+            kiosque::db::maintenance::backup(&db, &config.database_url, &path)?;
+            println!("backed up to {}", path.display());
+            Ok(())
+        }
+        Command::Restore { path } => {
+            kiosque::db::maintenance::restore(&config.database_url, &path)?;
+            println!(
+                "restored from {}; the next start migrates it if it is older",
+                path.display()
+            );
             Ok(())
         }
         Command::Reindex => {

@@ -196,7 +196,7 @@ pub use crate::config::Backend;
 pub const PUBLISHED: &str = crate::domain::Status::Published.stored();
 
 /// The file path of a `sqlite://PATH` URL (`sqlite:///abs/path` is absolute).
-fn sqlite_path(url: &str) -> &str {
+pub(crate) fn sqlite_path(url: &str) -> &str {
     url.strip_prefix("sqlite://")
         .or_else(|| url.strip_prefix("sqlite:"))
         .unwrap_or(url)

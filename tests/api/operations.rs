@@ -116,3 +116,118 @@ fn the_server_logs_json_with_request_ids_and_stops_cleanly_on_sigterm() {
     assert!(logged("req-42.a_b", "/health/live", 200), "{lines:#?}");
     assert!(logged("req-404", "/v1/nowhere", 404), "{lines:#?}");
 }
+
+/// What a reader and an editor see of a database, through the API.
+async fn visible_state(app: &crate::helpers::TestApp, admin: &str) -> Vec<serde_json::Value> {
+    let mut state = Vec::new();
+    for path in [
+        "/v1/articles?per_page=100",
+        "/v1/articles?per_page=100&status=draft",
+        "/v1/articles?per_page=100&q=sauvegarde",
+        "/v1/rubriques?per_page=100",
+        "/v1/authors?per_page=100",
+        "/v1/tags?per_page=100",
+        "/v1/users?per_page=100",
+    ] {
+        state.push(app.get_as(path, admin).await.expect(200).body["data"].clone());
+    }
+    state
+}
+
+/// Spawns an app on the backend of `like`, its database replaced by the backup at `file`.
+async fn restored(
+    like: &crate::helpers::TestApp,
+    file: &std::path::Path,
+    dir: &std::path::Path,
+) -> crate::helpers::TestApp {
+    use crate::helpers::{Backend, TestApp};
+    match like.backend {
+        Backend::Sqlite => {
+            let stem = file.file_stem().unwrap().to_string_lossy();
+            let url = format!("sqlite://{}", dir.join(format!("{stem}.db")).display());
+            kiosque::db::maintenance::restore(&url, file).unwrap();
+            TestApp::spawn_with(Backend::Sqlite, |c| c.database_url = url)
+                .await
+                .unwrap()
+        }
+        Backend::Postgres => {
+            // A fresh database (with its demo content), whose content the backup replaces.
+            let app = TestApp::spawn(Backend::Postgres).await;
+            kiosque::db::maintenance::restore(&app.db_url, file).unwrap();
+            app
+        }
+    }
+}
+
+crate::both!(
+    a_backup_taken_while_writers_commit_restores_to_an_equal_database,
+    |app| async move {
+        use serde_json::json;
+        let admin = app.admin().await;
+        let dir = tempfile::tempdir().unwrap();
+        let before = app.get("/v1/articles?per_page=1").await.expect(200).body["meta"]["total"]
+            .as_i64()
+            .unwrap();
+
+        // A backup while twelve articles are being published.
+        let under_writes = dir.path().join("under-writes.backup");
+        let backup = {
+            let (url, path) = (app.db_url.clone(), under_writes.clone());
+            std::thread::spawn(move || {
+                let db = kiosque::db::Db::connect(&url, 1, Duration::from_secs(5)).unwrap();
+                std::thread::sleep(Duration::from_millis(30));
+                kiosque::db::maintenance::backup(&db, &url, &path)
+            })
+        };
+        for i in 0..12 {
+            app.article(
+                &admin,
+                json!({"title": format!("Publié pendant la sauvegarde {i}"), "body": "Texte de la sauvegarde.",
+                       "rubrique": "politique", "status": "published"}),
+            )
+            .await;
+        }
+        backup.join().unwrap().unwrap();
+        // The copy is consistent: whole articles only, each as the source has it.
+        let copy = restored(&app, &under_writes, dir.path()).await;
+        let copied = copy.get("/v1/articles?per_page=100").await.expect(200).body;
+        let n = copied["meta"]["total"].as_i64().unwrap();
+        assert!(
+            (before..=before + 12).contains(&n),
+            "{before} <= {n} <= {}",
+            before + 12
+        );
+        for a in copied["data"].as_array().unwrap() {
+            let source = app
+                .get(&format!("/v1/articles/{}", a["id"]))
+                .await
+                .expect(200)
+                .body;
+            assert_eq!(
+                (&a["title"], &a["version"]),
+                (&source["title"], &source["version"])
+            );
+        }
+
+        // Once the writes are over, a backup restores to an equal database, search index included.
+        let quiet = dir.path().join("quiet.backup");
+        let db = kiosque::db::Db::connect(&app.db_url, 1, Duration::from_secs(5)).unwrap();
+        kiosque::db::maintenance::backup(&db, &app.db_url, &quiet).unwrap();
+        let again = kiosque::db::maintenance::backup(&db, &app.db_url, &quiet);
+        assert!(
+            again.unwrap_err().to_string().contains("exists"),
+            "a backup never overwrites"
+        );
+        let twin = restored(&app, &quiet, dir.path()).await;
+        let (source, copy) = (
+            visible_state(&app, &admin).await,
+            visible_state(&twin, &admin).await,
+        );
+        assert_eq!(
+            source[2].as_array().unwrap().len(),
+            12,
+            "the search finds the twelve"
+        );
+        assert_eq!(source, copy);
+    }
+);
