@@ -30,17 +30,15 @@ fn header<'a>(answer: &'a str, name: &str) -> Option<&'a str> {
     })
 }
 
-#[cfg(unix)]
-#[test]
-fn the_server_logs_json_with_request_ids_and_stops_cleanly_on_sigterm() {
-    let dir = tempfile::tempdir().unwrap();
+/// Starts the built binary on a free port with JSON logs (stderr piped) and waits until it listens.
+fn serve(dir: &std::path::Path, shutdown_secs: u32) -> (std::process::Child, u16) {
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_kiosque"))
-        .current_dir(dir.path())
+    let child = Command::new(env!("CARGO_BIN_EXE_kiosque"))
+        .current_dir(dir)
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("DATABASE_URL", "sqlite://kiosque.db")
@@ -48,7 +46,7 @@ fn the_server_logs_json_with_request_ids_and_stops_cleanly_on_sigterm() {
         .env("KIOSQUE_LOG_FORMAT", "json")
         .env("KIOSQUE_DEMO_CONTENT", "false")
         .env("KIOSQUE_WORKERS", "1")
-        .env("KIOSQUE_SHUTDOWN_TIMEOUT_SECS", "5")
+        .env("KIOSQUE_SHUTDOWN_TIMEOUT_SECS", shutdown_secs.to_string())
         .env("RUST_LOG", "info")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -62,6 +60,31 @@ fn the_server_logs_json_with_request_ids_and_stops_cleanly_on_sigterm() {
         );
         std::thread::sleep(Duration::from_millis(100));
     }
+    (child, port)
+}
+
+/// Sends SIGTERM and waits for the exit, at most `limit`.
+fn terminate(child: &mut std::process::Child, limit: Duration) -> std::process::ExitStatus {
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let stopped = Instant::now();
+    loop {
+        if let Some(exit) = child.try_wait().unwrap() {
+            return exit;
+        }
+        assert!(stopped.elapsed() < limit, "no stop {limit:?} after SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn the_server_logs_json_with_request_ids_and_stops_cleanly_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, port) = serve(dir.path(), 5);
 
     // A caller's id is kept; a missing or unusable one is replaced by a new one.
     let kept = http_get(port, "/health/live", Some("req-42.a_b"));
@@ -77,22 +100,40 @@ fn the_server_logs_json_with_request_ids_and_stops_cleanly_on_sigterm() {
     assert!(problem.starts_with("HTTP/1.1 404"), "{problem}");
     assert_eq!(header(&problem, "x-request-id"), Some("req-404"));
 
-    let status = Command::new("kill")
+    // A request in flight when the signal comes: its headers and half its body are sent before,
+    // the rest after. A graceful stop lets it finish.
+    let body = r#"{"email": "nobody@journal.test", "password": "not the right one"}"#;
+    let mut in_flight = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    in_flight
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    write!(
+        in_flight,
+        "POST /v1/auth/token HTTP/1.1\r\nHost: localhost\r\nX-Request-Id: in-flight\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{}",
+        body.len(),
+        &body[..20]
+    )
+    .unwrap();
+    in_flight.flush().unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+
+    let signal = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
         .unwrap();
-    assert!(status.success());
-    let stopped = Instant::now();
-    let exit = loop {
-        if let Some(exit) = child.try_wait().unwrap() {
-            break exit;
-        }
-        assert!(
-            stopped.elapsed() < Duration::from_secs(20),
-            "no stop after SIGTERM"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    assert!(signal.success());
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the server waits for the request in flight"
+    );
+    in_flight.write_all(&body.as_bytes()[20..]).unwrap();
+    let mut answer = String::new();
+    in_flight.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
+    assert_eq!(header(&answer, "x-request-id"), Some("in-flight"));
+    let exit = terminate(&mut child, Duration::from_secs(20));
     assert!(exit.success(), "SIGTERM is a clean stop: {exit:?}");
 
     let lines: Vec<serde_json::Value> = BufReader::new(child.stderr.take().unwrap())
@@ -231,3 +272,27 @@ crate::both!(
         assert_eq!(source, copy);
     }
 );
+
+/// A request that never completes does not hold the stop beyond the shutdown timeout.
+#[cfg(unix)]
+#[test]
+fn a_stuck_request_holds_the_stop_no_longer_than_the_shutdown_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, port) = serve(dir.path(), 1);
+    let mut stuck = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(
+        stuck,
+        "POST /v1/auth/token HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n\
+         Content-Length: 1000\r\n\r\n{{"
+    )
+    .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let started = Instant::now();
+    let exit = terminate(&mut child, Duration::from_secs(15));
+    assert!(exit.success(), "{exit:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "stopped after {:?}",
+        started.elapsed()
+    );
+}
