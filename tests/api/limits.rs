@@ -14,8 +14,22 @@ async fn apps_with(tweak: impl Fn(&mut kiosque::config::Config)) -> Vec<TestApp>
     apps
 }
 
+/// The limits count per wall-clock minute: a test that counts to a limit starts its count well
+/// inside one, or a minute turning over midway would reset the count under it.
+fn start_early_in_a_minute() {
+    let second = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        % 60;
+    if second >= 45 {
+        std::thread::sleep(std::time::Duration::from_secs(61 - second));
+    }
+}
+
 #[actix_rt::test]
 async fn anonymous_callers_are_limited_per_address_with_ratelimit_headers() {
+    start_early_in_a_minute();
     for app in apps_with(|c| c.rate_limit_anonymous = 6).await {
         // Logging in is anonymous too: it takes the first request of the bucket.
         let token = app.admin().await;
@@ -48,6 +62,7 @@ async fn a_limit_of_zero_switches_it_off() {
 
 #[actix_rt::test]
 async fn forwarded_for_counts_only_behind_a_trusted_proxy() {
+    start_early_in_a_minute();
     for app in apps_with(|c| c.rate_limit_anonymous = 2).await {
         for i in 0..3 {
             let xff = format!("203.0.113.{i}");
@@ -90,6 +105,7 @@ async fn forwarded_for_counts_only_behind_a_trusted_proxy() {
 
 #[actix_rt::test]
 async fn log_ins_are_throttled_per_account() {
+    start_early_in_a_minute();
     for app in apps_with(|c| c.rate_limit_login = 3).await {
         for _ in 0..3 {
             app.login(ADMIN_EMAIL, "mauvais-mot-de-passe")

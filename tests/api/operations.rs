@@ -60,6 +60,10 @@ fn serve(dir: &std::path::Path, shutdown_secs: u32) -> (std::process::Child, u16
         );
         std::thread::sleep(Duration::from_millis(100));
     }
+    // The port is bound before the server runs: one answered request means it runs, its signal
+    // handlers installed (a SIGTERM before that would end the process as the default action does).
+    let answer = http_get(port, "/health/live", None);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     (child, port)
 }
 
