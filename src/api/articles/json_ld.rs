@@ -1,13 +1,11 @@
-//! An article as schema.org `NewsArticle` structured data, ready for a front end to embed unchanged
-//! in `<script type="application/ld+json">`: the properties Google's Article rich results read
-//! (headline, image, datePublished, dateModified, author with name and url), and the publisher, the
-//! section, the keywords, the language and the page it is the main entity of.
+//! The shapes of an article's schema.org `NewsArticle` structured data (JSON-LD), ready for a front
+//! end to embed unchanged in `<script type="application/ld+json">`: the properties Google's Article
+//! rich results read (headline, image, datePublished, dateModified, author with name and url), and the
+//! publisher, section, keywords, language and page. `Article::news_article` fills them.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
-
-use super::model::Article;
 
 /// schema.org `NewsArticle` (JSON-LD).
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -67,43 +65,4 @@ pub struct LdPage {
     pub kind: &'static str,
     #[serde(rename = "@id")]
     pub id: String,
-}
-
-/// The structured data of `a` on the site at `site_url` named `site_name`.
-pub fn news_article(a: &Article, site_url: &str, site_name: &str) -> NewsArticleLd {
-    let publisher = LdThing {
-        kind: "NewsMediaOrganization",
-        name: site_name.to_owned(),
-        url: site_url.to_owned(),
-    };
-    let mut author: Vec<LdThing> = a
-        .authors
-        .iter()
-        .map(|p| LdThing {
-            kind: "Person",
-            name: p.name.clone(),
-            url: format!("{site_url}/authors/{}", p.slug),
-        })
-        .collect();
-    if author.is_empty() {
-        author.push(publisher.clone());
-    }
-    NewsArticleLd {
-        context: "https://schema.org",
-        kind: "NewsArticle",
-        headline: a.title.clone(),
-        description: a.excerpt.clone(),
-        image: a.featured_image.iter().map(|i| i.url.clone()).collect(),
-        date_published: a.published_at,
-        date_modified: a.updated_at,
-        author,
-        publisher,
-        article_section: a.rubrique.name.clone(),
-        keywords: a.tags.iter().map(|t| t.name.clone()).collect(),
-        in_language: a.language.clone(),
-        main_entity_of_page: LdPage {
-            kind: "WebPage",
-            id: a.url.clone(),
-        },
-    }
 }

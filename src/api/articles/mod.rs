@@ -73,7 +73,7 @@ pub fn item_values(
     let wants = |name: &str| fields.as_ref().is_some_and(|f| f.contains(name));
     let items = items.into_iter().map(|mut a| {
         if wants("json_ld") {
-            a.json_ld = Some(json_ld::news_article(&a, site_url, site_name));
+            a.json_ld = Some(a.news_article(site_url, site_name));
         }
         if !wants("body_html") {
             a.body_html = None;
@@ -157,7 +157,7 @@ pub async fn find_article(
             };
             let mut a = to_items(conn, vec![row], &site, now)?.remove(0);
             a.related = related;
-            a.json_ld = Some(json_ld::news_article(&a, &site, &site_name));
+            a.json_ld = Some(a.news_article(&site, &site_name));
             Ok((a, updated))
         })
         .await?;
@@ -244,7 +244,7 @@ async fn respond_article(
             if staff.is_some() {
                 a.related = Some(related);
             }
-            a.json_ld = Some(json_ld::news_article(&a, &site, &site_name));
+            a.json_ld = Some(a.news_article(&site, &site_name));
             Ok(a)
         })
         .await?;

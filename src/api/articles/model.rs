@@ -4,7 +4,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::json_ld::NewsArticleLd;
+use super::json_ld::{LdPage, LdThing, NewsArticleLd};
 pub use crate::content::articles::{ArticleInput, BodyFormat, FeaturedImage, RelatedSettings};
 use crate::db::links::Relations;
 use crate::db::models::{ArticleRow, Ref};
@@ -166,6 +166,48 @@ impl Article {
             score: None,
             reason: None,
             search: None,
+        }
+    }
+}
+
+impl Article {
+    /// Its schema.org structured data on the site at `site_url` named `site_name`.
+    pub fn news_article(&self, site_url: &str, site_name: &str) -> NewsArticleLd {
+        let a = self;
+        let publisher = LdThing {
+            kind: "NewsMediaOrganization",
+            name: site_name.to_owned(),
+            url: site_url.to_owned(),
+        };
+        let mut author: Vec<LdThing> = a
+            .authors
+            .iter()
+            .map(|p| LdThing {
+                kind: "Person",
+                name: p.name.clone(),
+                url: format!("{site_url}/authors/{}", p.slug),
+            })
+            .collect();
+        if author.is_empty() {
+            author.push(publisher.clone());
+        }
+        NewsArticleLd {
+            context: "https://schema.org",
+            kind: "NewsArticle",
+            headline: a.title.clone(),
+            description: a.excerpt.clone(),
+            image: a.featured_image.iter().map(|i| i.url.clone()).collect(),
+            date_published: a.published_at,
+            date_modified: a.updated_at,
+            author,
+            publisher,
+            article_section: a.rubrique.name.clone(),
+            keywords: a.tags.iter().map(|t| t.name.clone()).collect(),
+            in_language: a.language.clone(),
+            main_entity_of_page: LdPage {
+                kind: "WebPage",
+                id: a.url.clone(),
+            },
         }
     }
 }
