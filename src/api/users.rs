@@ -85,12 +85,9 @@ pub async fn list_users(
             // The page's bylines in one query, whatever the page size.
             let ids: Vec<i64> = rows.iter().filter_map(|u| u.author_id).collect();
             let bylines = authors::by_ids(conn, &ids)?;
-            let data = rows
-                .into_iter()
-                .map(|u| serde_json::to_value(with_byline(u, &bylines)).unwrap_or_default())
-                .collect();
+            let accounts = rows.into_iter().map(|u| with_byline(u, &bylines));
             Ok(Listing {
-                data: crate::api::common::raw_all(data),
+                data: crate::api::common::shaped(accounts, &None)?,
                 total,
                 next_cursor,
                 has_next,

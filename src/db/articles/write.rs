@@ -39,9 +39,13 @@ impl ArticleWrite {
     }
 }
 
-pub fn insert(conn: &mut AnyConnection, w: &ArticleWrite, now: NaiveDateTime) -> QueryResult<i64> {
-    let id = diesel::insert_into(articles::table)
-        .values((
+/// The columns a write stores from `w` (an insert's values and an update's changes alike), in two
+/// tuples because diesel's tuples stop at 16; `$created` is the creation instant the article sorts by
+/// while it has no publication date.
+macro_rules! written {
+    ($w:expr, $created:expr) => {{
+        let w: &ArticleWrite = $w;
+        (
             (
                 articles::slug.eq(&w.slug),
                 articles::title.eq(&w.title),
@@ -58,7 +62,7 @@ pub fn insert(conn: &mut AnyConnection, w: &ArticleWrite, now: NaiveDateTime) ->
             ),
             (
                 articles::published_at.eq(w.published_at),
-                articles::sort_at.eq(w.sort_at(now)),
+                articles::sort_at.eq(w.sort_at($created)),
                 articles::rubrique_id.eq(w.rubrique_id),
                 articles::featured_image.eq(&w.featured_image),
                 articles::source.eq(&w.source),
@@ -67,6 +71,16 @@ pub fn insert(conn: &mut AnyConnection, w: &ArticleWrite, now: NaiveDateTime) ->
                 articles::word_count.eq(w.word_count),
                 articles::reading_time_minutes.eq(w.reading_time_minutes),
                 articles::related_enabled.eq(w.related_enabled),
+            ),
+        )
+    }};
+}
+
+pub fn insert(conn: &mut AnyConnection, w: &ArticleWrite, now: NaiveDateTime) -> QueryResult<i64> {
+    let id = diesel::insert_into(articles::table)
+        .values((
+            written!(w, now),
+            (
                 articles::version.eq(1),
                 articles::created_at.eq(now),
                 articles::updated_at.eq(now),
@@ -88,31 +102,8 @@ pub fn update(
     let before = rubrique_of(conn, id)?;
     let n = diesel::update(articles::table.filter(articles::id.eq(id)))
         .set((
+            written!(w, created_at),
             (
-                articles::slug.eq(&w.slug),
-                articles::title.eq(&w.title),
-                articles::title_key.eq(crate::domain::sort_key(&w.title)),
-                articles::kicker.eq(&w.kicker),
-                articles::lede.eq(&w.lede),
-                articles::excerpt.eq(&w.excerpt),
-                articles::excerpt_given.eq(w.excerpt_given),
-                articles::body.eq(&w.body),
-                articles::body_format.eq(&w.body_format),
-                articles::body_html.eq(&w.body_html),
-                articles::body_text.eq(&w.body_text),
-                articles::status.eq(w.status.stored()),
-            ),
-            (
-                articles::published_at.eq(w.published_at),
-                articles::sort_at.eq(w.sort_at(created_at)),
-                articles::rubrique_id.eq(w.rubrique_id),
-                articles::featured_image.eq(&w.featured_image),
-                articles::source.eq(&w.source),
-                articles::location.eq(&w.location),
-                articles::language.eq(&w.language),
-                articles::word_count.eq(w.word_count),
-                articles::reading_time_minutes.eq(w.reading_time_minutes),
-                articles::related_enabled.eq(w.related_enabled),
                 articles::version.eq(articles::version + 1),
                 articles::updated_at.eq(now),
             ),

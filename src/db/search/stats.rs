@@ -101,12 +101,8 @@ pub struct Stamp {
     generation: i64,
 }
 
-/// Corpus figures for BM25F: indexed documents and mean field lengths (kept up to date by the writer).
-pub fn stats(conn: &mut AnyConnection) -> QueryResult<Stats> {
-    Ok(corpus(conn)?.0)
-}
-
-/// [`stats`] and the statistics' [`Stamp`], in one read.
+/// Corpus figures for BM25F (indexed documents and mean field lengths, kept by the writer) and the
+/// statistics' [`Stamp`], in one read.
 pub fn corpus(conn: &mut AnyConnection) -> QueryResult<(Stats, Stamp)> {
     #[derive(QueryableByName)]
     struct Totals {
