@@ -7,6 +7,7 @@ pub mod content;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod import;
 pub mod kept;
 pub mod metrics;
 pub mod middleware;

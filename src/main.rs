@@ -70,10 +70,35 @@ enum Command {
         #[arg(long)]
         verbose: bool,
     },
+    /// Bring content in from another system.
+    Import {
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
     /// Manage staff accounts.
     User {
         #[command(subcommand)]
         command: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// A WordPress export (Tools → Export, WXR 1.1 or 1.2): rubriques from categories, tags,
+    /// authors, posts as articles, and their old URLs as redirects. Importing the same file again
+    /// creates nothing twice.
+    Wordpress {
+        file: std::path::PathBuf,
+        /// The site's offset from UTC (`+01:00`, `-05:00`) for posts the export gives no UTC time
+        /// (drafts). Default: the offset most of the export's posts show.
+        #[arg(long, allow_hyphen_values = true)]
+        utc_offset: Option<String>,
+        /// The first segment of category URLs (Settings → Permalinks).
+        #[arg(long, default_value = "category")]
+        category_base: String,
+        /// The first segment of tag URLs.
+        #[arg(long, default_value = "tag")]
+        tag_base: String,
     },
 }
 
@@ -220,6 +245,31 @@ fn run(command: Command, config: Config) -> anyhow::Result<()> {
             db.migrate()?;
             let n = kiosque::db::maintenance::reindex(&db)?;
             println!("reindexed {n} articles");
+            Ok(())
+        }
+        Command::Import {
+            command:
+                ImportCommand::Wordpress {
+                    file,
+                    utc_offset,
+                    category_base,
+                    tag_base,
+                },
+        } => {
+            let utc_offset_minutes = utc_offset
+                .as_deref()
+                .map(cli::import::parse_offset)
+                .transpose()?;
+            let options = kiosque::import::wordpress::Options {
+                utc_offset_minutes,
+                category_base: category_base.trim_matches('/').to_owned(),
+                tag_base: tag_base.trim_matches('/').to_owned(),
+            };
+            let db = kiosque::db::Db::connect(&config.database_url, 1, config.db_timeout)?;
+            db.migrate()?;
+            let mut shown = cli::import::Shown::for_stderr();
+            let summary = kiosque::import::wordpress::run(&db, &file, &options, &mut shown)?;
+            print!("{}", cli::import::report(&summary));
             Ok(())
         }
         Command::User {

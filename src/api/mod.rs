@@ -27,6 +27,7 @@ pub mod health;
 pub mod json;
 pub mod named;
 pub mod paging;
+pub mod redirects;
 pub mod respond;
 pub mod routes;
 pub mod rubriques;
@@ -79,6 +80,7 @@ impl Modify for BearerScheme {
         (name = "auth", description = "Staff log-in and identity"),
         (name = "users", description = "Staff accounts (admins)"),
         (name = "api-keys", description = "Partner keys (admins); partners send `X-Api-Key`"),
+        (name = "redirects", description = "Old URLs of a site moved onto kiosque (`kiosque import wordpress`) and where their content lives now"),
         (name = "feeds", description = "RSS, Atom and JSON Feed of the latest articles; sitemaps"),
         (name = "health", description = "Liveness and readiness"),
     )

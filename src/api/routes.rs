@@ -4,7 +4,9 @@
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::{api_keys, articles, audit, auth, authors, feeds, health, rubriques, tags, users};
+use super::{
+    api_keys, articles, audit, auth, authors, feeds, health, redirects, rubriques, tags, users,
+};
 
 /// Everything under `/v1`.
 #[rustfmt::skip]
@@ -31,6 +33,7 @@ pub fn v1(cfg: &mut ServiceConfig) {
         .service(tags::find_tag)                            // GET    /v1/tags/{key}
         .service(tags::update_tag)                          // PATCH  /v1/tags/{key}
         .service(tags::delete_tag)                          // DELETE /v1/tags/{key}
+        .service(redirects::list_redirects)                 // GET    /v1/redirects
         .service(auth::create_token)                        // POST   /v1/auth/token
         .service(auth::refresh_token)                       // POST   /v1/auth/refresh
         .service(auth::logout)                              // POST   /v1/auth/logout

@@ -171,6 +171,28 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    imported (source, kind, external_id) {
+        source -> Text,
+        kind -> Text,
+        external_id -> Text,
+        local_id -> BigInt,
+        stamp -> Text,
+    }
+}
+
+diesel::table! {
+    redirects (id) {
+        id -> BigInt,
+        path -> Text,
+        article_id -> Nullable<BigInt>,
+        rubrique_id -> Nullable<BigInt>,
+        author_id -> Nullable<BigInt>,
+        tag_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(articles -> rubriques (rubrique_id));
 diesel::joinable!(article_authors -> articles (article_id));
 diesel::joinable!(article_authors -> authors (author_id));
@@ -193,4 +215,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     article_revisions,
     audit_log,
+    imported,
+    redirects,
 );

@@ -4,6 +4,7 @@ pub mod analyzer;
 pub mod cursor;
 pub mod fasthash;
 pub mod latent;
+pub mod old_url;
 pub mod search;
 pub mod text;
 

@@ -21,12 +21,19 @@ pub enum Backend {
 #[macro_export]
 macro_rules! both {
     ($name:ident, |$app:ident| $body:expr) => {
+        $crate::both!($name, tweak = |_| {}, |$app| $body);
+    };
+    // With the settings changed first: `both!(name, tweak = |c| c.demo_content = false, |app| …)`.
+    ($name:ident, tweak = $tweak:expr, |$app:ident| $body:expr) => {
         mod $name {
             #[allow(unused_imports)]
             use super::*;
             #[actix_rt::test]
             async fn sqlite() {
-                let $app = $crate::helpers::TestApp::spawn($crate::helpers::Backend::Sqlite).await;
+                let $app =
+                    $crate::helpers::TestApp::spawn_with($crate::helpers::Backend::Sqlite, $tweak)
+                        .await
+                        .expect("backend available");
                 $body.await;
             }
             #[actix_rt::test]
@@ -35,8 +42,12 @@ macro_rules! both {
                 ignore = "the PostgreSQL half: build and run with KIOSQUE_TEST_POSTGRES_URL set"
             )]
             async fn postgres() {
-                let $app =
-                    $crate::helpers::TestApp::spawn($crate::helpers::Backend::Postgres).await;
+                let $app = $crate::helpers::TestApp::spawn_with(
+                    $crate::helpers::Backend::Postgres,
+                    $tweak,
+                )
+                .await
+                .expect("backend available");
                 $body.await;
             }
         }

@@ -14,6 +14,7 @@ mod contract;
 mod errors;
 mod feeds;
 mod idempotency;
+mod import;
 mod keys;
 mod openapi;
 mod operations;

@@ -125,7 +125,8 @@ pub struct ArticleInput {
     pub related: Patch<RelatedSettings>,
 }
 
-fn language_ok(l: &str) -> bool {
+/// A BCP 47 language tag, such as `fr` or `fr-BF`.
+pub fn language_ok(l: &str) -> bool {
     let mut parts = l.split('-');
     let first = parts.next().unwrap_or("");
     (2..=3).contains(&first.len())

@@ -120,6 +120,29 @@ pub fn delete(conn: &mut AnyConnection, id: i64) -> QueryResult<usize> {
     Ok(n)
 }
 
+/// Sets an article's creation and modification times (an import keeps the source's), and its
+/// place in the lists when it has no publication instant.
+pub fn set_times(
+    conn: &mut AnyConnection,
+    id: i64,
+    created: NaiveDateTime,
+    updated: NaiveDateTime,
+) -> QueryResult<usize> {
+    let created = crate::domain::to_seconds(created);
+    let updated = crate::domain::to_seconds(updated).max(created);
+    let published: Option<NaiveDateTime> = articles::table
+        .filter(articles::id.eq(id))
+        .select(articles::published_at)
+        .first(conn)?;
+    diesel::update(articles::table.filter(articles::id.eq(id)))
+        .set((
+            articles::created_at.eq(created),
+            articles::updated_at.eq(updated),
+            articles::sort_at.eq(published.unwrap_or(created)),
+        ))
+        .execute(conn)
+}
+
 pub fn slug_taken(conn: &mut AnyConnection, slug: &str, except: Option<i64>) -> QueryResult<bool> {
     let n: i64 = articles::table
         .filter(articles::slug.eq(slug))

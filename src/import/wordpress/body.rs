@@ -1,0 +1,454 @@
+//! A WordPress post's content as kiosque's HTML body: shortcodes turned into HTML or dropped, then
+//! WordPress's automatic paragraphs (`wpautop`), before the API's own sanitiser sees it.
+
+use std::collections::HashMap;
+
+/// An attachment an export holds: what a featured image or a gallery needs of it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Attachment {
+    pub url: String,
+    pub caption: Option<String>,
+    pub alt: Option<String>,
+}
+
+/// The text of an HTML entity (`eacute` → `é`), as browsers know them.
+pub fn entity(name: &str) -> Option<String> {
+    let (a, b) = html5ever::data::NAMED_ENTITIES.get(&format!("{name};"))?;
+    let mut s = String::new();
+    s.extend(char::from_u32(*a));
+    if *b != 0 {
+        s.extend(char::from_u32(*b));
+    }
+    (!s.is_empty()).then_some(s)
+}
+
+/// Plain text with its HTML entities decoded once (WordPress stores titles and term names
+/// HTML-escaped: `Sport &amp; santé`, `L&rsquo;armée`, `&#8217;`). An unknown entity is kept.
+pub fn decode_entities(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find('&') {
+        out.push_str(&rest[..i]);
+        rest = &rest[i..];
+        let end = rest[1..]
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '#'))
+            .map(|e| e + 1);
+        let decoded = match end {
+            Some(e) if rest[e..].starts_with(';') && e > 1 => {
+                let name = &rest[1..e];
+                let c = if let Some(num) = name.strip_prefix('#') {
+                    let n = match num.strip_prefix(['x', 'X']) {
+                        Some(hex) => u32::from_str_radix(hex, 16).ok(),
+                        None => num.parse().ok(),
+                    };
+                    n.and_then(char::from_u32).map(String::from)
+                } else {
+                    entity(name)
+                };
+                c.map(|c| (c, e + 1))
+            }
+            _ => None,
+        };
+        match decoded {
+            Some((text, len)) => {
+                out.push_str(&text);
+                rest = &rest[len..];
+            }
+            None => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The content of a post as HTML: shortcodes, then paragraphs (block-editor content already has
+/// its own, as WordPress knows by the `<!-- wp:` comments).
+pub fn to_html(content: &str, attachments: &HashMap<i64, Attachment>) -> String {
+    let content = content.replace("\r\n", "\n").replace('\r', "\n");
+    let content = shortcodes(&content, attachments);
+    if content.contains("<!-- wp:") {
+        content
+    } else {
+        autop(&content)
+    }
+}
+
+/// A shortcode tag found in the text: `[name attrs]`, `[name attrs /]` or `[/name]`.
+#[derive(Debug)]
+struct Tag<'a> {
+    start: usize,
+    end: usize,
+    name: &'a str,
+    attrs: &'a str,
+    closing: bool,
+    self_closing: bool,
+}
+
+fn scan_tags(s: &str) -> Vec<Tag<'_>> {
+    let mut tags = Vec::new();
+    let bytes = s.as_bytes();
+    let mut i = 0;
+    while let Some(off) = s[i..].find('[') {
+        let start = i + off;
+        i = start + 1;
+        let mut j = start + 1;
+        let closing = bytes.get(j) == Some(&b'/');
+        if closing {
+            j += 1;
+        }
+        let name_start = j;
+        while j < bytes.len()
+            && (bytes[j].is_ascii_lowercase()
+                || bytes[j].is_ascii_digit()
+                || bytes[j] == b'_'
+                || bytes[j] == b'-')
+        {
+            j += 1;
+        }
+        if j == name_start || !bytes[name_start].is_ascii_lowercase() {
+            continue;
+        }
+        let name = &s[name_start..j];
+        // The attributes run to the first `]` outside quotes, on one line.
+        let mut k = j;
+        let mut quote: Option<u8> = None;
+        let mut found = None;
+        while k < bytes.len() {
+            let b = bytes[k];
+            match quote {
+                Some(q) if b == q => quote = None,
+                Some(_) => {}
+                None if b == b'"' || b == b'\'' => quote = Some(b),
+                None if b == b']' => {
+                    found = Some(k);
+                    break;
+                }
+                None if b == b'[' || b == b'\n' => break,
+                None => {}
+            }
+            k += 1;
+        }
+        let Some(close) = found else { continue };
+        let attrs = &s[j..close];
+        if !attrs.is_empty() && !attrs.starts_with([' ', '/']) {
+            continue;
+        }
+        let self_closing = attrs.trim_end().ends_with('/');
+        tags.push(Tag {
+            start,
+            end: close + 1,
+            name,
+            attrs: attrs.trim_end().trim_end_matches('/'),
+            closing,
+            self_closing,
+        });
+        i = close + 1;
+    }
+    tags
+}
+
+/// Shortcodes known to lay out a page (page builders, the Newspaper theme) rather than say
+/// something: dropped even when they have no closing tag.
+fn is_layout(name: &str) -> bool {
+    ["vc_", "td_", "tdc_", "et_pb_", "su_", "fusion_", "av_"]
+        .iter()
+        .any(|p| name.starts_with(p))
+}
+
+fn attr<'a>(attrs: &'a str, key: &str) -> Option<&'a str> {
+    let mut rest = attrs;
+    while let Some(i) = rest.find(key) {
+        let before_ok = i == 0 || rest.as_bytes()[i - 1].is_ascii_whitespace();
+        let after = &rest[i + key.len()..];
+        if before_ok {
+            if let Some(v) = after.strip_prefix('=') {
+                return Some(match v.chars().next() {
+                    Some(q @ ('"' | '\'')) => v[1..].split(q).next().unwrap_or(""),
+                    _ => v.split_whitespace().next().unwrap_or(""),
+                });
+            }
+        }
+        rest = after;
+    }
+    None
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn figure(a: &Attachment) -> String {
+    let alt = a.alt.as_deref().unwrap_or("");
+    let caption = a
+        .caption
+        .as_deref()
+        .map(|c| format!("<figcaption>{}</figcaption>", escape(c)))
+        .unwrap_or_default();
+    format!(
+        "<figure><img src=\"{}\" alt=\"{}\">{caption}</figure>",
+        escape(&a.url),
+        escape(alt)
+    )
+}
+
+/// What a shortcode becomes, given its attributes and the content between its tags.
+fn render(name: &str, attrs: &str, inner: &str, attachments: &HashMap<i64, Attachment>) -> String {
+    match name {
+        "caption" | "wp_caption" => {
+            // `[caption]<a><img></a> Légende[/caption]`: the image, then its caption.
+            let (media, text) = match inner.rfind('>') {
+                Some(i) if inner.trim_start().starts_with('<') => (&inner[..=i], &inner[i + 1..]),
+                _ => ("", inner),
+            };
+            let text = match text.trim() {
+                "" => attr(attrs, "caption").unwrap_or(""),
+                t => t,
+            };
+            let caption = if text.is_empty() {
+                String::new()
+            } else {
+                format!("<figcaption>{}</figcaption>", text.trim())
+            };
+            format!("<figure>{}{caption}</figure>", media.trim())
+        }
+        "embed" => {
+            let url = inner.trim();
+            format!("<p><a href=\"{0}\">{0}</a></p>", escape(url))
+        }
+        "gallery" => attr(attrs, "ids")
+            .unwrap_or("")
+            .split(',')
+            .filter_map(|id| attachments.get(&id.trim().parse().ok()?))
+            .map(figure)
+            .collect(),
+        "video" | "audio" => {
+            let url = ["src", "mp4", "mp3", "m4a", "ogg", "webm"]
+                .iter()
+                .find_map(|k| attr(attrs, k));
+            match url {
+                Some(u) => format!("<p><a href=\"{0}\">{0}</a></p>", escape(u)),
+                None => inner.to_owned(),
+            }
+        }
+        // Any other shortcode: its content stays, its tags go.
+        _ => inner.to_owned(),
+    }
+}
+
+/// Replaces shortcodes: `[caption]` becomes a figure, `[embed]`, `[video]` and `[audio]` a link,
+/// `[gallery]` the figures of its images; any other paired shortcode leaves its content, and a
+/// lone one is dropped when it closes itself (`[x /]`) or lays out a page (`[vc_row]`). A lone
+/// `[mot]` that is none of these is text, and stays.
+pub fn shortcodes(s: &str, attachments: &HashMap<i64, Attachment>) -> String {
+    let tags = scan_tags(s);
+    if tags.is_empty() {
+        return s.to_owned();
+    }
+    // Pair each closing tag with the nearest open tag of its name.
+    let mut pair: Vec<Option<usize>> = vec![None; tags.len()];
+    let mut stack: Vec<usize> = Vec::new();
+    for (i, t) in tags.iter().enumerate() {
+        if t.closing {
+            if let Some(pos) = stack.iter().rposition(|&o| tags[o].name == t.name) {
+                pair[stack[pos]] = Some(i);
+                stack.truncate(pos);
+            }
+        } else if !t.self_closing {
+            stack.push(i);
+        }
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut at = 0;
+    let mut i = 0;
+    while i < tags.len() {
+        let t = &tags[i];
+        if t.start < at {
+            i += 1;
+            continue;
+        }
+        out.push_str(&s[at..t.start]);
+        match pair[i] {
+            Some(c) => {
+                let inner = shortcodes(&s[t.end..tags[c].start], attachments);
+                out.push_str(&render(t.name, t.attrs, &inner, attachments));
+                at = tags[c].end;
+                i = c + 1;
+                continue;
+            }
+            None if t.self_closing && !t.closing => {
+                out.push_str(&render(t.name, t.attrs, "", attachments));
+            }
+            None if is_layout(t.name) || matches!(t.name, "gallery" | "video" | "audio") => {
+                out.push_str(&render(t.name, t.attrs, "", attachments));
+            }
+            None => out.push_str(&s[t.start..t.end]),
+        }
+        at = t.end;
+        i += 1;
+    }
+    out.push_str(&s[at..]);
+    out
+}
+
+const BLOCKS: [&str; 31] = [
+    "address",
+    "article",
+    "aside",
+    "blockquote",
+    "dd",
+    "div",
+    "dl",
+    "dt",
+    "figcaption",
+    "figure",
+    "footer",
+    "form",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "header",
+    "hr",
+    "iframe",
+    "li",
+    "ol",
+    "p",
+    "pre",
+    "section",
+    "table",
+    "tbody",
+    "tr",
+    "ul",
+    "!--",
+];
+
+fn starts_with_block(chunk: &str) -> bool {
+    let Some(rest) = chunk.strip_prefix('<') else {
+        return false;
+    };
+    let rest = rest.strip_prefix('/').unwrap_or(rest);
+    let name: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '!' || *c == '-')
+        .collect::<String>()
+        .to_ascii_lowercase();
+    BLOCKS.contains(&name.as_str()) || name.starts_with("!--")
+}
+
+/// WordPress's automatic paragraphs, in short: text separated by a blank line is a paragraph, a
+/// single line break inside one is a `<br>`; what already starts with a block element stays as it
+/// is, and `<pre>` is left alone.
+pub fn autop(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + s.len() / 8);
+    let mut rest = s;
+    loop {
+        let (text, pre, after) = match rest.find("<pre") {
+            Some(i) => {
+                let end = rest[i..]
+                    .find("</pre>")
+                    .map(|e| i + e + 6)
+                    .unwrap_or(rest.len());
+                (&rest[..i], &rest[i..end], &rest[end..])
+            }
+            None => (rest, "", ""),
+        };
+        for chunk in text.split("\n\n") {
+            let chunk = chunk.trim();
+            if chunk.is_empty() {
+                continue;
+            }
+            if starts_with_block(chunk) {
+                out.push_str(chunk);
+            } else {
+                out.push_str("<p>");
+                let lines: Vec<&str> = chunk.lines().map(str::trim).collect();
+                out.push_str(&lines.join("<br>\n"));
+                out.push_str("</p>");
+            }
+            out.push('\n');
+        }
+        if pre.is_empty() {
+            break;
+        }
+        out.push_str(pre);
+        out.push('\n');
+        rest = after;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entities_are_decoded_once() {
+        assert_eq!(
+            decode_entities("Sport &amp; sant&eacute; &#8211; L&rsquo;arm&#xE9;e"),
+            "Sport & santé – L’armée"
+        );
+        assert_eq!(
+            decode_entities("AT&T &bogus; & 5 &#;"),
+            "AT&T &bogus; & 5 &#;"
+        );
+        assert_eq!(decode_entities("&amp;eacute;"), "&eacute;");
+    }
+
+    #[test]
+    fn paragraphs_come_from_blank_lines() {
+        let html = autop("Premier paragraphe\nsur deux lignes.\n\n<h2>Titre</h2>\n\nSecond.\n\n<pre>a\n\nb</pre>\nFin.");
+        assert_eq!(
+            html,
+            "<p>Premier paragraphe<br>\nsur deux lignes.</p>\n<h2>Titre</h2>\n<p>Second.</p>\n<pre>a\n\nb</pre>\n<p>Fin.</p>\n"
+        );
+    }
+
+    #[test]
+    fn shortcodes_become_html_or_go() {
+        let mut atts = HashMap::new();
+        atts.insert(
+            7,
+            Attachment {
+                url: "https://img.example/a.jpg".into(),
+                caption: Some("Le marché".into()),
+                alt: Some("Étals".into()),
+            },
+        );
+        let s = r#"[caption id="attachment_7" align="aligncenter" width="600"]<img src="https://img.example/a.jpg" alt="Étals" /> Le marché de Rood-Woko[/caption]"#;
+        assert_eq!(
+            shortcodes(s, &atts),
+            r#"<figure><img src="https://img.example/a.jpg" alt="Étals" /><figcaption>Le marché de Rood-Woko</figcaption></figure>"#
+        );
+        assert_eq!(
+            shortcodes(r#"[gallery ids="7,99"]"#, &atts),
+            r#"<figure><img src="https://img.example/a.jpg" alt="Étals"><figcaption>Le marché</figcaption></figure>"#
+        );
+        assert_eq!(
+            shortcodes("[vc_row][vc_column]Texte[/vc_column][/vc_row]", &atts),
+            "Texte"
+        );
+        assert_eq!(shortcodes("[td_block_ad /]Suite", &atts), "Suite");
+        assert_eq!(shortcodes("[tdc_zone]Suite", &atts), "Suite");
+        assert_eq!(
+            shortcodes("[embed]https://video.example/v[/embed]", &atts),
+            r#"<p><a href="https://video.example/v">https://video.example/v</a></p>"#
+        );
+        // Brackets that are text stay.
+        for text in [
+            "[Exclusif] Le texte",
+            "[1] note",
+            "tableau[i] = 2",
+            "[Vidéo]",
+        ] {
+            assert_eq!(shortcodes(text, &atts), text);
+        }
+    }
+}
