@@ -114,6 +114,15 @@ pub fn resolve_or_create(
     Ok(ids)
 }
 
+/// The tag of this name (compared as sorting compares names: case and accents aside), if any.
+pub fn find_by_name(conn: &mut AnyConnection, name: &str) -> QueryResult<Option<TagRow>> {
+    tags::table
+        .filter(tags::name_key.eq(crate::domain::sort_key(name)))
+        .order(tags::id)
+        .first(conn)
+        .optional()
+}
+
 /// Resolves tag filter values (slugs) to ids; unknown ones are dropped.
 pub fn ids_for_slugs(conn: &mut AnyConnection, slugs: &[String]) -> QueryResult<Vec<i64>> {
     tags::table

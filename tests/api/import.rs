@@ -140,7 +140,7 @@ both!(
         );
         assert!(html.contains("<figure><img src=\"https://echo-sahel.example/wp-content/uploads/2024/02/assemblee.jpg\""), "{html}");
         assert!(
-            html.contains("<figcaption>L'hémicycle pendant le vote</figcaption></figure>"),
+            html.contains("<figcaption>L'hémicycle pendant le vote</figcaption>\n</figure>"),
             "{html}"
         );
         assert!(html.contains("<h2>Un vote à l'unanimité</h2>"));
@@ -421,6 +421,23 @@ both!(
         assert_eq!(
             redirect(&app, "/category/politique/").await["target_id"],
             politique["id"]
+        );
+        // The demo's tag `Étalons` (slug `etalons`) is the export's `Étalons`
+        // (`%c3%a9talons-stallions`): one tag of that name, not two.
+        assert_eq!(s.tags.existing, 1, "{s:?}");
+        let b = app
+            .get("/v1/articles/etalons-la-liste-pour-la-can-devoilee")
+            .await
+            .expect(200)
+            .body;
+        assert_eq!(b["tags"][0]["slug"], "etalons");
+        assert_eq!(
+            redirect(&app, "/tag/%C3%A9talons-stallions/").await["slug"],
+            "etalons"
+        );
+        assert!(
+            s.skipped.iter().all(|k| k.item.starts_with("post ")),
+            "{s:?}"
         );
     }
 );

@@ -65,15 +65,45 @@ pub fn decode_entities(s: &str) -> String {
 }
 
 /// The content of a post as HTML: shortcodes, then paragraphs (block-editor content already has
-/// its own, as WordPress knows by the `<!-- wp:` comments).
-pub fn to_html(content: &str, attachments: &HashMap<i64, Attachment>) -> String {
+/// its own, as WordPress knows by the `<!-- wp:` comments). Links and images given as paths on the
+/// old site (`/wp-content/uploads/…`) are made absolute on `site`, which the sanitiser requires.
+pub fn to_html(content: &str, attachments: &HashMap<i64, Attachment>, site: &str) -> String {
     let content = content.replace("\r\n", "\n").replace('\r', "\n");
     let content = shortcodes(&content, attachments);
+    let content = absolute(&content, site);
     if content.contains("<!-- wp:") {
         content
     } else {
         autop(&content)
     }
+}
+
+/// `src="/x"` and `href="/x"` (not `//host/x`) on `site`.
+fn absolute(html: &str, site: &str) -> String {
+    let mut out = html.to_owned();
+    for attr in ["src", "href"] {
+        for quote in ['"', '\''] {
+            let from = format!("{attr}={quote}/");
+            if !out.contains(&from) {
+                continue;
+            }
+            let mut fixed = String::with_capacity(out.len() + 64);
+            let mut rest = out.as_str();
+            while let Some(i) = rest.find(&from) {
+                let after = &rest[i + from.len()..];
+                fixed.push_str(&rest[..i]);
+                if after.starts_with('/') {
+                    fixed.push_str(&from);
+                } else {
+                    fixed.push_str(&format!("{attr}={quote}{site}/"));
+                }
+                rest = after;
+            }
+            fixed.push_str(rest);
+            out = fixed;
+        }
+    }
+    out
 }
 
 /// A shortcode tag found in the text: `[name attrs]`, `[name attrs /]` or `[/name]`.
@@ -343,6 +373,44 @@ fn starts_with_block(chunk: &str) -> bool {
     BLOCKS.contains(&name.as_str()) || name.starts_with("!--")
 }
 
+/// A blank line before each block element's start tag and after each end tag, as WordPress does
+/// first, so that text beside a list or a heading becomes a paragraph of its own.
+fn isolate_blocks(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + s.len() / 16);
+    let mut rest = s;
+    while let Some(i) = rest.find('<') {
+        out.push_str(&rest[..i]);
+        rest = &rest[i..];
+        let closing = rest[1..].starts_with('/');
+        let name_start = if closing { 2 } else { 1 };
+        let name: String = rest[name_start..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect::<String>()
+            .to_ascii_lowercase();
+        let next = rest[name_start + name.len()..].chars().next();
+        let is_block = !name.is_empty()
+            && BLOCKS.contains(&name.as_str())
+            && matches!(next, Some('>' | '/' | ' ' | '\n' | '\t'));
+        if !is_block {
+            out.push('<');
+            rest = &rest[1..];
+            continue;
+        }
+        let end = rest.find('>').map(|e| e + 1).unwrap_or(rest.len());
+        if closing {
+            out.push_str(&rest[..end]);
+            out.push_str("\n\n");
+        } else {
+            out.push_str("\n\n");
+            out.push_str(&rest[..end]);
+        }
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// WordPress's automatic paragraphs, in short: text separated by a blank line is a paragraph, a
 /// single line break inside one is a `<br>`; what already starts with a block element stays as it
 /// is, and `<pre>` is left alone.
@@ -360,7 +428,7 @@ pub fn autop(s: &str) -> String {
             }
             None => (rest, "", ""),
         };
-        for chunk in text.split("\n\n") {
+        for chunk in isolate_blocks(text).split("\n\n") {
             let chunk = chunk.trim();
             if chunk.is_empty() {
                 continue;
@@ -409,6 +477,37 @@ mod tests {
             html,
             "<p>Premier paragraphe<br>\nsur deux lignes.</p>\n<h2>Titre</h2>\n<p>Second.</p>\n<pre>a\n\nb</pre>\n<p>Fin.</p>\n"
         );
+    }
+
+    #[test]
+    fn text_beside_blocks_becomes_paragraphs_of_its_own() {
+        assert_eq!(
+            autop("Texte\n<ul>\n<li>un</li>\n<li>deux</li>\n</ul>\nSuite <em>ici</em>"),
+            "<p>Texte</p>\n<ul>\n<li>un</li>\n<li>deux</li>\n</ul>\n<p>Suite <em>ici</em></p>\n"
+        );
+        assert_eq!(
+            autop("<blockquote>Citation</blockquote>"),
+            "<blockquote>Citation</blockquote>\n"
+        );
+    }
+
+    #[test]
+    fn paths_on_the_old_site_become_urls() {
+        let html = to_html(
+            r#"<img src="/wp-content/uploads/a.jpg"> <a href='/2024/01/x/'>x</a> <a href="//cdn.example/b">b</a> <a href="https://autre.example/">c</a>"#,
+            &HashMap::new(),
+            "https://echo.example",
+        );
+        assert!(
+            html.contains(r#"src="https://echo.example/wp-content/uploads/a.jpg""#),
+            "{html}"
+        );
+        assert!(
+            html.contains("href='https://echo.example/2024/01/x/'"),
+            "{html}"
+        );
+        assert!(html.contains(r#"href="//cdn.example/b""#), "{html}");
+        assert!(html.contains(r#"href="https://autre.example/""#), "{html}");
     }
 
     #[test]

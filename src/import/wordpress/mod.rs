@@ -563,7 +563,10 @@ impl Importer<'_> {
                 Ok(crate::db::tags::find(c, &Key::Id(id))?.is_some())
             })? {
                 Some(id) => (id, Outcome::Unchanged),
-                None => match crate::db::tags::find(c, &Key::Slug(slug.clone()))? {
+                // A tag kiosque has under this slug, or under this name, is that tag.
+                None => match crate::db::tags::find(c, &Key::Slug(slug.clone()))?
+                    .map_or_else(|| crate::db::tags::find_by_name(c, &name), |t| Ok(Some(t)))?
+                {
                     Some(t) => (t.id, Outcome::Existing),
                     None => {
                         let input = TagInput {
@@ -853,7 +856,7 @@ impl Importer<'_> {
                 caption: a.caption.clone(),
                 credit: None,
             });
-        let mut html = body::to_html(el.text_of("content:encoded"), &site.attachments);
+        let mut html = body::to_html(el.text_of("content:encoded"), &site.attachments, &site.base);
         let excerpt = text::html_to_text(el.text_of("excerpt:encoded"));
         let excerpt = match excerpt.trim() {
             "" => None,
