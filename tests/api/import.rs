@@ -180,6 +180,10 @@ both!(
             "Culture\u{a0}: le FESPACO éblouit Ouaga & ses cinéphiles &bogus;"
         );
         assert_eq!(c["source"], "Rédaction");
+        // A tag the export does not describe, longer than the API takes: made, cut at a word.
+        let long = c["tags"][0]["name"].as_str().unwrap();
+        assert!(long.starts_with("Festival panafricain du cinéma"), "{long}");
+        assert!(long.chars().count() <= 60, "{long}");
         let html = c["body_html"].as_str().unwrap();
         assert!(
             !html.contains("[vc_") && !html.contains("[td_") && !html.contains("[gallery"),

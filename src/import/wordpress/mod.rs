@@ -380,8 +380,8 @@ struct Importer<'a> {
     summary: Summary,
     /// WordPress category slug → rubrique id.
     rubriques: HashMap<String, i64>,
-    /// WordPress tag slug → kiosque tag slug.
-    tags: HashMap<String, String>,
+    /// WordPress tag slug → tag id.
+    tags: HashMap<String, i64>,
     /// WordPress login → author id.
     authors: HashMap<String, i64>,
     lines: Lines,
@@ -580,16 +580,13 @@ impl Importer<'_> {
             };
             imports::keep(c, source, "tag", key, id, "")?;
             let n = keep_redirects(c, &paths, Target::Tag(id))?;
-            let local = crate::db::tags::find(c, &Key::Id(id))?
-                .map(|t| t.slug)
-                .unwrap_or(slug.clone());
-            Ok((o, n, local))
+            Ok((o, n, id))
         });
         match outcome {
-            Ok((o, n, local)) => {
+            Ok((o, n, id)) => {
                 count(&mut self.summary.tags, &o);
                 self.summary.redirects += n;
-                self.tags.insert(tag.slug.clone(), local);
+                self.tags.insert(tag.slug.clone(), id);
             }
             Err(e) => self.summary.skipped.push(Skipped {
                 line: 0,
@@ -880,25 +877,39 @@ impl Importer<'_> {
             title
         };
         let authors = self.byline(el)?;
-        let (rubrique, other_categories) = self.rubrique_of(el, site)?;
-        let mut tags: Vec<String> = el
+        let (rubrique, other_categories) = match self.rubrique_of(el, site) {
+            Ok(r) => r,
+            Err(e) => {
+                skip(self, e.to_string());
+                return Ok(());
+            }
+        };
+        // Its tags by id (those the export describes), or by name (those it does not, and the
+        // other categories): linked after the article is written, so that a tag name longer
+        // than the API's 60 characters does not make the post fail.
+        let mut tag_ids: Vec<i64> = Vec::new();
+        let mut tag_names: Vec<String> = Vec::new();
+        for c in el
             .all("category")
             .filter(|c| c.attr("domain") == Some("post_tag"))
-            .filter_map(|c| {
-                let nice = c.attr("nicename")?;
-                Some(
-                    self.tags
-                        .get(nice)
-                        .cloned()
-                        .unwrap_or_else(|| decode_entities(c.text.trim())),
-                )
+        {
+            match c.attr("nicename").and_then(|n| self.tags.get(n)) {
+                Some(id) => tag_ids.push(*id),
+                None => tag_names.push(decode_entities(c.text.trim())),
+            }
+        }
+        tag_names.extend(other_categories);
+        tag_names.retain(|t| !text::slugify(t).is_empty());
+        let tag_names: Vec<String> = tag_names
+            .into_iter()
+            .map(|t| {
+                if t.chars().count() > 60 {
+                    text::excerpt(&t, 60)
+                } else {
+                    t
+                }
             })
-            .filter(|t| !t.is_empty())
             .collect();
-        tags.extend(other_categories);
-        let mut seen = std::collections::HashSet::new();
-        tags.retain(|t| seen.insert(text::slugify(t)));
-        tags.truncate(50);
         let wp_slug = el.text_of("wp:post_name").to_owned();
         let has_image = image.is_some();
         let language = self.language.clone();
@@ -911,7 +922,6 @@ impl Importer<'_> {
             published_at: published.map_or(Patch::Null, |p| Patch::Value(p.and_utc())),
             rubrique: Patch::Value(KeyRef::Id(rubrique)),
             authors: Patch::Value(authors.iter().map(|a| KeyRef::Id(*a)).collect()),
-            tags: Patch::Value(tags.clone()),
             featured_image: image.clone().map_or(Patch::Null, Patch::Value),
             source: source.clone().map_or(Patch::Null, Patch::Value),
             location: location.clone().map_or(Patch::Null, Patch::Value),
@@ -966,6 +976,17 @@ impl Importer<'_> {
                 Outcome::Created(id) | Outcome::Updated(id) => id,
                 _ => unreachable!("only written outcomes reach here"),
             };
+            let mut ids = tag_ids.clone();
+            ids.extend(crate::db::tags::resolve_or_create(
+                c,
+                &tag_names,
+                db::now(),
+            )?);
+            let mut seen = std::collections::HashSet::new();
+            ids.retain(|t| seen.insert(*t));
+            ids.truncate(50);
+            crate::db::links::set_tags(c, id, &ids)?;
+            crate::db::search::reindex_ids(c, &[id])?;
             crate::db::articles::set_times(c, id, created, modified.unwrap_or(created))?;
             imports::keep(c, source, "post", &wp_id, id, &stamp)?;
             let n = keep_redirects(c, &paths, Target::Article(id))?;
