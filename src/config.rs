@@ -42,6 +42,8 @@ pub struct Config {
     pub shutdown_timeout: Duration,
     /// Plain text lines, or one JSON object per line.
     pub log_format: LogFormat,
+    /// How long the changes feed keeps a change; a cursor older than that is answered 410.
+    pub changes_retention: Duration,
 }
 
 /// How log lines are written to stderr (`KIOSQUE_LOG_FORMAT`).
@@ -179,6 +181,15 @@ impl Config {
                 0..=3600,
             )?),
             log_format: LogFormat::parse(var("KIOSQUE_LOG_FORMAT").as_deref())?,
+            changes_retention: Duration::from_secs(
+                86_400
+                    * parse_num(
+                        "KIOSQUE_CHANGES_RETENTION_DAYS",
+                        var("KIOSQUE_CHANGES_RETENTION_DAYS"),
+                        90,
+                        1..=3650,
+                    )?,
+            ),
             rate_limit_anonymous: parse_num(
                 "KIOSQUE_RATE_LIMIT_ANONYMOUS",
                 var("KIOSQUE_RATE_LIMIT_ANONYMOUS"),

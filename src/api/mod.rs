@@ -20,6 +20,7 @@ pub mod articles;
 pub mod audit;
 pub mod auth;
 pub mod authors;
+pub mod changes;
 pub mod common;
 pub mod contract;
 pub mod feeds;
@@ -80,6 +81,7 @@ impl Modify for BearerScheme {
         (name = "auth", description = "Staff log-in and identity"),
         (name = "users", description = "Staff accounts (admins)"),
         (name = "api-keys", description = "Partner keys (admins); partners send `X-Api-Key`"),
+        (name = "changes", description = "The changes feed: what a mirror of the public site applies to stay equal to it, in commit order"),
         (name = "redirects", description = "Old URLs of a site moved onto kiosque (`kiosque import wordpress`) and where their content lives now"),
         (name = "feeds", description = "RSS, Atom and JSON Feed of the latest articles; sitemaps"),
         (name = "health", description = "Liveness and readiness"),

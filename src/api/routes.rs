@@ -5,7 +5,8 @@
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::{
-    api_keys, articles, audit, auth, authors, feeds, health, redirects, rubriques, tags, users,
+    api_keys, articles, audit, auth, authors, changes, feeds, health, redirects, rubriques, tags,
+    users,
 };
 
 /// Everything under `/v1`.
@@ -33,6 +34,7 @@ pub fn v1(cfg: &mut ServiceConfig) {
         .service(tags::find_tag)                            // GET    /v1/tags/{key}
         .service(tags::update_tag)                          // PATCH  /v1/tags/{key}
         .service(tags::delete_tag)                          // DELETE /v1/tags/{key}
+        .service(changes::list_changes)                     // GET    /v1/changes
         .service(redirects::list_redirects)                 // GET    /v1/redirects
         .service(auth::create_token)                        // POST   /v1/auth/token
         .service(auth::refresh_token)                       // POST   /v1/auth/refresh

@@ -109,6 +109,9 @@ impl Named for Authors {
     fn held(conn: &mut AnyConnection, row: &AuthorRow) -> QueryResult<Option<&'static str>> {
         Ok(q::has_articles(conn, row.id)?.then_some("this author still signs articles"))
     }
+    fn shown_in(conn: &mut AnyConnection, row: &AuthorRow) -> QueryResult<Vec<i64>> {
+        crate::db::links::signed_by(conn, row.id)
+    }
 }
 
 /// Creates an author (shared with the demo content and `user create`).

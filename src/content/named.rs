@@ -132,6 +132,10 @@ pub trait Named {
     fn indexed(_conn: &mut AnyConnection, _row: &Self::Row) -> QueryResult<Vec<i64>> {
         Ok(Vec::new())
     }
+
+    /// The articles whose public view names this row (`{id, slug, name}`): renaming it, or
+    /// deleting it, is a change to each of those that is public (the changes feed says so).
+    fn shown_in(conn: &mut AnyConnection, row: &Self::Row) -> QueryResult<Vec<i64>>;
 }
 
 /// Creates a row; a taken slug is a 409. Returns its id.
@@ -159,7 +163,13 @@ pub fn update<N: Named>(
         }
         *N::slug_mut(&mut w) = s;
     }
+    let renamed = N::name_of(&w) != cur.name() || N::slug_mut(&mut w).as_str() != cur.slug();
     N::store(conn, cur.id(), &w)?;
+    if renamed {
+        let shown = N::shown_in(conn, &cur)?;
+        crate::db::changes::move_due(conn, crate::db::now())?;
+        crate::db::changes::record_updated(conn, &shown, crate::db::now())?;
+    }
     let indexed = N::indexed(conn, &cur)?;
     crate::db::search::reindex_ids(conn, &indexed)?;
     Ok(cur.id())
@@ -179,6 +189,7 @@ pub fn delete<N: Named>(
         return Err(ApiError::conflict(why));
     }
     let indexed = N::indexed(conn, &cur)?;
+    let shown = N::shown_in(conn, &cur)?;
     crate::db::audit::record(
         conn,
         Some(by),
@@ -187,6 +198,8 @@ pub fn delete<N: Named>(
         serde_json::json!({"slug": cur.slug(), "name": cur.name()}),
     )?;
     N::remove(conn, cur.id())?;
+    crate::db::changes::move_due(conn, crate::db::now())?;
+    crate::db::changes::record_updated(conn, &shown, crate::db::now())?;
     crate::db::search::reindex_ids(conn, &indexed)?;
     Ok(())
 }

@@ -66,6 +66,9 @@ impl Named for Rubriques {
         Ok(q::is_in_use(conn, row.id)?
             .then_some("this rubrique still holds articles or sub-rubriques"))
     }
+    fn shown_in(conn: &mut AnyConnection, row: &RubriqueRow) -> QueryResult<Vec<i64>> {
+        crate::db::links::in_rubrique(conn, row.id)
+    }
 }
 
 /// Validates an input over the current rubrique (none on creation).

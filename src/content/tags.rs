@@ -98,4 +98,7 @@ impl Named for Tags {
     fn indexed(conn: &mut AnyConnection, row: &TagRow) -> QueryResult<Vec<i64>> {
         crate::db::search::tagged(conn, row.id)
     }
+    fn shown_in(conn: &mut AnyConnection, row: &TagRow) -> QueryResult<Vec<i64>> {
+        crate::db::search::tagged(conn, row.id)
+    }
 }

@@ -146,3 +146,20 @@ pub fn load(
     }
     Ok(rel)
 }
+
+/// The articles filed in a rubrique.
+pub fn in_rubrique(conn: &mut AnyConnection, rubrique: i64) -> QueryResult<Vec<i64>> {
+    use super::schema::articles;
+    articles::table
+        .filter(articles::rubrique_id.eq(rubrique))
+        .select(articles::id)
+        .load(conn)
+}
+
+/// The articles an author signs.
+pub fn signed_by(conn: &mut AnyConnection, author: i64) -> QueryResult<Vec<i64>> {
+    article_authors::table
+        .filter(article_authors::author_id.eq(author))
+        .select(article_authors::article_id)
+        .load(conn)
+}

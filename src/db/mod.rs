@@ -123,6 +123,7 @@ pub mod api_keys;
 pub mod articles;
 pub mod audit;
 pub mod authors;
+pub mod changes;
 pub mod idempotency;
 pub mod imports;
 pub mod links;

@@ -193,6 +193,31 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    changes (id) {
+        id -> BigInt,
+        kind -> Text,
+        article_id -> BigInt,
+        slug -> Text,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    scheduled_changes (article_id) {
+        article_id -> BigInt,
+        kind -> Text,
+        due_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    changes_pruned (id) {
+        id -> Integer,
+        through -> BigInt,
+    }
+}
+
 diesel::joinable!(articles -> rubriques (rubrique_id));
 diesel::joinable!(article_authors -> articles (article_id));
 diesel::joinable!(article_authors -> authors (author_id));
@@ -217,4 +242,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     imported,
     redirects,
+    changes,
+    scheduled_changes,
+    changes_pruned,
 );

@@ -10,6 +10,7 @@ mod articles_read;
 mod articles_write;
 mod audit;
 mod auth;
+mod changes;
 mod contract;
 mod errors;
 mod feeds;

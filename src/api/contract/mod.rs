@@ -23,7 +23,7 @@ use super::common::{
 fn field_names(path: &str) -> Vec<&'static str> {
     let article = super::articles::model::FIELDS;
     match path {
-        "/v1/articles" | "/v1/articles/{key}" => article.to_vec(),
+        "/v1/articles" | "/v1/articles/{key}" | "/v1/changes" => article.to_vec(),
         "/v1/articles/{key}/related" => {
             article.iter().copied().chain(["score", "reason"]).collect()
         }
@@ -226,6 +226,21 @@ pub fn finish(doc: &mut Value) {
         {
             *items = either(item);
         }
+    }
+    // A change carries the article whole, or as `fields` asked, or nothing (a tombstone).
+    if let Some(article) = schemas
+        .get_mut("Change")
+        .and_then(|c| c.pointer_mut("/properties/article"))
+    {
+        let description = article["oneOf"][0]["description"].clone();
+        *article = json!({
+            "description": description,
+            "anyOf": [
+                {"$ref": "#/components/schemas/Article"},
+                {"$ref": "#/components/schemas/ArticleFields"},
+                {"type": "null"},
+            ],
+        });
     }
     let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
         return;

@@ -3,6 +3,7 @@
 //! one write transaction.
 
 mod access;
+mod changes;
 mod input;
 
 pub use access::*;
@@ -218,6 +219,14 @@ pub fn create(
         })?,
     };
     let id = q::insert(conn, &w, now)?;
+    changes::record(
+        conn,
+        id,
+        &w.slug,
+        None,
+        Some((w.status.stored(), w.published_at)),
+        now,
+    )?;
     if w.status == Status::Published {
         audit::record(
             conn,
@@ -294,6 +303,14 @@ pub fn update(
         )?;
     }
     q::update(conn, cur.id, cur.created_at, &w, now)?;
+    changes::record(
+        conn,
+        cur.id,
+        &w.slug,
+        Some((&cur.status, cur.published_at)),
+        Some((w.status.stored(), w.published_at)),
+        now,
+    )?;
     write_links(conn, cur.id, r, now)?;
     crate::db::search::index(
         conn,
@@ -324,6 +341,14 @@ pub fn delete(
         "article.delete",
         &format!("article:{}", cur.id),
         serde_json::json!({"slug": cur.slug, "title": cur.title, "status": cur.status, "version": cur.version}),
+    )?;
+    changes::record(
+        conn,
+        cur.id,
+        &cur.slug,
+        Some((&cur.status, cur.published_at)),
+        None,
+        now,
     )?;
     q::delete(conn, cur.id)?;
     Ok(())
