@@ -74,7 +74,7 @@ pub struct RedirectQuery {
     /// An old URL or path, URL-encoded (`path=%2F%3Fp%3D123` for `/?p=123`): the page then holds
     /// the one redirect it names, found after normalising it as `path` is stored, and trying the
     /// page an AMP view, a feed, a comment page or a numbered page belongs to
-    /// (`…/slug/amp/` → `…/slug/`). 404 when none.
+    /// (`…/slug/amp/` → `…/slug/`). 404 when none. Empty: not given.
     #[param(example = "/2024/02/22/cooperation-militaire/")]
     pub path: Option<String>,
     pub page: Option<i64>,
@@ -90,8 +90,8 @@ pub struct RedirectQuery {
     responses(
         (status = 200, description = "Redirects", body = RedirectList),
         (status = 304, description = "Not modified (If-None-Match)"),
-        (status = 400, description = "A bad parameter, or a path with nothing to look up", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No redirect for this path", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A bad parameter: a path over 2000 characters, a malformed cursor", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No redirect for this path (nor for one with nothing to look up, such as `/`)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/redirects")]
@@ -105,18 +105,23 @@ pub async fn list_redirects(
     let site = state.config.site_url.clone();
     let p = page.clone();
     let wanted = match query.path.as_deref() {
-        None => None,
-        Some(raw) => {
-            let path = old_url::normalise(raw).ok_or_else(|| {
-                ApiError::bad_param(
-                    "path",
-                    "an old URL or path such as /?p=123 or /2024/02/22/slug/",
-                )
-            })?;
-            let mut tries = vec![path.clone()];
-            tries.extend(old_url::parents(&path));
-            Some(tries)
+        None | Some("") => None,
+        Some(raw) if raw.len() > old_url::MAX_LEN => {
+            return Err(ApiError::bad_param(
+                "path",
+                format!("at most {} characters", old_url::MAX_LEN),
+            ))
         }
+        // A path with nothing to look up (`/`, a control character) names no redirect.
+        Some(raw) => Some(
+            old_url::normalise(raw)
+                .map(|path| {
+                    let mut tries = vec![path.clone()];
+                    tries.extend(old_url::parents(&path));
+                    tries
+                })
+                .unwrap_or_default(),
+        ),
     };
     let listing = state
         .db

@@ -69,33 +69,52 @@ fn from_raw(r: Raw) -> Option<Redirect> {
     })
 }
 
-/// Points `path` at `target` (a path already known is moved to the new target).
+/// Points `path` at `target`. A path already known elsewhere is moved when `replace`, kept
+/// otherwise. Returns whether anything changed.
 pub fn keep(
     conn: &mut AnyConnection,
     path: &str,
     target: Target,
+    replace: bool,
     now: NaiveDateTime,
-) -> QueryResult<()> {
+) -> QueryResult<bool> {
     let [a, r, au, t] = target.columns();
+    let current: Option<[Option<i64>; 4]> = redirects::table
+        .filter(redirects::path.eq(path))
+        .select((
+            redirects::article_id,
+            redirects::rubrique_id,
+            redirects::author_id,
+            redirects::tag_id,
+        ))
+        .first::<(Option<i64>, Option<i64>, Option<i64>, Option<i64>)>(conn)
+        .optional()?
+        .map(|(a, r, au, t)| [a, r, au, t]);
     let targets = (
         redirects::article_id.eq(a),
         redirects::rubrique_id.eq(r),
         redirects::author_id.eq(au),
         redirects::tag_id.eq(t),
     );
-    let n = diesel::update(redirects::table.filter(redirects::path.eq(path)))
-        .set(targets)
-        .execute(conn)?;
-    if n == 0 {
-        diesel::insert_into(redirects::table)
-            .values((
-                redirects::path.eq(path),
-                targets,
-                redirects::created_at.eq(now),
-            ))
-            .execute(conn)?;
+    match current {
+        Some(c) if c == target.columns() || !replace => Ok(false),
+        Some(_) => {
+            diesel::update(redirects::table.filter(redirects::path.eq(path)))
+                .set(targets)
+                .execute(conn)?;
+            Ok(true)
+        }
+        None => {
+            diesel::insert_into(redirects::table)
+                .values((
+                    redirects::path.eq(path),
+                    targets,
+                    redirects::created_at.eq(now),
+                ))
+                .execute(conn)?;
+            Ok(true)
+        }
     }
-    Ok(())
 }
 
 /// The public redirects from the id `after` on (or from `offset`), in id order, with one query: an

@@ -130,3 +130,8 @@ pub fn ids_for_slugs(conn: &mut AnyConnection, slugs: &[String]) -> QueryResult<
         .select(tags::id)
         .load(conn)
 }
+
+/// How many tags there are.
+pub fn count(conn: &mut AnyConnection) -> QueryResult<i64> {
+    tags::table.count().get_result(conn)
+}

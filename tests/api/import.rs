@@ -70,11 +70,12 @@ both!(
     |app| async move {
         let s = import(&app, fixture()).await;
         assert_eq!(s.site, "https://echo-sahel.example");
+        // Tags: the three listed, one only a post names, and a post's other category.
         assert_eq!(
             (s.rubriques.created, s.authors.created, s.tags.created),
-            (6, 3, 3)
+            (6, 3, 5)
         );
-        assert_eq!(s.articles.created, 7, "{s:?}");
+        assert_eq!(s.articles.created, 8, "{s:?}");
         assert_eq!(s.images, 1);
         assert_eq!(s.ignored.get("page"), Some(&1));
         assert_eq!(s.ignored.get("attachment"), Some(&2));
@@ -84,24 +85,36 @@ both!(
             .iter()
             .map(|k| (k.line, k.reason.as_str()))
             .collect();
-        assert_eq!(skipped.len(), 3, "{skipped:?}");
+        assert_eq!(skipped.len(), 2, "{skipped:?}");
         assert_eq!(skipped[0].0, line_of_item(8));
         assert!(skipped[0].1.contains("trash"));
-        assert_eq!(skipped[1].0, line_of_item(9));
-        assert!(skipped[1].1.contains("no title"));
-        assert_eq!(skipped[2].0, line_of_item(10));
-        assert!(skipped[2].1.contains("malformed XML"), "{}", skipped[2].1);
+        assert_eq!(skipped[1].0, line_of_item(10));
+        assert!(skipped[1].1.contains("malformed XML"), "{}", skipped[1].1);
+        // The post with no title is there, titled from its text, and the summary says so.
+        assert!(
+            s.notes.iter().any(|n| n.starts_with("post 109: no title")),
+            "{:?}",
+            s.notes
+        );
 
-        // What the public sees: the three published posts, newest first.
+        // What the public sees: the four published posts, newest first.
         let list = app.get("/v1/articles?per_page=100").await.expect(200);
         assert_eq!(
             list.slugs(),
             [
                 "culture-le-fespaco-eblouit-ouaga",
                 "etalons-la-liste-pour-la-can-devoilee",
+                "un-texte-sans-titre",
                 "ouagadougou-lassemblee-adopte-la-loi-de-finances"
             ]
         );
+        let untitled = app
+            .get("/v1/articles/un-texte-sans-titre")
+            .await
+            .expect(200)
+            .body;
+        assert_eq!(untitled["title"], "Un texte sans titre.");
+        assert_eq!(untitled["rubrique"]["slug"], "non-classe");
         // The first post, whole: byline, rubrique (the primary category), tags (its other category
         // among them), the Newspaper theme's source and subtitle, the dateline, the featured image
         // from an attachment further down the file, and its times in UTC.
@@ -180,10 +193,15 @@ both!(
             "Culture\u{a0}: le FESPACO éblouit Ouaga & ses cinéphiles &bogus;"
         );
         assert_eq!(c["source"], "Rédaction");
-        // A tag the export does not describe, longer than the API takes: made, cut at a word.
+        // A tag the export does not list, longer than a tag's name may be: made, its name cut at a
+        // word, with the slug WordPress gave it.
         let long = c["tags"][0]["name"].as_str().unwrap();
         assert!(long.starts_with("Festival panafricain du cinéma"), "{long}");
         assert!(long.chars().count() <= 60, "{long}");
+        assert_eq!(
+            c["tags"][0]["slug"],
+            "festival-panafricain-du-cinema-et-de-la-television-de-ouagadougou-2024"
+        );
         let html = c["body_html"].as_str().unwrap();
         assert!(
             !html.contains("[vc_") && !html.contains("[td_") && !html.contains("[gallery"),
@@ -302,8 +320,12 @@ both!(
         app.get("/v1/redirects?path=%2Fnulle-part%2F")
             .await
             .problem(404);
-        app.get("/v1/redirects?path=%2F").await.problem(400);
+        // Nothing to look up is no redirect; a path longer than any URL is a bad parameter.
+        app.get("/v1/redirects?path=%2F").await.problem(404);
         app.get("/v1/redirects?path=https%3A%2F%2Fecho-sahel.example")
+            .await
+            .problem(404);
+        app.get(&format!("/v1/redirects?path=%2F{}", "a".repeat(2001)))
             .await
             .problem(400);
     }
@@ -336,7 +358,8 @@ both!(
         );
         assert_eq!(again.articles.unchanged, first.articles.created);
         assert_eq!(again.rubriques.unchanged, 6);
-        assert_eq!(again.tags.unchanged, 3);
+        assert_eq!(again.tags.unchanged, 4);
+        assert_eq!(again.redirects, 0, "nothing recorded again: {again:?}");
         assert_eq!(again.authors.unchanged, 3);
         let after = (
             total(
@@ -505,15 +528,15 @@ fn the_import_command_prints_its_progress_and_summary() {
         stdout.contains("imported from https://echo-sahel.example"),
         "{stdout}"
     );
-    assert!(stdout.contains("articles   7 created"), "{stdout}");
+    assert!(stdout.contains("articles   8 created"), "{stdout}");
     assert!(
-        stdout.contains(&format!("line {}: post 109", line_of_item(9))),
+        stdout.contains(&format!("line {}: post 108", line_of_item(8))),
         "{stdout}"
     );
     assert!(stderr.contains("articles: done"), "{stderr}");
     let again = run(&fixture());
     assert!(String::from_utf8_lossy(&again.stdout)
-        .contains("articles   0 created, 0 updated, 7 unchanged"));
+        .contains("articles   0 created, 0 updated, 8 unchanged"));
 
     let not_an_export = dir.path().join("page.html");
     std::fs::write(&not_an_export, "<html><body>Bonjour</body></html>").unwrap();
@@ -523,3 +546,37 @@ fn the_import_command_prints_its_progress_and_summary() {
     let out = run(&dir.path().join("absent.xml"));
     assert!(!out.status.success());
 }
+
+both!(
+    a_blog_in_a_folder_keeps_the_folder_in_its_old_urls,
+    tweak = |c| c.demo_content = false,
+    |app| async move {
+        let moved = std::fs::read_to_string(fixture())
+            .unwrap()
+            .replace(
+                "<wp:base_blog_url>https://echo-sahel.example</wp:base_blog_url>",
+                "<wp:base_blog_url>https://echo-sahel.example/journal</wp:base_blog_url>",
+            )
+            .replace(
+                "https://echo-sahel.example/20",
+                "https://echo-sahel.example/journal/20",
+            );
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("journal.xml");
+        std::fs::write(&file, moved).unwrap();
+        let s = import(&app, file).await;
+        assert_eq!(s.site, "https://echo-sahel.example/journal");
+        for old in [
+            "/journal/category/actualites/politique/",
+            "/journal/tag/aib/",
+            "/journal/author/awa-ouedraogo/",
+            "/journal/?p=101",
+            "/journal/2024/02/22/ouagadougou-lassemblee-adopte-la-loi-de-finances/",
+        ] {
+            redirect(&app, old).await;
+        }
+        app.get("/v1/redirects?path=%2Fcategory%2Fpolitique%2F")
+            .await
+            .problem(404);
+    }
+);

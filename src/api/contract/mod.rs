@@ -69,8 +69,16 @@ fn query_rule(path: &str, name: &str) -> Option<(Schema, bool)> {
     let rule = match (path, name) {
         (_, "page") => (integer(1, MAX_PAGE), false),
         (_, "per_page") => (integer(1, MAX_PER_PAGE), false),
+        ("/v1/changes", "limit") => (integer(1, super::changes::MAX_LIMIT), false),
         (_, "limit") => (integer(1, super::articles::related::MAX_LIMIT), false),
         (_, "cursor") => (string(), true),
+        // Opaque, as a cursor; empty is "from the beginning".
+        ("/v1/changes", "since") => (string(), true),
+        // Empty is "not given" (the list).
+        ("/v1/redirects", "path") => (
+            string().max_length(Some(crate::domain::old_url::MAX_LEN)),
+            true,
+        ),
         ("/v1/articles", "sort") => (
             string().enum_values(Some(super::articles::list::SORTS.to_vec())),
             true,

@@ -54,6 +54,14 @@ fn build_sanitizer() -> ammonia::Builder<'static> {
         "abbr",
         "cite",
         "q",
+        "dl",
+        "dt",
+        "dd",
+        "del",
+        "ins",
+        "kbd",
+        "mark",
+        "small",
     ]
     .into_iter()
     .collect();
@@ -114,7 +122,7 @@ fn is_http_url(value: &str) -> bool {
 /// markdown is also sanitised). Both formats go through one ammonia allow-list: p, br, h2-h6, strong, em, b, i, u,
 /// s, blockquote, ul, ol, li, a (href, title; rel="noopener noreferrer" added; only http, https, mailto schemes),
 /// img (src, alt, title, width, height; http/https only), figure, figcaption, code, pre, table, thead, tbody, tr,
-/// th, td, hr, sup, sub, abbr(title), cite, q. No script/style/iframe/object/svg/math, no on* attributes, no
+/// th, td, hr, sup, sub, abbr(title), cite, q, dl, dt, dd, del, ins, kbd, mark, small. No script/style/iframe/object/svg/math, no on* attributes, no
 /// style attribute, no javascript:/data:/vbscript: URLs, no class/id. Output is trimmed.
 ///
 /// In Markdown, `# Titre` is rendered as `<h2>` (the article title is the page's h1) and

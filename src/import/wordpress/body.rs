@@ -9,6 +9,8 @@ pub struct Attachment {
     pub url: String,
     pub caption: Option<String>,
     pub alt: Option<String>,
+    /// The post it was uploaded to (a `[gallery]` without `ids` shows these).
+    pub parent: i64,
 }
 
 /// The text of an HTML entity (`eacute` → `é`), as browsers know them.
@@ -67,15 +69,75 @@ pub fn decode_entities(s: &str) -> String {
 /// The content of a post as HTML: shortcodes, then paragraphs (block-editor content already has
 /// its own, as WordPress knows by the `<!-- wp:` comments). Links and images given as paths on the
 /// old site (`/wp-content/uploads/…`) are made absolute on `site`, which the sanitiser requires.
-pub fn to_html(content: &str, attachments: &HashMap<i64, Attachment>, site: &str) -> String {
+pub fn to_html(
+    content: &str,
+    attachments: &HashMap<i64, Attachment>,
+    site: &str,
+    post: i64,
+) -> String {
     let content = content.replace("\r\n", "\n").replace('\r', "\n");
-    let content = shortcodes(&content, attachments);
+    let content = shortcodes(&content, attachments, post);
     let content = absolute(&content, site);
+    let content = media_as_links(&content);
+    let content = lone_urls_as_links(&content);
+    // The article's title is the page's h1 (as Markdown's `#` becomes h2).
+    let content = content
+        .replace("<h1>", "<h2>")
+        .replace("<h1 ", "<h2 ")
+        .replace("</h1>", "</h2>");
     if content.contains("<!-- wp:") {
         content
     } else {
         autop(&content)
     }
+}
+
+/// `<video>` and `<audio>` (which the sanitiser does not keep) as a link to their file.
+fn media_as_links(html: &str) -> String {
+    let mut out = html.to_owned();
+    for tag in ["video", "audio"] {
+        let open = format!("<{tag}");
+        let close = format!("</{tag}>");
+        let mut done = String::with_capacity(out.len());
+        let mut rest = out.as_str();
+        while let Some(i) = rest.find(&open) {
+            done.push_str(&rest[..i]);
+            let after = &rest[i..];
+            let end = after
+                .find(&close)
+                .map(|e| e + close.len())
+                .or_else(|| after.find('>').map(|e| e + 1))
+                .unwrap_or(after.len());
+            let element = &after[..end];
+            if let Some(src) = attr(element, "src") {
+                done.push_str(&format!("<p><a href=\"{0}\">{0}</a></p>", escape(src)));
+            }
+            rest = &after[end..];
+        }
+        done.push_str(rest);
+        out = done;
+    }
+    out
+}
+
+/// A line that is only a URL (WordPress embeds it: a video, a post) as a link to it.
+fn lone_urls_as_links(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    for (i, line) in html.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let t = line.trim();
+        let is_url = (t.starts_with("https://") || t.starts_with("http://"))
+            && !t.contains(char::is_whitespace)
+            && !t.contains(['<', '>', '"', '\'']);
+        if is_url {
+            out.push_str(&format!("<a href=\"{0}\">{0}</a>", escape(t)));
+        } else {
+            out.push_str(line);
+        }
+    }
+    out
 }
 
 /// `src="/x"` and `href="/x"` (not `//host/x`) on `site`.
@@ -206,7 +268,8 @@ fn attr<'a>(attrs: &'a str, key: &str) -> Option<&'a str> {
     None
 }
 
-fn escape(s: &str) -> String {
+/// Text made safe inside HTML text and attribute values.
+pub fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -228,7 +291,13 @@ fn figure(a: &Attachment) -> String {
 }
 
 /// What a shortcode becomes, given its attributes and the content between its tags.
-fn render(name: &str, attrs: &str, inner: &str, attachments: &HashMap<i64, Attachment>) -> String {
+fn render(
+    name: &str,
+    attrs: &str,
+    inner: &str,
+    attachments: &HashMap<i64, Attachment>,
+    post: i64,
+) -> String {
     match name {
         "caption" | "wp_caption" => {
             // `[caption]<a><img></a> Légende[/caption]`: the image, then its caption.
@@ -251,16 +320,32 @@ fn render(name: &str, attrs: &str, inner: &str, attachments: &HashMap<i64, Attac
             let url = inner.trim();
             format!("<p><a href=\"{0}\">{0}</a></p>", escape(url))
         }
-        "gallery" => attr(attrs, "ids")
-            .unwrap_or("")
-            .split(',')
-            .filter_map(|id| attachments.get(&id.trim().parse().ok()?))
-            .map(figure)
-            .collect(),
+        "gallery" => match attr(attrs, "ids") {
+            Some(ids) => ids
+                .split(',')
+                .filter_map(|id| attachments.get(&id.trim().parse().ok()?))
+                .map(figure)
+                .collect(),
+            // No ids: the images uploaded to the post, in upload order.
+            None => {
+                let mut own: Vec<(&i64, &Attachment)> = attachments
+                    .iter()
+                    .filter(|(_, a)| a.parent == post && post != 0)
+                    .collect();
+                own.sort_by_key(|(id, _)| **id);
+                own.into_iter().map(|(_, a)| figure(a)).collect()
+            }
+        },
         "video" | "audio" => {
-            let url = ["src", "mp4", "mp3", "m4a", "ogg", "webm"]
+            let url = ["src", "mp4", "mp3", "m4a", "ogg", "webm", "wav"]
                 .iter()
-                .find_map(|k| attr(attrs, k));
+                .find_map(|k| attr(attrs, k))
+                // `[audio https://…/x.mp3]`: the file given bare.
+                .or_else(|| {
+                    attrs
+                        .split_whitespace()
+                        .find(|w| w.starts_with("http://") || w.starts_with("https://"))
+                });
             match url {
                 Some(u) => format!("<p><a href=\"{0}\">{0}</a></p>", escape(u)),
                 None => inner.to_owned(),
@@ -275,7 +360,7 @@ fn render(name: &str, attrs: &str, inner: &str, attachments: &HashMap<i64, Attac
 /// `[gallery]` the figures of its images; any other paired shortcode leaves its content, and a
 /// lone one is dropped when it closes itself (`[x /]`) or lays out a page (`[vc_row]`). A lone
 /// `[mot]` that is none of these is text, and stays.
-pub fn shortcodes(s: &str, attachments: &HashMap<i64, Attachment>) -> String {
+pub fn shortcodes(s: &str, attachments: &HashMap<i64, Attachment>, post: i64) -> String {
     let tags = scan_tags(s);
     if tags.is_empty() {
         return s.to_owned();
@@ -305,17 +390,17 @@ pub fn shortcodes(s: &str, attachments: &HashMap<i64, Attachment>) -> String {
         out.push_str(&s[at..t.start]);
         match pair[i] {
             Some(c) => {
-                let inner = shortcodes(&s[t.end..tags[c].start], attachments);
-                out.push_str(&render(t.name, t.attrs, &inner, attachments));
+                let inner = shortcodes(&s[t.end..tags[c].start], attachments, post);
+                out.push_str(&render(t.name, t.attrs, &inner, attachments, post));
                 at = tags[c].end;
                 i = c + 1;
                 continue;
             }
             None if t.self_closing && !t.closing => {
-                out.push_str(&render(t.name, t.attrs, "", attachments));
+                out.push_str(&render(t.name, t.attrs, "", attachments, post));
             }
             None if is_layout(t.name) || matches!(t.name, "gallery" | "video" | "audio") => {
-                out.push_str(&render(t.name, t.attrs, "", attachments));
+                out.push_str(&render(t.name, t.attrs, "", attachments, post));
             }
             None => out.push_str(&s[t.start..t.end]),
         }
@@ -492,11 +577,43 @@ mod tests {
     }
 
     #[test]
+    fn media_headings_and_embeds_survive_the_sanitiser() {
+        let html = to_html(
+            "<h1>Titre</h1>\n\n<video controls src=\"https://v.example/a.mp4\"></video>\n\n<figure class=\"wp-block-audio\"><audio src=\"https://v.example/b.mp3\" controls></audio></figure>\n\nhttps://www.youtube.com/watch?v=abc\n\nTexte https://lien.example en ligne.",
+            &HashMap::new(),
+            "https://echo.example",
+            1,
+        );
+        assert!(html.contains("<h2>Titre</h2>"), "{html}");
+        assert!(
+            html.contains(r#"<a href="https://v.example/a.mp4">"#),
+            "{html}"
+        );
+        assert!(
+            html.contains(r#"<a href="https://v.example/b.mp3">"#),
+            "{html}"
+        );
+        assert!(
+            html.contains(r#"<p><a href="https://www.youtube.com/watch?v=abc">"#),
+            "{html}"
+        );
+        assert!(
+            html.contains("<p>Texte https://lien.example en ligne.</p>"),
+            "{html}"
+        );
+        assert!(
+            !html.contains("<video") && !html.contains("<audio"),
+            "{html}"
+        );
+    }
+
+    #[test]
     fn paths_on_the_old_site_become_urls() {
         let html = to_html(
             r#"<img src="/wp-content/uploads/a.jpg"> <a href='/2024/01/x/'>x</a> <a href="//cdn.example/b">b</a> <a href="https://autre.example/">c</a>"#,
             &HashMap::new(),
             "https://echo.example",
+            1,
         );
         assert!(
             html.contains(r#"src="https://echo.example/wp-content/uploads/a.jpg""#),
@@ -519,26 +636,34 @@ mod tests {
                 url: "https://img.example/a.jpg".into(),
                 caption: Some("Le marché".into()),
                 alt: Some("Étals".into()),
+                parent: 5,
             },
         );
         let s = r#"[caption id="attachment_7" align="aligncenter" width="600"]<img src="https://img.example/a.jpg" alt="Étals" /> Le marché de Rood-Woko[/caption]"#;
         assert_eq!(
-            shortcodes(s, &atts),
+            shortcodes(s, &atts, 0),
             r#"<figure><img src="https://img.example/a.jpg" alt="Étals" /><figcaption>Le marché de Rood-Woko</figcaption></figure>"#
         );
         assert_eq!(
-            shortcodes(r#"[gallery ids="7,99"]"#, &atts),
+            shortcodes(r#"[gallery ids="7,99"]"#, &atts, 0),
             r#"<figure><img src="https://img.example/a.jpg" alt="Étals"><figcaption>Le marché</figcaption></figure>"#
         );
         assert_eq!(
-            shortcodes("[vc_row][vc_column]Texte[/vc_column][/vc_row]", &atts),
+            shortcodes("[vc_row][vc_column]Texte[/vc_column][/vc_row]", &atts, 0),
             "Texte"
         );
-        assert_eq!(shortcodes("[td_block_ad /]Suite", &atts), "Suite");
-        assert_eq!(shortcodes("[tdc_zone]Suite", &atts), "Suite");
+        assert_eq!(shortcodes("[td_block_ad /]Suite", &atts, 0), "Suite");
+        assert_eq!(shortcodes("[tdc_zone]Suite", &atts, 0), "Suite");
         assert_eq!(
-            shortcodes("[embed]https://video.example/v[/embed]", &atts),
+            shortcodes("[embed]https://video.example/v[/embed]", &atts, 0),
             r#"<p><a href="https://video.example/v">https://video.example/v</a></p>"#
+        );
+        // A gallery without ids: the images uploaded to the post.
+        assert!(shortcodes("[gallery]", &atts, 5).contains("a.jpg"));
+        assert_eq!(shortcodes("[gallery]", &atts, 6), "");
+        assert_eq!(
+            shortcodes("[audio https://son.example/a.mp3]", &atts, 0),
+            r#"<p><a href="https://son.example/a.mp3">https://son.example/a.mp3</a></p>"#
         );
         // Brackets that are text stay.
         for text in [
@@ -547,7 +672,7 @@ mod tests {
             "tableau[i] = 2",
             "[Vidéo]",
         ] {
-            assert_eq!(shortcodes(text, &atts), text);
+            assert_eq!(shortcodes(text, &atts, 0), text);
         }
     }
 }

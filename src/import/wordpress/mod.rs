@@ -139,7 +139,12 @@ struct WpTerm {
 /// What the first pass learns.
 #[derive(Debug, Default)]
 struct Site {
+    /// The blog's address (`wp:base_blog_url`; else `wp:base_site_url`, else the channel's link):
+    /// on WordPress.com every blog has the same site URL, and a blog installed in a folder has it
+    /// in its path.
     base: String,
+    site_url: String,
+    link: String,
     language: Option<String>,
     authors: Vec<WpAuthor>,
     categories: Vec<WpTerm>,
@@ -170,9 +175,22 @@ pub fn run(
         |at| progress.at(at),
     )?;
     progress.done();
-    if site.base.is_empty() {
-        anyhow::bail!("not a WordPress export: the channel names no site (wp:base_site_url)");
+    for fallback in [site.site_url.clone(), site.link.clone()] {
+        if site.base.is_empty() {
+            site.base = fallback;
+        }
     }
+    let mut notes = Vec::new();
+    if site.base.is_empty() {
+        notes.push(
+            "the export names no site (no wp:base_blog_url, wp:base_site_url or link): its items \
+             are keyed as those of an unnamed site"
+                .to_owned(),
+        );
+    }
+    // The folder a blog was installed in (`https://example.org/journal` → `/journal`), before
+    // the paths WordPress made itself (`/?p=`, `/category/`…).
+    let prefix = site_path(&site.base);
     let offset = options.utc_offset_minutes.unwrap_or_else(|| {
         site.offsets
             .iter()
@@ -184,6 +202,7 @@ pub fn run(
     let mut import = Importer {
         conn: &mut conn,
         source: format!("wordpress:{}", host_of(&site.base)),
+        prefix,
         options,
         offset: TimeDelta::minutes(offset),
         language: site
@@ -193,6 +212,7 @@ pub fn run(
             .unwrap_or_else(|| "fr".into()),
         summary: Summary {
             site: site.base.clone(),
+            notes,
             ..Summary::default()
         },
         rubriques: HashMap::new(),
@@ -200,6 +220,7 @@ pub fn run(
         authors: HashMap::new(),
         lines: Lines::open(path)?,
     };
+    let tags_before = crate::db::tags::count(import.conn)?;
     import.terms(&site)?;
     progress.pass("articles", size);
     wxr::read(
@@ -208,6 +229,16 @@ pub fn run(
         |at| progress.at(at),
     )?;
     progress.done();
+    // Tags made on the way from posts' other categories count as created too.
+    let made = crate::db::tags::count(import.conn)? - tags_before;
+    let counted = import.summary.tags.created as i64;
+    if made > counted {
+        import.summary.tags.created = made as usize;
+        import.summary.notes.push(format!(
+            "{} of the tags created are the posts' other categories (an article has one rubrique)",
+            made - counted
+        ));
+    }
     Ok(import.summary)
 }
 
@@ -215,10 +246,9 @@ impl Site {
     fn learn(&mut self, node: Node) {
         let el = node.el;
         match el.name.as_str() {
-            "wp:base_site_url" => self.base = el.text.trim().trim_end_matches('/').to_owned(),
-            "link" if self.base.is_empty() => {
-                self.base = el.text.trim().trim_end_matches('/').to_owned()
-            }
+            "wp:base_blog_url" => self.base = el.text.trim().trim_end_matches('/').to_owned(),
+            "wp:base_site_url" => self.site_url = el.text.trim().trim_end_matches('/').to_owned(),
+            "link" => self.link = el.text.trim().trim_end_matches('/').to_owned(),
             "language" => self.language = Some(el.text.trim().to_owned()),
             "wp:author" => {
                 let login = el.text_of("wp:author_login").to_owned();
@@ -262,6 +292,7 @@ impl Site {
                             url,
                             caption: Some(caption.trim().to_owned()).filter(|c| !c.is_empty()),
                             alt: alt.filter(|a| !a.trim().is_empty()),
+                            parent: el.text_of("wp:post_parent").parse().unwrap_or(0),
                         },
                     );
                 }
@@ -293,6 +324,52 @@ impl Site {
     }
 }
 
+/// The post id in a WordPress URL's query (`https://example.org/?p=19`).
+fn post_id_in(url: &str) -> Option<i64> {
+    let query = url.split_once('?')?.1;
+    query
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("p="))
+        .and_then(|v| v.parse().ok())
+}
+
+/// A fingerprint of an item, its comments left out (they are not imported).
+fn fingerprint(item: &El) -> String {
+    use sha2::{Digest, Sha256};
+    fn feed(h: &mut Sha256, el: &El) {
+        if el.name == "wp:comment" {
+            return;
+        }
+        h.update(el.name.as_bytes());
+        for (k, v) in &el.attrs {
+            h.update(k.as_bytes());
+            h.update([0]);
+            h.update(v.as_bytes());
+        }
+        h.update([1]);
+        h.update(el.text.as_bytes());
+        for c in &el.children {
+            feed(h, c);
+        }
+        h.update([2]);
+    }
+    let mut h = Sha256::new();
+    feed(&mut h, item);
+    h.finalize()
+        .iter()
+        .take(16)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Whether HTML shows nothing: no text, and no image, video, audio or embedded frame.
+fn html_is_empty(html: &str) -> bool {
+    text::html_to_text(html).trim().is_empty()
+        && !["<img", "<video", "<audio", "<iframe", "<source"]
+            .iter()
+            .any(|t| html.contains(t))
+}
+
 /// The value of a post meta.
 fn meta<'a>(item: &'a El, key: &str) -> Option<&'a str> {
     item.all("wp:postmeta")
@@ -307,9 +384,27 @@ fn wp_time(s: &str) -> Option<NaiveDateTime> {
         .filter(|t| t.and_utc().timestamp() > 0)
 }
 
+/// A site's address without its scheme (`example.org/journal`): what keys its items.
 fn host_of(url: &str) -> &str {
     let rest = url.split_once("://").map(|(_, r)| r).unwrap_or(url);
     rest.trim_end_matches('/')
+}
+
+/// The path of a site's address, without its trailing slash (`""` at a domain's root).
+fn site_path(url: &str) -> String {
+    let rest = url.split_once("://").map(|(_, r)| r).unwrap_or("");
+    match rest.find('/') {
+        Some(i) => rest[i..].trim_end_matches('/').to_owned(),
+        None => String::new(),
+    }
+}
+
+/// The host of a URL, lower case (`""` for a path).
+fn host(url: &str) -> String {
+    url.split_once("://")
+        .map(|(_, r)| r.split(['/', '?', '#']).next().unwrap_or(""))
+        .unwrap_or("")
+        .to_ascii_lowercase()
 }
 
 /// A WordPress slug (stored percent-encoded: `coop%c3%a9ration`) as a kiosque slug: kept when it
@@ -374,6 +469,8 @@ enum Outcome {
 struct Importer<'a> {
     conn: &'a mut AnyConnection,
     source: String,
+    /// The blog's folder, before the paths WordPress makes (`/journal`, or `""`).
+    prefix: String,
     options: &'a Options,
     offset: TimeDelta,
     language: String,
@@ -500,10 +597,11 @@ impl Importer<'_> {
             up = p.parent.clone();
         }
         let base = self.options.category_base.clone();
-        let mut paths = vec![format!("/{base}/{}/", chain.join("/"))];
-        paths.push(format!("/{base}/{}/", cat.slug));
+        let pre = &self.prefix;
+        let mut paths = vec![format!("{pre}/{base}/{}/", chain.join("/"))];
+        paths.push(format!("{pre}/{base}/{}/", cat.slug));
         if !cat.id.is_empty() {
-            paths.push(format!("/?cat={}", cat.id));
+            paths.push(format!("{pre}/?cat={}", cat.id));
         }
         let description = cat.description.clone();
         let outcome = self.write(|c, source| {
@@ -527,7 +625,7 @@ impl Importer<'_> {
                 },
             };
             imports::keep(c, source, "category", key, outcome.0, "")?;
-            let n = keep_redirects(c, &paths, Target::Rubrique(outcome.0))?;
+            let n = keep_redirects(c, &strong(&paths), Target::Rubrique(outcome.0))?;
             Ok((outcome, n))
         });
         match outcome {
@@ -548,7 +646,9 @@ impl Importer<'_> {
     fn tag(&mut self, tag: &WpTerm) -> anyhow::Result<()> {
         let name: String = match tag.name.trim() {
             "" => tag.slug.clone(),
-            n => n.chars().take(120).collect(),
+            // A tag name is at most 60 characters: cut at a word.
+            n if n.chars().count() > 60 => text::excerpt(n, 60),
+            n => n.to_owned(),
         };
         let slug = local_slug(&tag.slug, &name);
         let key = if tag.id.is_empty() {
@@ -556,8 +656,9 @@ impl Importer<'_> {
         } else {
             &tag.id
         };
-        let mut paths = vec![format!("/{}/{}/", self.options.tag_base, tag.slug)];
-        paths.push(format!("/?tag={}", tag.slug));
+        let pre = &self.prefix;
+        let mut paths = vec![format!("{pre}/{}/{}/", self.options.tag_base, tag.slug)];
+        paths.push(format!("{pre}/?tag={}", tag.slug));
         let outcome = self.write(|c, source| {
             let (id, o) = match known(c, source, "tag", key, |c, id| {
                 Ok(crate::db::tags::find(c, &Key::Id(id))?.is_some())
@@ -579,7 +680,7 @@ impl Importer<'_> {
                 },
             };
             imports::keep(c, source, "tag", key, id, "")?;
-            let n = keep_redirects(c, &paths, Target::Tag(id))?;
+            let n = keep_redirects(c, &strong(&paths), Target::Tag(id))?;
             Ok((o, n, id))
         });
         match outcome {
@@ -606,11 +707,12 @@ impl Importer<'_> {
         let slug = local_slug(&login, &name);
         // WordPress's author URL uses the login made URL-safe, as WordPress makes it.
         let nicename = login.replace([' ', '.', '@'], "-");
-        let mut paths = vec![format!("/author/{nicename}/")];
+        let pre = &self.prefix;
+        let mut paths = vec![format!("{pre}/author/{nicename}/")];
         if slug != nicename {
-            paths.push(format!("/author/{slug}/"));
+            paths.push(format!("{pre}/author/{slug}/"));
         }
-        paths.push(format!("/?author_name={nicename}"));
+        paths.push(format!("{pre}/?author_name={nicename}"));
         let bio = a.bio.clone();
         let outcome = self.write(|c, source| {
             let (id, o) = match known(c, source, "author", &login, |c, id| {
@@ -632,7 +734,7 @@ impl Importer<'_> {
                 },
             };
             imports::keep(c, source, "author", &login, id, "")?;
-            let n = keep_redirects(c, &paths, Target::Author(id))?;
+            let n = keep_redirects(c, &strong(&paths), Target::Author(id))?;
             Ok((id, o, n))
         });
         match outcome {
@@ -667,7 +769,13 @@ impl Importer<'_> {
             .filter(|(l, _)| !l.is_empty())
             .collect();
         if logins.is_empty() {
-            let creator = item.text_of("dc:creator");
+            // A login is letters, digits and ` _.@-`; anything else round it is debris.
+            let creator: String = item
+                .text_of("dc:creator")
+                .chars()
+                .filter(|c| c.is_alphanumeric() || " _.@-".contains(*c))
+                .collect();
+            let creator = creator.trim();
             if !creator.is_empty() {
                 logins.push((creator.to_owned(), creator.to_owned()));
             }
@@ -730,7 +838,12 @@ impl Importer<'_> {
             .map(|(_, name)| name.clone())
             .filter(|n| !n.is_empty())
             .collect();
-        let slug = chosen.unwrap_or("non-classe").to_owned();
+        // No category: WordPress's default one, as the export names it.
+        let default = ["uncategorized", "non-classe"]
+            .into_iter()
+            .find(|d| site.categories.iter().any(|c| c.slug == *d))
+            .unwrap_or("non-classe");
+        let slug = chosen.unwrap_or(default).to_owned();
         if let Some(id) = self.rubriques.get(&slug) {
             return Ok((*id, others));
         }
@@ -762,8 +875,17 @@ impl Importer<'_> {
         }
         let el = &node.el;
         let post_type = el.text_of("wp:post_type");
-        let wp_id = el.text_of("wp:post_id").to_owned();
-        let title = decode_entities(el.text_of("title")).trim().to_owned();
+        // A post's id; an export that leaves it out still has it in the guid or link (`?p=19`).
+        let wp_id = match el.text_of("wp:post_id") {
+            id if id.parse::<i64>().is_ok() => id.to_owned(),
+            _ => [el.text_of("guid"), el.text_of("link")]
+                .iter()
+                .find_map(|u| post_id_in(u))
+                .map(|id| id.to_string())
+                .unwrap_or_default(),
+        };
+        // Titles are HTML in WordPress (`Title <em>with</em> markup`, `L&rsquo;armée`): their text.
+        let title = text::html_to_text(el.text_of("title")).trim().to_owned();
         let label = format!(
             "post {wp_id} « {} »",
             title.chars().take(60).collect::<String>()
@@ -790,7 +912,7 @@ impl Importer<'_> {
             return Ok(());
         }
         if wp_id.parse::<i64>().is_err() {
-            skip(self, "no wp:post_id".into());
+            skip(self, "no wp:post_id, and no ?p= in its guid or link".into());
             return Ok(());
         }
         let wp_status = el.text_of("wp:status");
@@ -810,17 +932,19 @@ impl Importer<'_> {
             self.summary.notes.push(format!(
                 "{label}: password-protected in WordPress, imported as a draft"
             ));
-        }
-        if title.is_empty() {
-            skip(self, "it has no title".into());
-            return Ok(());
+        } else if wp_status == "private" {
+            self.summary.notes.push(format!(
+                "{label}: private in WordPress, imported as a draft"
+            ));
         }
         let published = wp_time(el.text_of("wp:post_date_gmt"))
             .or_else(|| wp_time(el.text_of("wp:post_date")).map(|local| local - self.offset));
         let modified = wp_time(el.text_of("wp:post_modified_gmt"))
             .or_else(|| wp_time(el.text_of("wp:post_modified")).map(|l| l - self.offset))
             .or(published);
-        let stamp = el.text_of("wp:post_modified_gmt").to_owned();
+        // What the post was at this import: its whole item but its comments. Many exports give no
+        // post_modified, and an edit need not move it; a changed item is updated at the next import.
+        let stamp = fingerprint(el);
 
         // What the post says, as an article.
         let settings = meta(el, "td_post_theme_settings")
@@ -853,29 +977,59 @@ impl Importer<'_> {
                 caption: a.caption.clone(),
                 credit: None,
             });
-        let mut html = body::to_html(el.text_of("content:encoded"), &site.attachments, &site.base);
-        let excerpt = text::html_to_text(el.text_of("excerpt:encoded"));
-        let excerpt = match excerpt.trim() {
+        let mut html = body::to_html(
+            el.text_of("content:encoded"),
+            &site.attachments,
+            &site.base,
+            wp_id.parse().unwrap_or(0),
+        );
+        let full_excerpt = text::html_to_text(el.text_of("excerpt:encoded"));
+        let excerpt = match full_excerpt.trim() {
             "" => None,
             e if e.chars().count() <= 160 => Some(e.to_owned()),
             e => Some(text::excerpt(e, 160)),
         };
-        if text::html_to_text(&html).trim().is_empty() {
-            // A photo or a brief with no text: its excerpt, or its image, is its body.
+        // A hand-written excerpt longer than an excerpt may be is the standfirst, whole (unless
+        // the theme has one), so none of it is lost.
+        let lede = lede.or_else(|| {
+            let e = full_excerpt.trim();
+            (e.chars().count() > 160).then(|| e.chars().take(1000).collect())
+        });
+        // A post with no title (WordPress allows it) takes the first words of its text.
+        let title = match title.as_str() {
+            "" => {
+                let words = text::html_to_text(&html);
+                let from = match words.trim() {
+                    "" => excerpt.clone().unwrap_or_default(),
+                    w => w.to_owned(),
+                };
+                let made = match from.trim() {
+                    "" => "Sans titre".to_owned(),
+                    f => text::excerpt(f, 80),
+                };
+                self.summary.notes.push(format!(
+                    "post {wp_id}: no title in WordPress; titled « {made} » from its text"
+                ));
+                made
+            }
+            t if t.chars().count() > 300 => text::excerpt(t, 300),
+            t => t.to_owned(),
+        };
+        if html.trim().is_empty() || html_is_empty(&html) {
+            // A photo or a brief with no text: its excerpt, its image, or its title is its body.
             html = match (&excerpt, &image) {
-                (Some(e), _) => format!("<p>{}</p>", body::decode_entities(e)),
-                (None, Some(img)) => format!("<p><img src=\"{}\" alt=\"\"></p>", img.url),
+                (Some(e), _) => format!("<p>{}</p>", body::escape(e)),
+                (None, Some(img)) => {
+                    format!("<p><img src=\"{}\" alt=\"\"></p>", body::escape(&img.url))
+                }
                 (None, None) => {
-                    skip(self, "it has no content".into());
-                    return Ok(());
+                    self.summary.notes.push(format!(
+                        "post {wp_id}: no content in WordPress; its title is its text"
+                    ));
+                    format!("<p>{}</p>", body::escape(&title))
                 }
             };
         }
-        let title: String = if title.chars().count() > 300 {
-            text::excerpt(&title, 300)
-        } else {
-            title
-        };
         let authors = self.byline(el)?;
         let (rubrique, other_categories) = match self.rubrique_of(el, site) {
             Ok(r) => r,
@@ -893,9 +1047,21 @@ impl Importer<'_> {
             .all("category")
             .filter(|c| c.attr("domain") == Some("post_tag"))
         {
-            match c.attr("nicename").and_then(|n| self.tags.get(n)) {
+            let name = decode_entities(c.text.trim());
+            let nice = c.attr("nicename").unwrap_or("").to_owned();
+            if !nice.is_empty() && !self.tags.contains_key(&nice) {
+                // A tag the export's list leaves out: made as the listed ones are, its slug kept.
+                self.tag(&WpTerm {
+                    id: String::new(),
+                    slug: nice.clone(),
+                    parent: String::new(),
+                    name: name.clone(),
+                    description: String::new(),
+                })?;
+            }
+            match self.tags.get(&nice) {
                 Some(id) => tag_ids.push(*id),
-                None => tag_names.push(decode_entities(c.text.trim())),
+                None => tag_names.push(name),
             }
         }
         tag_names.extend(other_categories);
@@ -930,13 +1096,26 @@ impl Importer<'_> {
             ..ArticleInput::default()
         };
         // Its old URLs: the permalink, and /?p=ID (which the guid usually is).
-        let mut paths = vec![format!("/?p={wp_id}")];
-        paths.extend(
-            [el.text_of("link"), el.text_of("guid")]
-                .into_iter()
-                .filter(|l| !l.is_empty())
-                .map(str::to_owned),
-        );
+        // Its old URLs: /?p=ID, its permalink, and its guid, weakly (a guid is the URL a post had
+        // when it was first saved, which a copied post keeps: it must not take another's path).
+        // Links to another host are not this site's URLs.
+        let site_host = host(&site.base);
+        let ours = |u: &str| {
+            let h = host(u);
+            h.is_empty() || h == site_host
+        };
+        let mut paths = vec![(format!("{}/?p={wp_id}", self.prefix), true)];
+        let link = el.text_of("link");
+        if !link.is_empty() && ours(link) {
+            paths.push((link.to_owned(), true));
+        }
+        let guid = el.text_of("guid");
+        if !guid.is_empty()
+            && ours(guid)
+            && post_id_in(guid).is_none_or(|id| id.to_string() == wp_id)
+        {
+            paths.push((guid.to_owned(), false));
+        }
         // Created when first dated, but never after its last change or in the future (a
         // scheduled post's date is its publication's).
         let created = [published, modified, Some(db::now())]
@@ -1020,18 +1199,30 @@ fn known(
     }
 }
 
-/// Records the old URLs of `target`; returns how many there are.
+fn strong(paths: &[String]) -> Vec<(String, bool)> {
+    paths.iter().map(|p| (p.clone(), true)).collect()
+}
+
+/// Records the old URLs of `target` (a weak one does not take a path another item has); returns
+/// how many were added or moved.
 fn keep_redirects(
     c: &mut AnyConnection,
-    urls: &[String],
+    urls: &[(String, bool)],
     target: Target,
 ) -> Result<usize, ApiError> {
     let now = db::now();
-    let mut paths: Vec<String> = urls.iter().filter_map(|u| old_url::normalise(u)).collect();
-    paths.sort();
-    paths.dedup();
-    for p in &paths {
-        redirects::keep(c, p, target, now)?;
+    let mut paths: Vec<(String, bool)> = urls
+        .iter()
+        .filter_map(|(u, strong)| Some((old_url::normalise(u)?, *strong)))
+        .collect();
+    // Strong first, so that a weak duplicate of a strong path is dropped.
+    paths.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+    paths.dedup_by(|a, b| a.0 == b.0);
+    let mut n = 0;
+    for (p, strong) in &paths {
+        if redirects::keep(c, p, target, *strong, now)? {
+            n += 1;
+        }
     }
-    Ok(paths.len())
+    Ok(n)
 }
