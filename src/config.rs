@@ -44,6 +44,26 @@ pub struct Config {
     pub log_format: LogFormat,
     /// How long the changes feed keeps a change; a cursor older than that is answered 410.
     pub changes_retention: Duration,
+    /// Webhook deliveries: whether this instance runs the worker, and how it sends.
+    pub webhooks: WebhookSettings,
+}
+
+/// How the webhook worker sends.
+#[derive(Debug, Clone)]
+pub struct WebhookSettings {
+    /// Run the delivery worker in this process (several instances may: each delivery goes to one).
+    pub worker: bool,
+    /// Deliver to loopback, private, link-local and metadata addresses too (tests, a LAN).
+    pub allow_private: bool,
+    /// The most one delivery attempt may take, connection included.
+    pub timeout: Duration,
+    /// The wait before the first retry; each retry waits twice the one before (at most 6 hours),
+    /// give or take a quarter.
+    pub retry_first: Duration,
+    /// How long a delivery is retried before it is given up.
+    pub retry_for: Duration,
+    /// Failed attempts in a row after which a webhook is switched off.
+    pub disable_after: i32,
 }
 
 /// How log lines are written to stderr (`KIOSQUE_LOG_FORMAT`).
@@ -181,6 +201,42 @@ impl Config {
                 0..=3600,
             )?),
             log_format: LogFormat::parse(var("KIOSQUE_LOG_FORMAT").as_deref())?,
+            webhooks: WebhookSettings {
+                worker: parse_bool(
+                    "KIOSQUE_WEBHOOK_WORKER",
+                    var("KIOSQUE_WEBHOOK_WORKER"),
+                    true,
+                )?,
+                allow_private: parse_bool(
+                    "KIOSQUE_WEBHOOK_ALLOW_PRIVATE",
+                    var("KIOSQUE_WEBHOOK_ALLOW_PRIVATE"),
+                    false,
+                )?,
+                timeout: Duration::from_secs(parse_num(
+                    "KIOSQUE_WEBHOOK_TIMEOUT_SECS",
+                    var("KIOSQUE_WEBHOOK_TIMEOUT_SECS"),
+                    10,
+                    1..=120,
+                )?),
+                retry_first: Duration::from_millis(parse_num(
+                    "KIOSQUE_WEBHOOK_RETRY_MS",
+                    var("KIOSQUE_WEBHOOK_RETRY_MS"),
+                    30_000,
+                    10..=3_600_000,
+                )?),
+                retry_for: Duration::from_secs(parse_num(
+                    "KIOSQUE_WEBHOOK_RETRY_FOR_SECS",
+                    var("KIOSQUE_WEBHOOK_RETRY_FOR_SECS"),
+                    86_400,
+                    1..=604_800,
+                )?),
+                disable_after: parse_num(
+                    "KIOSQUE_WEBHOOK_DISABLE_AFTER",
+                    var("KIOSQUE_WEBHOOK_DISABLE_AFTER"),
+                    20,
+                    1..=10_000,
+                )? as i32,
+            },
             changes_retention: Duration::from_secs(
                 86_400
                     * parse_num(

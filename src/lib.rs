@@ -14,6 +14,7 @@ pub mod middleware;
 pub mod ratelimit;
 pub mod startup;
 pub mod state;
+pub mod webhooks;
 
 /// Logs to stderr, filtered by `RUST_LOG` (default `info`), as text lines or, with
 /// `KIOSQUE_LOG_FORMAT=json`, one JSON object per line (with the request's span, and so its

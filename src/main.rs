@@ -311,13 +311,22 @@ fn read_password() -> anyhow::Result<String> {
 fn serve(config: Config) -> anyhow::Result<()> {
     let site = config.site_url.clone();
     let db_url = kiosque::config::redact_url(&config.database_url);
+    let app_shutdown_timeout = config
+        .shutdown_timeout
+        .max(std::time::Duration::from_secs(1));
     actix_web::rt::System::new().block_on(async move {
         let app = kiosque::startup::Application::build(config)?;
         tracing::info!(
             "kiosque listening on http://{} (database {db_url}, site {site}); docs at /docs",
             app.addr
         );
+        let shutdown = app_shutdown_timeout;
         app.server.await?;
+        // The server has stopped: the webhook worker finishes the delivery in hand, then stops.
+        if let Some((stop, task)) = app.worker {
+            stop.stop();
+            let _ = actix_web::rt::time::timeout(shutdown, task).await;
+        }
         Ok(())
     })
 }

@@ -50,6 +50,9 @@ fn document_json(doc: &utoipa::openapi::OpenApi) -> String {
 pub struct Application {
     pub server: Server,
     pub addr: std::net::SocketAddr,
+    /// The webhook worker, when this instance runs one: stop it once the server has stopped, and
+    /// await it, so that the delivery in hand is finished and recorded.
+    pub worker: Option<(crate::webhooks::Stop, actix_web::rt::task::JoinHandle<()>)>,
 }
 
 impl Application {
@@ -75,6 +78,11 @@ impl Application {
             limiter: Arc::new(crate::ratelimit::MemoryLimiter::default()),
             metrics: crate::metrics::Metrics::default(),
             caches: Arc::default(),
+        });
+        let worker = state.config.webhooks.worker.then(|| {
+            let stop = crate::webhooks::Stop::default();
+            let task = actix_web::rt::spawn(crate::webhooks::run(state.clone(), stop.clone()));
+            (stop, task)
         });
         // One document, built once: served as JSON, and read by the gate.
         let doc = openapi();
@@ -141,6 +149,7 @@ impl Application {
         Ok(Application {
             server: server.run(),
             addr,
+            worker,
         })
     }
 }

@@ -34,6 +34,7 @@ pub mod routes;
 pub mod rubriques;
 pub mod tags;
 pub mod users;
+pub mod webhooks;
 
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -81,6 +82,7 @@ impl Modify for BearerScheme {
         (name = "auth", description = "Staff log-in and identity"),
         (name = "users", description = "Staff accounts (admins)"),
         (name = "api-keys", description = "Partner keys (admins); partners send `X-Api-Key`"),
+        (name = "webhooks", description = "Endpoints that receive each change as a signed POST (admins), and their deliveries"),
         (name = "changes", description = "The changes feed: what a mirror of the public site applies to stay equal to it, in commit order"),
         (name = "redirects", description = "Old URLs of a site moved onto kiosque (`kiosque import wordpress`) and where their content lives now"),
         (name = "feeds", description = "RSS, Atom and JSON Feed of the latest articles; sitemaps"),

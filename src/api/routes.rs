@@ -6,7 +6,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::{
     api_keys, articles, audit, auth, authors, changes, feeds, health, redirects, rubriques, tags,
-    users,
+    users, webhooks,
 };
 
 /// Everything under `/v1`.
@@ -47,7 +47,14 @@ pub fn v1(cfg: &mut ServiceConfig) {
         .service(api_keys::list_api_keys)                   // GET    /v1/api-keys
         .service(api_keys::create_api_key)                  // POST   /v1/api-keys
         .service(api_keys::delete_api_key)                  // DELETE /v1/api-keys/{id}
-        .service(audit::list_audit);                        // GET    /v1/audit
+        .service(audit::list_audit)                         // GET    /v1/audit
+        .service(webhooks::list_webhooks)                   // GET    /v1/webhooks
+        .service(webhooks::create_webhook)                  // POST   /v1/webhooks
+        .service(webhooks::list_webhook_deliveries)         // GET    /v1/webhooks/{id}/deliveries
+        .service(webhooks::replay_webhook_delivery)         // POST   /v1/webhooks/{id}/deliveries/{delivery_id}/replay
+        .service(webhooks::find_webhook)                    // GET    /v1/webhooks/{id}
+        .service(webhooks::update_webhook)                  // PATCH  /v1/webhooks/{id}
+        .service(webhooks::delete_webhook);                 // DELETE /v1/webhooks/{id}
 }
 
 /// Routes outside `/v1`.

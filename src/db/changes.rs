@@ -42,10 +42,34 @@ impl Kind {
             _ => Kind::Deleted,
         }
     }
+    /// The webhook event announcing it.
+    pub const fn event(self) -> &'static str {
+        match self {
+            Kind::Created | Kind::Published => "article.published",
+            Kind::Updated => "article.updated",
+            Kind::Unpublished => "article.unpublished",
+            Kind::Deleted => "article.deleted",
+        }
+    }
     /// Whether the change carries the article (the others are tombstones).
     pub fn shows_article(self) -> bool {
         matches!(self, Kind::Created | Kind::Updated | Kind::Published)
     }
+}
+
+/// One change by id.
+pub fn find(conn: &mut AnyConnection, id: i64) -> QueryResult<Option<ChangeRow>> {
+    changes::table
+        .filter(changes::id.eq(id))
+        .select((
+            changes::id,
+            changes::kind,
+            changes::article_id,
+            changes::slug,
+            changes::at,
+        ))
+        .first(conn)
+        .optional()
 }
 
 /// One change: (id, kind, article id, slug, at).
@@ -59,14 +83,17 @@ pub fn record(
     slug: &str,
     at: NaiveDateTime,
 ) -> QueryResult<()> {
-    diesel::insert_into(changes::table)
+    let id: i64 = diesel::insert_into(changes::table)
         .values((
             changes::kind.eq(kind.stored()),
             changes::article_id.eq(article_id),
             changes::slug.eq(slug),
             changes::at.eq(at),
         ))
-        .execute(conn)?;
+        .returning(changes::id)
+        .get_result(conn)?;
+    // The webhooks' outbox, in the same transaction: nothing committed goes unannounced.
+    super::webhooks::enqueue(conn, id, kind.event(), super::now())?;
     Ok(())
 }
 

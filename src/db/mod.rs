@@ -136,6 +136,7 @@ pub mod search;
 pub mod sessions;
 pub mod tags;
 pub mod users;
+pub mod webhooks;
 
 use std::time::Duration;
 

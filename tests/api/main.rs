@@ -27,3 +27,4 @@ mod sessions;
 mod structured_data;
 mod taxonomies;
 mod users;
+mod webhooks;
