@@ -22,8 +22,6 @@ use crate::db::changes::{self, Kind};
 use crate::db::webhooks::{self as q, Attempt, DeliveryRow};
 use crate::state::AppState;
 
-/// How long a claimed delivery is the claimer's before another worker may take it.
-const LEASE: Duration = Duration::from_secs(120);
 /// Deliveries claimed at once.
 const BATCH: i64 = 10;
 /// The most of an endpoint's answer read (to quote it in `last_error`).
@@ -189,7 +187,10 @@ pub async fn run(state: actix_web::web::Data<AppState>, stop: Stop) {
     let poll = Duration::from_millis(200);
     while !stop.stopped() {
         let now = crate::db::now();
-        let lease = now + chrono::Duration::from_std(LEASE).unwrap_or_default();
+        // A claimed delivery is the claimer's for twice the longest attempt (and some): a worker
+        // killed meanwhile lets it go to the next one then.
+        let hold = settings.timeout * 2 + Duration::from_secs(5);
+        let lease = now + chrono::Duration::from_std(hold).unwrap_or_default();
         let batch = state.db.run(move |c| q::claim(c, now, lease, BATCH)).await;
         match batch {
             Ok(batch) if !batch.is_empty() => {

@@ -466,3 +466,248 @@ both!(
         app.delete(&path, &admin).await.problem(404);
     }
 );
+
+both!(
+    two_instances_over_one_database_deliver_each_event_once,
+    tweak = fast,
+    |app| async move {
+        // A second instance over the same database, with its own worker.
+        let url = app.db_url.clone();
+        let backend = app.backend;
+        let other = TestApp::spawn_with(backend, move |c| {
+            fast(c);
+            c.database_url = url;
+        })
+        .await
+        .expect("a second instance");
+        let admin = app.admin().await;
+        let rx = Receiver::start(&[]);
+        let hook = register(&app, &admin, &rx.url, &["article.published"]).await;
+        let token_b = other.admin().await;
+        for i in 0..20 {
+            let (at, token) = if i % 2 == 0 {
+                (&app, &admin)
+            } else {
+                (&other, &token_b)
+            };
+            at.article(
+                token,
+                json!({"title": format!("Deux instances {i}"), "body": "x", "rubrique": "politique", "status": "published"}),
+            )
+            .await;
+        }
+        let got = rx.wait_for(20).await;
+        actix_rt::time::sleep(Duration::from_millis(500)).await;
+        let got = if rx.got().len() > got.len() {
+            rx.got()
+        } else {
+            got
+        };
+        let mut ids: Vec<String> = got
+            .iter()
+            .map(|g| {
+                verified(g, hook["secret"].as_str().unwrap())["id"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect();
+        let n = ids.len();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(
+            (n, ids.len()),
+            (20, 20),
+            "each event once, by one of the two workers"
+        );
+        let ds = deliveries(&app, &admin, &hook).await;
+        assert!(ds
+            .iter()
+            .all(|d| d["attempts"] == 1 && d["status"] == "delivered"));
+    }
+);
+
+/// One request over a fresh connection to the binary: (status, body).
+fn http(
+    port: u16,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<&Value>,
+) -> (u16, Value) {
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let body = body.map(|b| b.to_string()).unwrap_or_default();
+    let auth = token
+        .map(|t| format!("Authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: localhost\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).unwrap();
+    let status = answer[9..12].parse().unwrap();
+    let json = answer
+        .split_once("\r\n\r\n")
+        .and_then(|(_, b)| serde_json::from_str(b).ok())
+        .unwrap_or(Value::Null);
+    (status, json)
+}
+
+fn start_binary(dir: &std::path::Path) -> (std::process::Child, u16) {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_kiosque"))
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("DATABASE_URL", "sqlite://kiosque.db")
+        .env("KIOSQUE_BIND", format!("127.0.0.1:{port}"))
+        .env("KIOSQUE_DEMO_CONTENT", "false")
+        .env("KIOSQUE_WORKERS", "1")
+        .env("KIOSQUE_JWT_SECRET", crate::helpers::SECRET)
+        .env("KIOSQUE_ADMIN_EMAIL", crate::helpers::ADMIN_EMAIL)
+        .env("KIOSQUE_ADMIN_PASSWORD", crate::helpers::ADMIN_PASSWORD)
+        .env("KIOSQUE_RESPONSE_CACHE_SECS", "0")
+        .env("KIOSQUE_WEBHOOK_ALLOW_PRIVATE", "true")
+        .env("KIOSQUE_WEBHOOK_TIMEOUT_SECS", "1")
+        .env("KIOSQUE_WEBHOOK_RETRY_MS", "100")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("the kiosque binary starts");
+    let started = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the server did not listen"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    (child, port)
+}
+
+/// The server is killed with -9 while deliveries are pending or in flight; restarted, it
+/// delivers every event, at least once, each with its id.
+#[test]
+fn a_server_killed_between_commit_and_delivery_delivers_everything_after_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    // A slow receiver: each answer takes 300 ms, so the kill finds deliveries still to make.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let rx_url = format!(
+        "http://127.0.0.1:{}/hooks",
+        listener.local_addr().unwrap().port()
+    );
+    let got: Arc<Mutex<Vec<Got>>> = Arc::default();
+    let g = got.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut headers = HashMap::new();
+            let mut line = String::new();
+            reader.read_line(&mut line).unwrap_or(0);
+            loop {
+                line.clear();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                if let Some((k, v)) = line.split_once(':') {
+                    headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_owned());
+                }
+            }
+            let len: usize = headers
+                .get("content-length")
+                .and_then(|l| l.parse().ok())
+                .unwrap_or(0);
+            let mut body = vec![0; len];
+            let _ = reader.read_exact(&mut body);
+            std::thread::sleep(Duration::from_millis(300));
+            g.lock().unwrap().push(Got {
+                headers,
+                body: String::from_utf8_lossy(&body).into_owned(),
+            });
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            );
+        }
+    });
+
+    let (mut child, port) = start_binary(dir.path());
+    let (status, login) = http(
+        port,
+        "POST",
+        "/v1/auth/token",
+        None,
+        Some(
+            &json!({"email": crate::helpers::ADMIN_EMAIL, "password": crate::helpers::ADMIN_PASSWORD}),
+        ),
+    );
+    assert_eq!(status, 200, "{login}");
+    let token = login["access_token"].as_str().unwrap().to_owned();
+    let (status, hook) = http(
+        port,
+        "POST",
+        "/v1/webhooks",
+        Some(&token),
+        Some(&json!({"url": rx_url, "events": ["article.published"]})),
+    );
+    assert_eq!(status, 201, "{hook}");
+    let secret = hook["secret"].as_str().unwrap().to_owned();
+    let (status, r) = http(
+        port,
+        "POST",
+        "/v1/rubriques",
+        Some(&token),
+        Some(&json!({"name": "Politique"})),
+    );
+    assert_eq!(status, 201, "{r}");
+    for i in 0..6 {
+        let (status, a) = http(
+            port,
+            "POST",
+            "/v1/articles",
+            Some(&token),
+            Some(
+                &json!({"title": format!("Tué {i}"), "body": "x", "rubrique": "politique", "status": "published"}),
+            ),
+        );
+        assert_eq!(status, 201, "{a}");
+    }
+    // Committed, not all delivered: kill -9.
+    std::process::Command::new("kill")
+        .args(["-KILL", &child.id().to_string()])
+        .status()
+        .unwrap();
+    child.wait().unwrap();
+    let before = got.lock().unwrap().len();
+    assert!(
+        before < 6,
+        "everything was delivered before the kill ({before}); the test proves nothing"
+    );
+
+    let (mut again, _) = start_binary(dir.path());
+    let start = Instant::now();
+    let ids = loop {
+        let ids: std::collections::BTreeSet<String> = got
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|g| verified(g, &secret)["id"].as_str().unwrap().to_owned())
+            .collect();
+        if ids.len() == 6 || start.elapsed() > Duration::from_secs(40) {
+            break ids;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let _ = again.kill();
+    let _ = again.wait();
+    assert_eq!(ids.len(), 6, "events delivered after the restart: {ids:?}");
+}
