@@ -6,7 +6,7 @@
 //! (checked after DNS resolution, on the address connected to) unless `allow_private`.
 
 use std::error::Error as StdError;
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,6 +20,7 @@ use sha2::Sha256;
 use crate::config::WebhookSettings;
 use crate::db::changes::{self, Kind};
 use crate::db::webhooks::{self as q, Attempt, DeliveryRow};
+use crate::domain::address::{refused, url_ip};
 use crate::state::AppState;
 
 /// Deliveries claimed at once.
@@ -39,62 +40,6 @@ impl Stop {
     }
     fn stopped(&self) -> bool {
         self.0.load(Ordering::SeqCst)
-    }
-}
-
-/// Why an address is not one to deliver to, if it is not.
-pub fn refused(ip: IpAddr) -> Option<&'static str> {
-    match ip {
-        IpAddr::V4(v4) => {
-            let o = v4.octets();
-            if v4.is_loopback() {
-                Some("a loopback address")
-            } else if v4.is_private() {
-                Some("a private address")
-            } else if v4.is_link_local() {
-                Some("a link-local or cloud metadata address")
-            } else if o[0] == 100 && (64..128).contains(&o[1]) {
-                Some("a shared (carrier-grade NAT) address")
-            } else if o[0] == 0 || v4.is_broadcast() || v4.is_multicast() || o[0] >= 240 {
-                Some("not a unicast address")
-            } else if v4.is_documentation()
-                || (o[0] == 198 && (o[1] == 18 || o[1] == 19))
-                || (o[0] == 192 && o[1] == 0 && o[2] == 0)
-            {
-                Some("a reserved address")
-            } else {
-                None
-            }
-        }
-        IpAddr::V6(v6) => {
-            let s = v6.segments();
-            if let Some(v4) = v6.to_ipv4_mapped() {
-                return refused(IpAddr::V4(v4));
-            }
-            if s[0] == 0x64 && s[1] == 0xff9b && s[2..6] == [0, 0, 0, 0] {
-                // NAT64: the IPv4 address it reaches.
-                let v4 = std::net::Ipv4Addr::new(
-                    (s[6] >> 8) as u8,
-                    s[6] as u8,
-                    (s[7] >> 8) as u8,
-                    s[7] as u8,
-                );
-                return refused(IpAddr::V4(v4));
-            }
-            if v6.is_loopback() {
-                Some("a loopback address")
-            } else if v6.is_unspecified() || v6.is_multicast() {
-                Some("not a unicast address")
-            } else if (s[0] & 0xfe00) == 0xfc00 {
-                Some("a private (unique local) or cloud metadata address")
-            } else if (s[0] & 0xffc0) == 0xfe80 {
-                Some("a link-local address")
-            } else if s[0] == 0x2001 && s[1] == 0x0db8 {
-                Some("a reserved address")
-            } else {
-                None
-            }
-        }
     }
 }
 
@@ -351,49 +296,9 @@ async fn send(
     }
 }
 
-/// The IP address a URL names literally, if it does.
-fn url_ip(url: &str) -> Option<IpAddr> {
-    let rest = url.split_once("://")?.1;
-    let authority = rest.split(['/', '?', '#']).next()?;
-    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    if let Some(v6) = host.strip_prefix('[') {
-        return v6.split(']').next()?.parse().ok();
-    }
-    host.split(':').next()?.parse().ok()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn only_public_addresses_are_delivered_to() {
-        for bad in [
-            "127.0.0.1",
-            "10.1.2.3",
-            "172.16.0.1",
-            "192.168.1.1",
-            "169.254.169.254",
-            "100.64.0.1",
-            "0.0.0.0",
-            "::1",
-            "fd00:ec2::254",
-            "fe80::1",
-            "::ffff:127.0.0.1",
-            "64:ff9b::a9fe:a9fe",
-        ] {
-            assert!(refused(bad.parse().unwrap()).is_some(), "{bad}");
-        }
-        for good in ["93.184.216.34", "2606:4700:4700::1111", "8.8.8.8"] {
-            assert!(refused(good.parse().unwrap()).is_none(), "{good}");
-        }
-        assert_eq!(
-            url_ip("http://127.0.0.1:8080/x"),
-            Some("127.0.0.1".parse().unwrap())
-        );
-        assert_eq!(url_ip("https://[::1]/x"), Some("::1".parse().unwrap()));
-        assert_eq!(url_ip("https://partenaire.example/x"), None);
-    }
 
     #[test]
     fn signatures_are_stripe_s() {

@@ -135,7 +135,7 @@ fn check(c: &mut Checks, url: &str, events: &[String], allow_private: bool) {
             host.split(':').next().unwrap_or(host)
         };
         if let Ok(ip) = host.parse::<std::net::IpAddr>() {
-            if let Some(why) = crate::webhooks::refused(ip) {
+            if let Some(why) = crate::domain::address::refused(ip) {
                 c.fail("url", "not_public", format!("{ip} is {why}"));
             }
         }

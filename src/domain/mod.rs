@@ -1,5 +1,6 @@
 //! Validated types with no actix or diesel in them.
 
+pub mod address;
 pub mod analyzer;
 pub mod cursor;
 pub mod fasthash;
