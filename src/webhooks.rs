@@ -136,7 +136,17 @@ pub async fn run(state: actix_web::web::Data<AppState>, stop: Stop) {
         // killed meanwhile lets it go to the next one then.
         let hold = settings.timeout * 2 + Duration::from_secs(5);
         let lease = now + chrono::Duration::from_std(hold).unwrap_or_default();
-        let batch = state.db.run(move |c| q::claim(c, now, lease, BATCH)).await;
+        // A scheduled publication whose time has come is announced now, even if nobody reads
+        // the feed or writes (the move is one indexed read when there is nothing to do).
+        let batch = state
+            .db
+            .run(move |c| {
+                if changes::next_due(c)?.is_some_and(|due| due <= now) {
+                    crate::db::write_tx(c, |c| Ok(changes::move_due(c, crate::db::now())?))?;
+                }
+                q::claim(c, now, lease, BATCH)
+            })
+            .await;
         match batch {
             Ok(batch) if !batch.is_empty() => {
                 for d in batch {

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::api::common::PageQuery as ListQuery;
-use crate::api::common::{self, Checks, Listing, PageRequest};
+use crate::api::common::{self, Checks, Listing, PageRequest, Patch};
 use crate::auth::Caller;
 use crate::db::webhooks::{self as q, DeliveryRow, WebhookRow, EVENTS};
 use crate::db::write_tx;
@@ -52,14 +52,30 @@ pub struct WebhookCreated {
 pub struct WebhookInput {
     /// An http or https URL, at most 2000 characters, without credentials.
     #[serde(default)]
-    pub url: Option<String>,
+    #[schema(value_type = String, required = false, example = "https://partenaire.example/kiosque/hooks")]
+    pub url: Patch<String>,
     /// One or more of `article.published`, `article.updated`, `article.unpublished`,
     /// `article.deleted`.
     #[serde(default)]
-    pub events: Option<Vec<String>>,
+    #[schema(value_type = Vec<String>, required = false, min_items = 1)]
+    pub events: Patch<Vec<String>>,
     /// Default `true`.
     #[serde(default)]
-    pub active: Option<bool>,
+    #[schema(value_type = bool, required = false)]
+    pub active: Patch<bool>,
+}
+
+/// The input's values, a null refused (no field of a webhook may be emptied).
+fn values(
+    input: WebhookInput,
+    c: &mut Checks,
+) -> (Option<String>, Option<Vec<String>>, Option<bool>) {
+    let mut errs = std::mem::take(&mut c.0);
+    let url = input.url.required("url", &mut errs);
+    let events = input.events.required("events", &mut errs);
+    let active = input.active.required("active", &mut errs);
+    c.0 = errs;
+    (url, events, active)
 }
 
 /// One delivery of one change to one webhook.
@@ -159,9 +175,7 @@ fn check(c: &mut Checks, url: &str, events: &[String], allow_private: bool) {
 
 fn id_of(raw: &str) -> Result<i64, ApiError> {
     raw.parse()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or_else(|| ApiError::bad_param("id", "a numeric webhook id"))
+        .map_err(|_| ApiError::bad_param("id", "a numeric webhook id"))
 }
 
 /// List webhooks (admins), oldest first. Secrets are never shown again.
@@ -230,11 +244,12 @@ pub async fn create_webhook(
     let me = caller.require(Role::Admin)?.user_id;
     let input = input.into_inner()?;
     let mut c = Checks::default();
-    let url = input.url.unwrap_or_else(|| {
+    let (url, events, active) = values(input, &mut c);
+    let url = url.unwrap_or_else(|| {
         c.fail("url", "required", "url is required");
         String::new()
     });
-    let events = input.events.unwrap_or_default();
+    let events = events.unwrap_or_default();
     check(&mut c, &url, &events, state.config.webhooks.allow_private);
     c.finish()?;
     let mut raw = [0u8; 24];
@@ -244,7 +259,7 @@ pub async fn create_webhook(
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
     );
     let s2 = secret.clone();
-    let active = input.active.unwrap_or(true);
+    let active = active.unwrap_or(true);
     let hook = state
         .db
         .run(move |conn| {
@@ -327,9 +342,10 @@ pub async fn update_webhook(
         .run(move |conn| {
             write_tx(conn, |conn| {
                 let cur = q::find(conn, id)?.ok_or_else(|| ApiError::not_found("webhook"))?;
-                let url = input.url.unwrap_or(cur.url.clone());
-                let events = input.events.unwrap_or_else(|| cur.event_list());
                 let mut c = Checks::default();
+                let (url, events, active) = values(input, &mut c);
+                let url = url.unwrap_or(cur.url.clone());
+                let events = events.unwrap_or_else(|| cur.event_list());
                 check(&mut c, &url, &events, allow_private);
                 c.finish()?;
                 q::update(
@@ -337,7 +353,7 @@ pub async fn update_webhook(
                     id,
                     &url,
                     &events,
-                    input.active.unwrap_or(cur.active),
+                    active.unwrap_or(cur.active),
                     crate::db::now(),
                 )?;
                 crate::db::audit::record(

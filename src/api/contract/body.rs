@@ -42,6 +42,12 @@ fn url() -> Value {
     json!({"pattern": format!("^https?://[^{WS}\\x00-\\x1f\\x7f-\\x9f]*$"), "maxLength": 2000})
 }
 
+/// A webhook's URL: as [`url`], with no credentials before the host.
+fn webhook_url() -> Value {
+    let c = format!("{WS}\\x00-\\x1f\\x7f-\\x9f");
+    json!({"pattern": format!("^https?://[^@/?#{c}]*([/?#][^{c}]*)?$"), "maxLength": 2000})
+}
+
 /// A character class of every character that puts something in a slug (`text::slugify`): a tag's
 /// name needs one, or the tag could not be found again by name. Computed from the slugger itself.
 pub(super) fn slug_char_class() -> &'static str {
@@ -137,6 +143,12 @@ pub(super) fn body_rules() -> Vec<(&'static str, &'static str, Value)> {
                 "allOf": [{"pattern": "^[^\\x00-\\x1f\\x7f-\\x9f]*$"}, has_slug_character()]}}),
         ),
         ("FeaturedImage", "url", url()),
+        ("WebhookInput", "url", webhook_url()),
+        (
+            "WebhookInput",
+            "events",
+            json!({"minItems": 1, "items": {"type": "string", "enum": crate::db::webhooks::EVENTS}}),
+        ),
         ("FeaturedImage", "alt", json!({"maxLength": 500})),
         ("FeaturedImage", "caption", json!({"maxLength": 500})),
         ("FeaturedImage", "credit", json!({"maxLength": 500})),

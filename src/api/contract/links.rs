@@ -76,6 +76,7 @@ const REQUIRED_ON_CREATE: &[(&str, &[&str])] = &[
     ("/v1/authors", &["name"]),
     ("/v1/tags", &["name"]),
     ("/v1/users", &["email", "password", "role"]),
+    ("/v1/webhooks", &["url", "events"]),
 ];
 
 pub(super) fn require_on_create(paths: &mut serde_json::Map<String, Value>) {
