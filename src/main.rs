@@ -56,19 +56,25 @@ enum Command {
         #[arg(long, default_value_t = 200)]
         runs: usize,
         /// Extra source text for the synthetic articles.
-        #[arg(long, default_value = "../shared/corpus/dev_corpus_fr.json")]
+        #[arg(long, default_value = "tests/corpus/dev_corpus_fr.json")]
         corpus: std::path::PathBuf,
     },
     /// Measure search (nDCG@10) and related articles (precision@4) on a labelled corpus, loaded into the
     /// empty database that DATABASE_URL names (default: a new temporary SQLite file).
     Eval {
-        #[arg(long, default_value = "../shared/corpus/dev_corpus_fr.json")]
+        #[arg(long, default_value = "tests/corpus/dev_corpus_fr.json")]
         corpus: std::path::PathBuf,
-        #[arg(long, default_value = "../shared/corpus/dev_queries_fr.json")]
+        #[arg(long, default_value = "tests/corpus/dev_queries_fr.json")]
         queries: std::path::PathBuf,
         /// Print each query's nDCG@10 too.
         #[arg(long)]
         verbose: bool,
+        /// Fail (exit 1) when the `similar` strategy's precision@4 is under this.
+        #[arg(long)]
+        min_similar: Option<f64>,
+        /// Fail (exit 1) when search's mean nDCG@10 is under this.
+        #[arg(long)]
+        min_ndcg: Option<f64>,
     },
     /// Bring content in from another system.
     Import {
@@ -161,6 +167,8 @@ fn run(command: Command, config: Config) -> anyhow::Result<()> {
             corpus,
             queries,
             verbose,
+            min_similar,
+            min_ndcg,
         } => {
             let url = match std::env::var("DATABASE_URL").ok().filter(|u| !u.is_empty()) {
                 Some(u) => u,
@@ -191,6 +199,22 @@ fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 for (q, n) in &report.per_query {
                     println!("  {n:.3}  {q}");
                 }
+            }
+            // The guard CI runs: a change that loses quality cannot land unnoticed.
+            let similar = report
+                .precision_at_4
+                .iter()
+                .find(|(s, _)| s == "similar")
+                .map(|(_, p)| *p)
+                .unwrap_or(0.0);
+            if let Some(floor) = min_similar.filter(|f| similar < *f) {
+                anyhow::bail!("related similar precision@4 {similar:.3} is under the floor {floor:.3}");
+            }
+            if let Some(floor) = min_ndcg.filter(|f| report.ndcg_at_10 < *f) {
+                anyhow::bail!(
+                    "search nDCG@10 {:.3} is under the floor {floor:.3}",
+                    report.ndcg_at_10
+                );
             }
             Ok(())
         }

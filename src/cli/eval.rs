@@ -69,14 +69,6 @@ pub struct Report {
     pub per_query: Vec<(String, f64)>,
 }
 
-/// Splits a leading `[Kicker]` off a corpus title.
-fn kicker(title: &str) -> (Option<String>, String) {
-    match title.strip_prefix('[').and_then(|r| r.split_once(']')) {
-        Some((k, rest)) => (Some(k.trim().to_owned()), rest.trim().to_owned()),
-        None => (None, title.to_owned()),
-    }
-}
-
 fn load(
     conn: &mut AnyConnection,
     corpus: &Corpus,
@@ -108,10 +100,9 @@ fn load(
     };
     let mut ids = HashMap::new();
     for a in &corpus.articles {
-        let (kicker, title) = kicker(&a.title);
+        // As a newsroom sends it: a `[Tribune]` in a title stays in the title.
         let input = ArticleInput {
-            title: Patch::Value(title),
-            kicker: kicker.map(Patch::Value).unwrap_or_default(),
+            title: Patch::Value(a.title.clone()),
             lede: Patch::Value(a.lede.clone()),
             body: Patch::Value(a.body.clone()),
             status: Patch::Value(Status::Published),
