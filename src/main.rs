@@ -208,7 +208,9 @@ fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 .map(|(_, p)| *p)
                 .unwrap_or(0.0);
             if let Some(floor) = min_similar.filter(|f| similar < *f) {
-                anyhow::bail!("related similar precision@4 {similar:.3} is under the floor {floor:.3}");
+                anyhow::bail!(
+                    "related similar precision@4 {similar:.3} is under the floor {floor:.3}"
+                );
             }
             if let Some(floor) = min_ndcg.filter(|f| report.ndcg_at_10 < *f) {
                 anyhow::bail!(

@@ -149,9 +149,30 @@ pub async fn run(state: actix_web::web::Data<AppState>, stop: Stop) {
             .await;
         match batch {
             Ok(batch) if !batch.is_empty() => {
+                // Endpoints at once, each one's deliveries in order. What a slow endpoint cannot
+                // send inside the lease is let go before the lease ends (and claimed again), so
+                // that no other worker sends it meanwhile.
+                let claimed = std::time::Instant::now();
+                let mut groups: std::collections::BTreeMap<i64, Vec<DeliveryRow>> =
+                    Default::default();
                 for d in batch {
-                    deliver(&state, &http, &settings, d).await;
+                    groups.entry(d.webhook_id).or_default().push(d);
                 }
+                let (state, http, settings) = (&state, &http, &settings);
+                futures_util::future::join_all(groups.into_values().map(|list| async move {
+                    let mut rest = list.into_iter();
+                    for d in rest.by_ref() {
+                        deliver(state, http, settings, d).await;
+                        if claimed.elapsed() + settings.timeout + Duration::from_secs(2) > hold {
+                            break;
+                        }
+                    }
+                    let left: Vec<i64> = rest.map(|d| d.id).collect();
+                    if !left.is_empty() {
+                        let _ = state.db.run(move |c| Ok(q::release(c, &left)?)).await;
+                    }
+                }))
+                .await;
             }
             Ok(_) => actix_web::rt::time::sleep(poll).await,
             Err(e) => {

@@ -219,13 +219,4 @@ mod tests {
         assert!(ndcg_at_10(&["b".into(), "a".into()], &rel) < 1.0);
         assert_eq!(ndcg_at_10(&["z".into()], &rel), 0.0);
     }
-
-    #[test]
-    fn a_bracketed_kicker_is_split_off_the_title() {
-        assert_eq!(
-            kicker("[Tribune] Le coton"),
-            (Some("Tribune".into()), "Le coton".into())
-        );
-        assert_eq!(kicker("Le coton"), (None, "Le coton".into()));
-    }
 }

@@ -235,6 +235,17 @@ pub fn claim(
         .load(conn)?)
 }
 
+/// Lets claimed deliveries go before their lease ends (a worker that could not send them in time).
+pub fn release(conn: &mut AnyConnection, ids: &[i64]) -> QueryResult<usize> {
+    diesel::update(
+        d::table
+            .filter(d::id.eq_any(ids))
+            .filter(d::status.eq(PENDING)),
+    )
+    .set(d::lease_until.eq(None::<NaiveDateTime>))
+    .execute(conn)
+}
+
 /// What one attempt gave.
 pub struct Attempt<'a> {
     pub delivered: bool,
