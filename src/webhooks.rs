@@ -112,9 +112,10 @@ fn retry_at(
     created: NaiveDateTime,
     now: NaiveDateTime,
 ) -> Option<NaiveDateTime> {
+    // After the first failure `first`, after the second twice that, and so on.
     let base = s
         .retry_first
-        .saturating_mul(1u32 << attempts.clamp(0, 20) as u32)
+        .saturating_mul(1u32 << (attempts - 1).clamp(0, 20) as u32)
         .min(MAX_WAIT);
     let mut r = [0u8; 2];
     let _ = getrandom::fill(&mut r);
@@ -210,6 +211,10 @@ fn payload(
     };
     Ok(Some(serde_json::json!({
         "id": format!("evt_{id}"),
+        // The change's place in commit order (the feed's order): deliveries can come out of
+        // order (a retry after a later success), so a receiver applies an event to an article
+        // only if its sequence is above the last it applied there.
+        "sequence": id,
         "type": d.event,
         "created_at": crate::domain::utc(at),
         "data": {
@@ -239,7 +244,12 @@ async fn deliver(state: &AppState, http: &awc::Client, s: &WebhookSettings, d: D
             let unix = chrono::Utc::now().timestamp();
             send(http, s, &url, &secret, unix, &body, &d).await
         }
-        Ok((Some((_, _, false)), _)) => (Err("the webhook is switched off".into()), None),
+        // Switched off since the claim: the delivery waits for it to be switched on again.
+        Ok((Some((_, _, false)), _)) => {
+            let id = d.id;
+            let _ = state.db.run(move |c| Ok(q::release(c, &[id])?)).await;
+            return;
+        }
         Ok(_) => (Err("the change is no longer kept".into()), None),
         Err(e) => {
             tracing::warn!(error = %e.detail, "webhook worker: cannot read a delivery");
@@ -262,9 +272,8 @@ async fn deliver(state: &AppState, http: &awc::Client, s: &WebhookSettings, d: D
         ),
         Err(e) => (false, None, Some(e.clone())),
     };
-    // A switched-off webhook or a pruned change is not retried (an admin may replay it).
-    let retry = !delivered
-        && !matches!(outcome, Err(ref e) if e.starts_with("the webhook") || e.starts_with("the change"));
+    // A pruned change is not retried (an admin may replay it).
+    let retry = !delivered && !matches!(outcome, Err(ref e) if e.starts_with("the change"));
     let retry_at = if retry {
         retry_at(s, d.attempts + 1, d.created_at, now)
     } else {

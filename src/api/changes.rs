@@ -11,6 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::api::articles::model::{Article, FIELDS};
 use crate::api::articles::{item_values, to_items};
 use crate::api::common::{self, body_etag, cached, Raw};
+use crate::auth::Caller;
 use crate::db::changes::{self as q, Kind};
 use crate::db::write_tx;
 use crate::domain::cursor::Cursor;
@@ -132,8 +133,11 @@ fn cursor(id: i64) -> String {
 pub async fn list_changes(
     req: HttpRequest,
     state: web::Data<AppState>,
+    caller: Caller,
     query: web::Query<ChangesQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    // A staff caller's answer is private, as on every route; a bad token was a 401 already.
+    let private = caller.staff().is_some();
     let query = query.into_inner();
     let limit = query.limit.unwrap_or(100);
     if !(1..=MAX_LIMIT).contains(&limit) {
@@ -177,6 +181,12 @@ pub async fn list_changes(
                     },
                 });
             };
+            if since > q::head(conn)? {
+                return Err(ApiError::bad_param(
+                    "since",
+                    "this cursor is ahead of the feed (made by another database?)",
+                ));
+            }
             if since < q::pruned_through(conn)? {
                 return Err(ApiError::new(
                     actix_web::http::StatusCode::GONE,
@@ -243,5 +253,5 @@ pub async fn list_changes(
         .await?;
     let body = serde_json::to_string(&page).map_err(|e| ApiError::internal(e.into()))?;
     let etag = body_etag(&body);
-    Ok(cached(&req, false, body, etag, None, |_| {}))
+    Ok(cached(&req, private, body, etag, None, |_| {}))
 }

@@ -98,8 +98,11 @@ pub struct RedirectQuery {
 pub async fn list_redirects(
     req: HttpRequest,
     state: web::Data<AppState>,
+    caller: crate::auth::Caller,
     query: web::Query<RedirectQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    // A bad token is a 401 here as on every route (the extractor said so); staff answers are private.
+    let private = caller.staff().is_some();
     let query = query.into_inner();
     let page = PageRequest::parse(query.page, query.per_page, query.cursor.as_deref(), "id")?;
     let site = state.config.site_url.clone();
@@ -157,7 +160,7 @@ pub async fn list_redirects(
             })
         })
         .await?;
-    Ok(collection(&req, false, &page, listing))
+    Ok(collection(&req, private, &page, listing))
 }
 
 crate::api::collection_schema!(RedirectList, Redirect);

@@ -72,7 +72,12 @@ fn values(
 ) -> (Option<String>, Option<Vec<String>>, Option<bool>) {
     let mut errs = std::mem::take(&mut c.0);
     let url = input.url.required("url", &mut errs);
-    let events = input.events.required("events", &mut errs);
+    // Each event once, in the order given.
+    let events = input.events.required("events", &mut errs).map(|mut e| {
+        let mut seen = std::collections::HashSet::new();
+        e.retain(|x| seen.insert(x.clone()));
+        e
+    });
     let active = input.active.required("active", &mut errs);
     c.0 = errs;
     (url, events, active)
@@ -141,6 +146,17 @@ fn check(c: &mut Checks, url: &str, events: &[String], allow_private: bool) {
         .unwrap_or("");
     if authority.contains('@') {
         c.fail("url", "invalid", "a webhook URL carries no credentials");
+    }
+    let (name, port) = match authority.rsplit_once(':') {
+        Some((h, _)) if !h.ends_with(']') && h.contains(':') => (authority, None),
+        Some((h, p)) => (h, Some(p)),
+        None => (authority, None),
+    };
+    if name.trim_matches(['[', ']']).is_empty() {
+        c.fail("url", "invalid", "a webhook URL names a host");
+    }
+    if port.is_some_and(|p| p.parse::<u16>().map_or(true, |p| p == 0)) {
+        c.fail("url", "invalid", "a port is 1 to 65535");
     }
     if !allow_private {
         let host = authority.trim_start_matches('[');

@@ -153,10 +153,8 @@ pub fn enqueue(
     event: &str,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
-    let hooks: Vec<(i64, String)> = w::table
-        .filter(w::active.eq(true))
-        .select((w::id, w::events))
-        .load(conn)?;
+    // Switched off or not: a switched-off webhook's deliveries wait until it is switched on again.
+    let hooks: Vec<(i64, String)> = w::table.select((w::id, w::events)).load(conn)?;
     let mut n = 0;
     for (id, events) in hooks {
         if events.split(',').any(|e| e == event) {
@@ -196,7 +194,8 @@ pub fn claim(
         AnyConnection::Postgresql(pg) => pg.transaction(|pg| {
             let ids: Vec<i64> = diesel::sql_query(
                 "SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= $1 \
-                 AND (lease_until IS NULL OR lease_until < $1) ORDER BY id LIMIT $2 \
+                 AND (lease_until IS NULL OR lease_until < $1) \
+                 AND webhook_id IN (SELECT id FROM webhooks WHERE active) ORDER BY id LIMIT $2 \
                  FOR UPDATE SKIP LOCKED",
             )
             .bind::<Timestamp, _>(now)
@@ -215,6 +214,9 @@ pub fn claim(
                 .filter(d::status.eq(PENDING))
                 .filter(d::next_attempt_at.le(now))
                 .filter(d::lease_until.is_null().or(d::lease_until.lt(now)))
+                .filter(
+                    d::webhook_id.eq_any(w::table.filter(w::active.eq(true)).select(w::id)),
+                )
                 .order(d::id)
                 .limit(limit)
                 .select(d::id)

@@ -393,6 +393,31 @@ both!(
         ] {
             app.get(&format!("/v1/changes?{bad}")).await.problem(400);
         }
+        // A bad token is a 401 here too; a staff caller's page is private.
+        app.get_as("/v1/changes", "pas-un-jeton").await.problem(401);
+        let admin = app.admin().await;
+        let staff = app.get_as("/v1/changes?limit=1", &admin).await.expect(200);
+        assert!(staff.header("cache-control").unwrap().contains("private"));
+        // A cursor past the feed's head (another database's) is refused, not followed.
+        let head = app.get("/v1/changes?since=now").await.expect(200).body;
+        let h = head["meta"]["next_cursor"].as_str().unwrap();
+        let at: i64 = {
+            use base64::Engine;
+            let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(h)
+                .unwrap();
+            serde_json::from_slice::<Value>(&raw).unwrap()["i"]
+                .as_i64()
+                .unwrap()
+        };
+        let ahead = {
+            use base64::Engine;
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .encode(format!(r#"{{"s":"changes","v":"","i":{}}}"#, at + 3))
+        };
+        app.get(&format!("/v1/changes?since={ahead}"))
+            .await
+            .problem(400);
         // A cursor of another listing is not one of this feed.
         let articles = app.get("/v1/articles?per_page=1").await.expect(200).body;
         let other = articles["meta"]["next_cursor"].as_str().unwrap();
@@ -440,5 +465,25 @@ both!(
             .body;
         assert_eq!(after["data"], json!([]));
         assert_eq!(after["meta"]["next_cursor"], h);
+    }
+);
+
+both!(
+    a_deleted_article_s_id_is_never_given_again,
+    |app| async move {
+        // Partners key their copies on the id, and the feed keeps a deleted article's.
+        let token = app.admin().await;
+        let mut last = 0;
+        for i in 0..3 {
+            let a = app
+                .article(&token, json!({"title": format!("Éphémère {i}"), "body": "x", "rubrique": "politique", "status": "published"}))
+                .await;
+            let id = a["id"].as_i64().unwrap();
+            assert!(id > last, "id {id} after {last}");
+            last = id;
+            app.delete(&format!("/v1/articles/{id}"), &token)
+                .await
+                .expect(204);
+        }
     }
 );

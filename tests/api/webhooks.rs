@@ -218,6 +218,12 @@ both!(
         let ids: std::collections::HashSet<&str> =
             bodies.iter().map(|b| b["id"].as_str().unwrap()).collect();
         assert_eq!(ids.len(), 5, "each event has its own id");
+        // `sequence` is the commit order, for a receiver that gets deliveries out of order.
+        let seq: Vec<i64> = bodies
+            .iter()
+            .map(|b| b["sequence"].as_i64().unwrap())
+            .collect();
+        assert!(seq.windows(2).all(|w| w[0] < w[1]), "{seq:?}");
         assert!(got
             .iter()
             .all(|g| g.headers["content-type"] == "application/json"));
@@ -346,7 +352,19 @@ both!(
         assert_eq!(ds[0]["last_status"], 500);
         assert_eq!(ds[0]["attempts"], 4);
         assert_eq!(down.got().len(), 4);
-        // Switched on again: its failures are forgotten.
+        // Changes while it is switched off wait for it: switched on again (its failures forgotten)
+        // it gets them.
+        let sent = down.got().len();
+        app.patch(
+            &format!("/v1/articles/{}", a["id"]),
+            &admin,
+            json!({"title": "Pendant la panne"}),
+        )
+        .await
+        .expect(200);
+        actix_rt::time::sleep(Duration::from_millis(400)).await;
+        assert_eq!(down.got().len(), sent, "sent to a switched-off webhook");
+        down.answers.lock().unwrap().clear();
         let on = app
             .patch(
                 &format!("/v1/webhooks/{}", bad["id"]),
@@ -360,6 +378,13 @@ both!(
             (on["active"].as_bool(), on["failures"].as_i64()),
             (Some(true), Some(0))
         );
+        let got = down.wait_for(sent + 1).await;
+        let titles: Vec<String> = got
+            .iter()
+            .filter_map(|g| serde_json::from_str::<Value>(&g.body).ok())
+            .filter_map(|b| b["data"]["article"]["title"].as_str().map(str::to_owned))
+            .collect();
+        assert!(titles.iter().any(|t| t == "Pendant la panne"), "{titles:?}");
     }
 );
 

@@ -77,8 +77,25 @@ macro_rules! written {
 }
 
 pub fn insert(conn: &mut AnyConnection, w: &ArticleWrite, now: NaiveDateTime) -> QueryResult<i64> {
+    // An id is never given twice: partners key their copies on it, and the changes feed keeps the
+    // ids of deleted articles. PostgreSQL's identity never goes back; SQLite's rowid would reuse the
+    // highest id once its row is deleted, so the next id is taken past both (under the write lock).
+    let id: Option<i64> = match conn {
+        AnyConnection::Sqlite(_) => {
+            use crate::db::schema::changes;
+            let live: Option<i64> = articles::table
+                .select(diesel::dsl::max(articles::id))
+                .first(conn)?;
+            let seen: Option<i64> = changes::table
+                .select(diesel::dsl::max(changes::article_id))
+                .first(conn)?;
+            Some(live.unwrap_or(0).max(seen.unwrap_or(0)) + 1)
+        }
+        AnyConnection::Postgresql(_) => None,
+    };
     let id = diesel::insert_into(articles::table)
         .values((
+            id.map(|id| articles::id.eq(id)),
             written!(w, now),
             (
                 articles::version.eq(1),
