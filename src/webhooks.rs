@@ -20,7 +20,7 @@ use sha2::Sha256;
 use crate::config::WebhookSettings;
 use crate::db::changes::{self, Kind};
 use crate::db::webhooks::{self as q, Attempt, DeliveryRow};
-use crate::domain::address::{refused, url_ip};
+use crate::domain::address::{fenced, url_ip};
 use crate::state::AppState;
 
 /// Deliveries claimed at once.
@@ -58,13 +58,11 @@ impl Resolve for Guarded {
     ) -> LocalBoxFuture<'a, Result<Vec<SocketAddr>, Box<dyn StdError>>> {
         Box::pin(async move {
             let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host, port)).await?.collect();
-            if !self.allow_private {
-                if let Some((a, why)) = addrs
-                    .iter()
-                    .find_map(|a| refused(a.ip()).map(|why| (a, why)))
-                {
-                    return Err(format!("refused: {host} resolves to {}, {why}", a.ip()).into());
-                }
+            if let Some((a, why)) = addrs
+                .iter()
+                .find_map(|a| fenced(a.ip(), self.allow_private).map(|why| (a, why)))
+            {
+                return Err(format!("refused: {host} resolves to {}, {why}", a.ip()).into());
             }
             Ok(addrs)
         })
@@ -308,11 +306,9 @@ async fn send(
     d: &DeliveryRow,
 ) -> (Result<u16, String>, Option<String>) {
     // An address written as an IP is not resolved, so it is checked here.
-    if !s.allow_private {
-        if let Some(ip) = url_ip(url) {
-            if let Some(why) = refused(ip) {
-                return (Err(format!("refused: {ip} is {why}")), None);
-            }
+    if let Some(ip) = url_ip(url) {
+        if let Some(why) = fenced(ip, s.allow_private) {
+            return (Err(format!("refused: {ip} is {why}")), None);
         }
     }
     let request = http

@@ -158,22 +158,19 @@ fn check(c: &mut Checks, url: &str, events: &[String], allow_private: bool) {
     if port.is_some_and(|p| p.parse::<u16>().map_or(true, |p| p == 0)) {
         c.fail("url", "invalid", "a port is 1 to 65535");
     }
-    if !allow_private {
-        let host = authority.trim_start_matches('[');
-        let host = host.split(']').next().unwrap_or(host);
-        let host = if authority.starts_with('[') {
-            host
-        } else {
-            host.split(':').next().unwrap_or(host)
-        };
-        if let Ok(ip) = host.parse::<std::net::IpAddr>() {
-            if let Some(why) = crate::domain::address::refused(ip) {
-                c.fail("url", "not_public", format!("{ip} is {why}"));
-            }
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = if host.starts_with('[') {
+        host.trim_start_matches('[').split(']').next().unwrap_or("")
+    } else {
+        host.split(':').next().unwrap_or(host)
+    };
+    if let Ok(ip) = host.parse::<std::net::IpAddr>() {
+        if let Some(why) = crate::domain::address::fenced(ip, allow_private) {
+            c.fail("url", "not_public", format!("{ip} is {why}"));
         }
-        if host.eq_ignore_ascii_case("localhost") || host.ends_with(".localhost") {
-            c.fail("url", "not_public", "localhost is a loopback address");
-        }
+    }
+    if !allow_private && (host.eq_ignore_ascii_case("localhost") || host.ends_with(".localhost")) {
+        c.fail("url", "not_public", "localhost is a loopback address");
     }
     if events.is_empty() {
         c.fail("events", "required", "at least one event");

@@ -60,6 +60,41 @@ pub fn refused(ip: IpAddr) -> Option<&'static str> {
     }
 }
 
+/// Why an address is fenced off: any non-public one, or, when private networks are allowed (tests,
+/// a receiver on the LAN), still the link-local range that cloud metadata services answer on
+/// (169.254.169.254, fd00:ec2::254), in any of its spellings.
+pub fn fenced(ip: IpAddr, allow_private: bool) -> Option<&'static str> {
+    if !allow_private {
+        return refused(ip);
+    }
+    let metadata =
+        "a link-local or cloud metadata address (refused even with private networks allowed)";
+    let v4 = match ip {
+        IpAddr::V4(v4) => Some(v4),
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().or_else(|| {
+            let s = v6.segments();
+            (s[0] == 0x64 && s[1] == 0xff9b && s[2..6] == [0, 0, 0, 0]).then(|| {
+                std::net::Ipv4Addr::new(
+                    (s[6] >> 8) as u8,
+                    s[6] as u8,
+                    (s[7] >> 8) as u8,
+                    s[7] as u8,
+                )
+            })
+        }),
+    };
+    match (ip, v4) {
+        (_, Some(v4)) if v4.is_link_local() => Some(metadata),
+        (IpAddr::V6(v6), None)
+            if (v6.segments()[0] & 0xffc0) == 0xfe80
+                || v6 == std::net::Ipv6Addr::new(0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254) =>
+        {
+            Some(metadata)
+        }
+        _ => None,
+    }
+}
+
 /// The IP address a URL names literally, if it does.
 pub fn url_ip(url: &str) -> Option<IpAddr> {
     let rest = url.split_once("://")?.1;
@@ -102,5 +137,18 @@ mod tests {
         );
         assert_eq!(url_ip("https://[::1]/x"), Some("::1".parse().unwrap()));
         assert_eq!(url_ip("https://partenaire.example/x"), None);
+        // Private networks allowed: loopback and the LAN pass, metadata never.
+        for open in ["127.0.0.1", "10.1.2.3", "::1"] {
+            assert!(fenced(open.parse().unwrap(), true).is_none(), "{open}");
+        }
+        for shut in [
+            "169.254.169.254",
+            "::ffff:169.254.169.254",
+            "fd00:ec2::254",
+            "fe80::1",
+            "64:ff9b::a9fe:a9fe",
+        ] {
+            assert!(fenced(shut.parse().unwrap(), true).is_some(), "{shut}");
+        }
     }
 }

@@ -162,6 +162,25 @@ both!(
         let secret = hook["secret"].as_str().unwrap().to_owned();
         assert!(secret.starts_with("whsec_") && secret.len() > 30);
         let only = register(&app, &admin, &deletes.url, &["article.deleted"]).await;
+        // Private networks are allowed here (the receivers are on loopback); cloud metadata never.
+        for url in [
+            "http://169.254.169.254/latest/meta-data/",
+            "http://[fd00:ec2::254]/",
+            "http://[::ffff:169.254.169.254]/",
+        ] {
+            let r = app
+                .post(
+                    "/v1/webhooks",
+                    &admin,
+                    json!({"url": url, "events": ["article.published"]}),
+                )
+                .await;
+            assert_eq!(
+                r.problem(422).body["errors"][0]["code"],
+                "not_public",
+                "{url}"
+            );
+        }
         // The secret is shown once.
         let listed = app.get_as("/v1/webhooks", &admin).await.expect(200).body;
         assert!(listed["data"]
