@@ -28,6 +28,27 @@ async fn import(app: &TestApp, file: PathBuf) -> Summary {
     .expect("the import thread")
 }
 
+/// How many drafts, published articles, redirects, tags, authors and rubriques there are.
+async fn totals(app: &TestApp, admin: &str) -> Vec<i64> {
+    let mut out = Vec::new();
+    for (path, staff) in [
+        ("/v1/articles?status=draft&per_page=1", true),
+        ("/v1/articles?per_page=1", false),
+        ("/v1/redirects?per_page=1", false),
+        ("/v1/tags?per_page=1", false),
+        ("/v1/authors?per_page=1", false),
+        ("/v1/rubriques?per_page=1", false),
+    ] {
+        let r = if staff {
+            app.get_as(path, admin).await
+        } else {
+            app.get(path).await
+        };
+        out.push(r.expect(200).body["meta"]["total"].as_i64().unwrap());
+    }
+    out
+}
+
 /// The 1-based line of the `n`-th `<item>` of the fixture.
 fn line_of_item(n: usize) -> u64 {
     let text = std::fs::read_to_string(fixture()).unwrap();
@@ -337,19 +358,7 @@ both!(
     |app| async move {
         let first = import(&app, fixture()).await;
         let admin = app.admin().await;
-        let total = |r: crate::helpers::Res| r.body["meta"]["total"].as_i64().unwrap();
-        let before = (
-            total(
-                app.get_as("/v1/articles?status=draft&per_page=1", &admin)
-                    .await
-                    .expect(200),
-            ),
-            total(app.get("/v1/articles?per_page=1").await.expect(200)),
-            total(app.get("/v1/redirects?per_page=1").await.expect(200)),
-            total(app.get("/v1/tags?per_page=1").await.expect(200)),
-            total(app.get("/v1/authors?per_page=1").await.expect(200)),
-            total(app.get("/v1/rubriques?per_page=1").await.expect(200)),
-        );
+        let before = totals(&app, &admin).await;
         let again = import(&app, fixture()).await;
         assert_eq!(
             again.articles.created + again.articles.updated,
@@ -361,18 +370,7 @@ both!(
         assert_eq!(again.tags.unchanged, 4);
         assert_eq!(again.redirects, 0, "nothing recorded again: {again:?}");
         assert_eq!(again.authors.unchanged, 3);
-        let after = (
-            total(
-                app.get_as("/v1/articles?status=draft&per_page=1", &admin)
-                    .await
-                    .expect(200),
-            ),
-            total(app.get("/v1/articles?per_page=1").await.expect(200)),
-            total(app.get("/v1/redirects?per_page=1").await.expect(200)),
-            total(app.get("/v1/tags?per_page=1").await.expect(200)),
-            total(app.get("/v1/authors?per_page=1").await.expect(200)),
-            total(app.get("/v1/rubriques?per_page=1").await.expect(200)),
-        );
+        let after = totals(&app, &admin).await;
         assert_eq!(before, after);
 
         // A later export where one post was corrected in WordPress, and the newsroom renamed an

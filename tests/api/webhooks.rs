@@ -34,6 +34,11 @@ struct Receiver {
 
 impl Receiver {
     fn start(answers: &[u16]) -> Receiver {
+        Receiver::start_slow(answers, Duration::ZERO)
+    }
+
+    /// As [`Receiver::start`], each answer taking `delay`.
+    fn start_slow(answers: &[u16], delay: Duration) -> Receiver {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!(
             "http://127.0.0.1:{}/hooks",
@@ -67,6 +72,7 @@ impl Receiver {
                     .unwrap_or(0);
                 let mut body = vec![0; len];
                 let _ = reader.read_exact(&mut body);
+                std::thread::sleep(delay);
                 got.lock().unwrap().push(Got {
                     headers,
                     body: String::from_utf8_lossy(&body).into_owned(),
@@ -674,46 +680,8 @@ both!(
 fn killed_and_restarted(db_url: &str) {
     let dir = tempfile::tempdir().unwrap();
     // A slow receiver: each answer takes 300 ms, so the kill finds deliveries still to make.
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let rx_url = format!(
-        "http://127.0.0.1:{}/hooks",
-        listener.local_addr().unwrap().port()
-    );
-    let got: Arc<Mutex<Vec<Got>>> = Arc::default();
-    let g = got.clone();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { continue };
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut headers = HashMap::new();
-            let mut line = String::new();
-            reader.read_line(&mut line).unwrap_or(0);
-            loop {
-                line.clear();
-                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                    break;
-                }
-                if let Some((k, v)) = line.split_once(':') {
-                    headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_owned());
-                }
-            }
-            let len: usize = headers
-                .get("content-length")
-                .and_then(|l| l.parse().ok())
-                .unwrap_or(0);
-            let mut body = vec![0; len];
-            let _ = reader.read_exact(&mut body);
-            std::thread::sleep(Duration::from_millis(300));
-            g.lock().unwrap().push(Got {
-                headers,
-                body: String::from_utf8_lossy(&body).into_owned(),
-            });
-            let _ = write!(
-                stream,
-                "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-            );
-        }
-    });
+    let rx = Receiver::start_slow(&[], Duration::from_millis(300));
+    let (rx_url, got) = (rx.url.clone(), rx.got.clone());
 
     let (mut child, port) = start_binary(dir.path(), db_url);
     let (status, login) = http(
