@@ -40,6 +40,19 @@ enum Command {
     /// Replace the database's content with a backup (SQLite: stop the server first; PostgreSQL:
     /// pg_restore --clean into the database DATABASE_URL names).
     Restore { path: std::path::PathBuf },
+    /// Fill the database DATABASE_URL names with synthetic French articles until it holds N (for
+    /// benchmarks). Refuses a database holding real content unless --force.
+    Seed {
+        /// How many articles the database should hold at the end.
+        #[arg(long, value_name = "N")]
+        synthetic: usize,
+        /// Add synthetic articles to a database that holds real content.
+        #[arg(long)]
+        force: bool,
+        /// More source text for the articles (a corpus in the demo content's JSON shape).
+        #[arg(long, default_value = "tests/corpus/dev_corpus_fr.json")]
+        text: std::path::PathBuf,
+    },
     /// Fill the database DATABASE_URL names with synthetic articles (up to --articles) and time the
     /// front-page list, search and similar related articles from a warm process.
     Bench {
@@ -240,9 +253,9 @@ fn run(command: Command, config: Config) -> anyhow::Result<()> {
             let db = kiosque::db::Db::connect(&config.database_url, 2, config.db_timeout)?;
             db.migrate()?;
             kiosque::content::seed::on_start(&db, &config)?;
-            let n = cli::bench::fill(&db, &corpus, articles)?;
+            let n = cli::seed::run(&db, articles, &corpus, false)?;
             println!(
-                "database {} with {n} published articles",
+                "database {} with {n} articles",
                 kiosque::config::redact_url(&config.database_url)
             );
             // Warm up, then measure.
@@ -250,6 +263,17 @@ fn run(command: Command, config: Config) -> anyhow::Result<()> {
             for (name, figures) in cli::bench::measure(&db, runs)? {
                 println!("{name:<32} {figures}");
             }
+            Ok(())
+        }
+        Command::Seed {
+            synthetic,
+            force,
+            text,
+        } => {
+            let db = kiosque::db::Db::connect(&config.database_url, 2, config.db_timeout)?;
+            db.migrate()?;
+            kiosque::content::seed::on_start(&db, &config)?;
+            cli::seed::run(&db, synthetic, &text, force)?;
             Ok(())
         }
         Command::Backup { path } => {

@@ -8,5 +8,6 @@ pub mod input;
 pub mod named;
 pub mod rubriques;
 pub mod seed;
+pub mod synthetic;
 pub mod tags;
 pub mod users;

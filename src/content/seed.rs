@@ -13,7 +13,7 @@ use crate::db::{maintenance, rubriques, write_tx, AnyConnection, Db};
 use crate::domain::{Role, Status};
 use crate::error::ApiError;
 
-const DEMO: &str = include_str!("../seed/demo_fr.json");
+pub(crate) const DEMO: &str = include_str!("../seed/demo_fr.json");
 
 #[derive(Deserialize)]
 struct Demo {
@@ -93,6 +93,13 @@ pub fn on_start(db: &Db, config: &Config) -> anyhow::Result<()> {
         maintenance::reindex_if_incomplete(conn)
     })
     .map_err(|e: ApiError| anyhow::anyhow!("start-up data: {}", e.detail))
+}
+
+/// The titles of the demo seed's articles.
+pub fn demo_titles() -> Vec<String> {
+    serde_json::from_str::<Demo>(DEMO)
+        .map(|d| d.articles.into_iter().map(|a| a.title).collect())
+        .unwrap_or_default()
 }
 
 /// Writes the demo content through the same code as the API; returns the number of articles.

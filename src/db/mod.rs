@@ -32,6 +32,17 @@ macro_rules! dyn_query {
     }};
 }
 
+/// Runs the same diesel statement on whichever connection `$conn` holds: for what the
+/// MultiConnection cannot run itself, such as inserts of many rows at once.
+macro_rules! on_each {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::db::AnyConnection::Sqlite($c) => $body,
+            $crate::db::AnyConnection::Postgresql($c) => $body,
+        }
+    };
+}
+
 /// The rows of a statement whose `IN` list holds many keys, 400 keys per statement: `$sql` writes
 /// the statement from the backend flag (true: PostgreSQL) and the list's placeholders; `$bind`
 /// turns a key into what is bound as `$ty`. On SQLite each list is padded to one of a few lengths
@@ -123,6 +134,7 @@ pub mod api_keys;
 pub mod articles;
 pub mod audit;
 pub mod authors;
+pub mod bulk;
 pub mod changes;
 pub mod idempotency;
 pub mod imports;

@@ -25,6 +25,7 @@ mod search;
 mod security;
 mod sessions;
 mod structured_data;
+mod synthetic;
 mod taxonomies;
 mod users;
 mod webhooks;

@@ -200,7 +200,7 @@ both!(
 );
 
 #[derive(QueryableByName, Debug, PartialEq)]
-struct Totals {
+pub struct Totals {
     #[diesel(sql_type = BigInt)]
     docs: i64,
     #[diesel(sql_type = BigInt)]
@@ -215,7 +215,8 @@ struct Totals {
     some_terms: String,
 }
 
-fn totals(conn: &mut AnyConnection) -> Totals {
+/// The search statistics, summed up.
+pub fn totals(conn: &mut AnyConnection) -> Totals {
     let sql = "SELECT docs, title_terms, body_terms, \
                (SELECT count(*) FROM search_terms) AS terms, \
                (SELECT CAST(COALESCE(sum(df), 0) AS BIGINT) FROM search_terms) AS df_sum, \
@@ -488,10 +489,10 @@ both!(
 );
 
 /// (tag, published articles), by tag.
-type Counts = Vec<(i64, i64)>;
+pub type Counts = Vec<(i64, i64)>;
 
 /// The writer's tag counts, and a recount of the published articles' tags (zero counts left out).
-fn tag_counts(conn: &mut AnyConnection) -> (Counts, Counts) {
+pub fn tag_counts(conn: &mut AnyConnection) -> (Counts, Counts) {
     #[derive(QueryableByName)]
     struct Count {
         #[diesel(sql_type = BigInt)]

@@ -183,6 +183,21 @@ fn write_links(
     Ok(())
 }
 
+/// What creating this article would store (rendered, checked, its excerpt and counts made) without
+/// the database: the bulk load's way in, as the newsroom (every status allowed). The rubrique, the
+/// slug and the links are the caller's to set.
+pub fn prepare(input: ArticleInput, now: NaiveDateTime) -> Result<q::ArticleWrite, ApiError> {
+    let newsroom = Staff {
+        user_id: 0,
+        role: Role::Admin,
+        author_id: None,
+    };
+    let mut checks = Checks::default();
+    let (w, _) = merged(&mut checks, input, None, &newsroom, now)?;
+    checks.finish()?;
+    Ok(w)
+}
+
 /// Creates an article; returns its id.
 pub fn create(
     conn: &mut AnyConnection,

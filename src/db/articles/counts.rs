@@ -65,6 +65,22 @@ pub(super) fn public_count(
     Ok(n.n)
 }
 
+/// Adds new published articles to their rubriques' counts: (rubrique, how many). For a bulk load,
+/// whose batches would each recount every rubrique's articles.
+pub fn add_published(conn: &mut AnyConnection, added: &[(i64, i64)]) -> QueryResult<()> {
+    for (r, n) in added {
+        let sql = |pg: bool| {
+            let p = crate::db::placeholders(pg, 1, 2);
+            format!(
+                "INSERT INTO article_counts (rubrique_id, published) VALUES ({p}) \
+                 ON CONFLICT (rubrique_id) DO UPDATE SET published = article_counts.published + excluded.published"
+            )
+        };
+        dyn_query!(conn, sql, [*r, *n], diesel::sql_types::BigInt, execute)?;
+    }
+    Ok(())
+}
+
 /// Recounts the published articles of some rubriques into `article_counts` (in the writer's
 /// transaction, after an article of theirs was written or deleted).
 pub(super) fn recount(conn: &mut AnyConnection, rubriques: &[i64]) -> QueryResult<()> {

@@ -77,20 +77,8 @@ macro_rules! written {
 }
 
 pub fn insert(conn: &mut AnyConnection, w: &ArticleWrite, now: NaiveDateTime) -> QueryResult<i64> {
-    // An id is never given twice: partners key their copies on it, and the changes feed keeps the
-    // ids of deleted articles. PostgreSQL's identity never goes back; SQLite's rowid would reuse the
-    // highest id once its row is deleted, so the next id is taken past both (under the write lock).
     let id: Option<i64> = match conn {
-        AnyConnection::Sqlite(_) => {
-            use crate::db::schema::changes;
-            let live: Option<i64> = articles::table
-                .select(diesel::dsl::max(articles::id))
-                .first(conn)?;
-            let seen: Option<i64> = changes::table
-                .select(diesel::dsl::max(changes::article_id))
-                .first(conn)?;
-            Some(live.unwrap_or(0).max(seen.unwrap_or(0)) + 1)
-        }
+        AnyConnection::Sqlite(_) => take_ids(conn, 1)?.pop(),
         AnyConnection::Postgresql(_) => None,
     };
     let id = diesel::insert_into(articles::table)
@@ -107,6 +95,79 @@ pub fn insert(conn: &mut AnyConnection, w: &ArticleWrite, now: NaiveDateTime) ->
         .get_result(conn)?;
     recount(conn, &[w.rubrique_id])?;
     Ok(id)
+}
+
+/// Inserts new articles with the ids given (from [`take_ids`], under the write lock), 400 rows per
+/// statement: the bulk load's insert. The rubriques' counts are the caller's ([`add_published`]):
+/// recounted per batch, they cost more than the insert.
+pub fn insert_many(
+    conn: &mut AnyConnection,
+    rows: &[(i64, &ArticleWrite)],
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    for chunk in rows.chunks(400) {
+        let values: Vec<_> = chunk
+            .iter()
+            .map(|(id, w)| {
+                (
+                    articles::id.eq(*id),
+                    written!(w, now),
+                    (
+                        articles::version.eq(1),
+                        articles::created_at.eq(now),
+                        articles::updated_at.eq(now),
+                    ),
+                )
+            })
+            .collect();
+        match conn {
+            AnyConnection::Sqlite(c) => diesel::insert_into(articles::table)
+                .values(values)
+                .execute(c)?,
+            AnyConnection::Postgresql(c) => diesel::insert_into(articles::table)
+                .values(values)
+                .execute(c)?,
+        };
+    }
+    Ok(())
+}
+
+/// Takes `n` article ids, in order, under the write lock. An id is never given twice: partners,
+/// revisions and the audit log key on it. PostgreSQL's identity never goes back; SQLite's rowid
+/// would reuse the highest id once its row is deleted, so SQLite keeps the highest id given in
+/// `article_ids`.
+pub fn take_ids(conn: &mut AnyConnection, n: usize) -> QueryResult<Vec<i64>> {
+    use diesel::sql_types::BigInt;
+    #[derive(QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = BigInt)]
+        id: i64,
+    }
+    if n == 0 {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<Id> = match conn {
+        AnyConnection::Sqlite(c) => {
+            crate::db::Reused(diesel::sql_query(
+                "UPDATE article_ids SET last = MAX(last, COALESCE((SELECT max(id) FROM articles), 0)) + ? \
+                 WHERE id = 1 RETURNING last AS id",
+            )
+            .bind::<BigInt, _>(n as i64))
+            .load(c)?
+        }
+        AnyConnection::Postgresql(c) => diesel::sql_query(
+            "SELECT nextval(pg_get_serial_sequence('articles', 'id')) AS id FROM generate_series(1, $1) ORDER BY 1",
+        )
+        .bind::<BigInt, _>(n as i64)
+        .load(c)?,
+    };
+    Ok(match conn {
+        AnyConnection::Sqlite(_) => {
+            let last = ids.first().map_or(0, |i| i.id);
+            ((last - n as i64 + 1)..=last).collect()
+        }
+        AnyConnection::Postgresql(_) => ids.into_iter().map(|i| i.id).collect(),
+    })
 }
 
 pub fn update(

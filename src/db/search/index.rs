@@ -23,13 +23,85 @@ pub fn index(
     index_into(conn, id, title, lede, body_text, counted, None)
 }
 
-/// Statistics gathered in memory while the whole index is rebuilt, written once at the end (written
-/// per article, one transaction would update the same popular rows tens of thousands of times).
+/// Statistics gathered in memory while many articles are indexed (a full rebuild, a bulk load),
+/// written once at the end: written per article, one transaction would update the same popular rows
+/// tens of thousands of times.
 #[derive(Default)]
-struct Rebuilt {
+pub struct Rebuilt {
     df: HashMap<String, i64>,
     tags: HashMap<i64, i64>,
     totals: [i64; 5],
+}
+
+impl Rebuilt {
+    /// Counts an entry in (only a counted one adds anything).
+    pub fn add(&mut self, e: &Entry) {
+        if !e.counted {
+            return;
+        }
+        for t in counted_terms(&e.fields) {
+            *self.df.entry(t).or_default() += 1;
+        }
+        for t in &e.tag_ids {
+            *self.tags.entry(*t).or_default() += 1;
+        }
+        self.totals
+            .iter_mut()
+            .zip(e.totals)
+            .for_each(|(a, b)| *a += b);
+    }
+}
+
+/// What the index stores of one article, made without the database (a bulk load makes them on
+/// another thread): its analysed fields, its names, the tags it is indexed with.
+pub struct Entry {
+    fields: [String; 4],
+    totals: [i64; 5],
+    names: String,
+    tag_ids: Vec<i64>,
+    tag_list: String,
+    counted: bool,
+}
+
+impl Entry {
+    /// `tags` are the article's (id, name) pairs.
+    pub fn new(
+        title: &str,
+        lede: &str,
+        body_text: &str,
+        tags: &[(i64, String)],
+        counted: bool,
+    ) -> Entry {
+        let names = proper_names(&format!("{title}\n{lede}\n{body_text}")).join(" ");
+        let tag_ids: Vec<i64> = tags.iter().map(|(id, _)| *id).collect();
+        let tag_names: Vec<&str> = tags.iter().map(|(_, n)| n.as_str()).collect();
+        let tag_list = tag_ids
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(" ");
+        let fields = [
+            index_text(title),
+            index_text(lede),
+            index_text(&tag_names.join(" , ")),
+            index_text(body_text),
+        ];
+        let totals = [
+            1,
+            terms_in(&fields[0]),
+            terms_in(&fields[1]),
+            terms_in(&fields[2]),
+            terms_in(&fields[3]),
+        ];
+        Entry {
+            fields,
+            totals,
+            names,
+            tag_ids,
+            tag_list,
+            counted,
+        }
+    }
 }
 
 fn index_into(
@@ -46,22 +118,15 @@ fn index_into(
     if rebuilt.is_none() {
         uncount(conn, id)?;
     }
-    let (tag_ids, tags): (Vec<i64>, Vec<String>) = {
+    let tags: Vec<(i64, String)> = {
         use crate::db::schema::{article_tags, tags};
         article_tags::table
             .inner_join(tags::table)
             .filter(article_tags::article_id.eq(id))
             .select((tags::id, tags::name))
             .load::<(i64, String)>(conn)?
-            .into_iter()
-            .unzip()
     };
-    let names = proper_names(&format!("{title}\n{lede}\n{body_text}")).join(" ");
-    let tag_list = tag_ids
-        .iter()
-        .map(i64::to_string)
-        .collect::<Vec<_>>()
-        .join(" ");
+    let e = Entry::new(title, lede, body_text, &tags, counted);
     let sql = |pg: bool| {
         if pg {
             "INSERT INTO article_names (article_id, names, tag_ids) VALUES ($1, $2, $3) \
@@ -75,50 +140,27 @@ fn index_into(
         AnyConnection::Sqlite(c) => crate::db::Reused(
             diesel::sql_query(sql(false))
                 .bind::<BigInt, _>(id)
-                .bind::<Text, _>(&names)
-                .bind::<Text, _>(&tag_list),
+                .bind::<Text, _>(&e.names)
+                .bind::<Text, _>(&e.tag_list),
         )
         .execute(c)?,
         AnyConnection::Postgresql(c) => diesel::sql_query(sql(true))
             .bind::<BigInt, _>(id)
-            .bind::<Text, _>(&names)
-            .bind::<Text, _>(&tag_list)
+            .bind::<Text, _>(&e.names)
+            .bind::<Text, _>(&e.tag_list)
             .execute(c)?,
     };
-    let new = [
-        index_text(title),
-        index_text(lede),
-        index_text(&tags.join(" , ")),
-        index_text(body_text),
-    ];
-    let totals = [
-        1,
-        terms_in(&new[0]),
-        terms_in(&new[1]),
-        terms_in(&new[2]),
-        terms_in(&new[3]),
-    ];
     match rebuilt {
-        Some(r) => {
-            if counted {
-                for t in counted_terms(&new) {
-                    *r.df.entry(t).or_default() += 1;
-                }
-                for t in &tag_ids {
-                    *r.tags.entry(*t).or_default() += 1;
-                }
-                r.totals.iter_mut().zip(totals).for_each(|(a, b)| *a += b);
-            }
-        }
+        Some(r) => r.add(&e),
         None => {
             if counted {
-                adjust_df(conn, &counted_terms(&new), 1)?;
-                adjust_tag_counts(conn, &tag_ids, 1)?;
-                adjust_totals(conn, totals)?;
+                adjust_df(conn, &counted_terms(&e.fields), 1)?;
+                adjust_tag_counts(conn, &e.tag_ids, 1)?;
+                adjust_totals(conn, e.totals)?;
             }
         }
     }
-    let [t, l, g, b] = new;
+    let [t, l, g, b] = &e.fields;
     let c = i64::from(counted);
     match conn {
         AnyConnection::Sqlite(conn) => {
@@ -151,6 +193,82 @@ fn index_into(
             .bind::<Text, _>(b)
             .bind::<BigInt, _>(c)
             .execute(conn)?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes the entries of new articles (none indexed yet), many rows per statement; their
+/// statistics go to `rebuilt`, written by [`add_rebuilt`].
+pub fn insert_entries(
+    conn: &mut AnyConnection,
+    entries: &[(i64, &Entry)],
+    rebuilt: &mut Rebuilt,
+) -> QueryResult<()> {
+    mod lite {
+        diesel::table! { article_search (rowid) { rowid -> BigInt, title -> Text, lede -> Text, tags -> Text, body -> Text, counted -> BigInt, } }
+    }
+    mod pg {
+        diesel::table! { article_search (article_id) { article_id -> BigInt, title -> Text, lede -> Text, tags -> Text, body -> Text, counted -> BigInt, } }
+    }
+    diesel::table! { article_names (article_id) { article_id -> BigInt, names -> Text, tag_ids -> Text, } }
+    for chunk in entries.chunks(500) {
+        let names: Vec<_> = chunk
+            .iter()
+            .map(|(id, e)| {
+                (
+                    article_names::article_id.eq(*id),
+                    article_names::names.eq(&e.names),
+                    article_names::tag_ids.eq(&e.tag_list),
+                )
+            })
+            .collect();
+        match conn {
+            AnyConnection::Sqlite(c) => {
+                diesel::insert_into(article_names::table)
+                    .values(&names)
+                    .execute(c)?;
+                let rows: Vec<_> = chunk
+                    .iter()
+                    .map(|(id, e)| {
+                        (
+                            lite::article_search::rowid.eq(*id),
+                            lite::article_search::title.eq(&e.fields[0]),
+                            lite::article_search::lede.eq(&e.fields[1]),
+                            lite::article_search::tags.eq(&e.fields[2]),
+                            lite::article_search::body.eq(&e.fields[3]),
+                            lite::article_search::counted.eq(i64::from(e.counted)),
+                        )
+                    })
+                    .collect();
+                diesel::insert_into(lite::article_search::table)
+                    .values(&rows)
+                    .execute(c)?;
+            }
+            AnyConnection::Postgresql(c) => {
+                diesel::insert_into(article_names::table)
+                    .values(&names)
+                    .execute(c)?;
+                let rows: Vec<_> = chunk
+                    .iter()
+                    .map(|(id, e)| {
+                        (
+                            pg::article_search::article_id.eq(*id),
+                            pg::article_search::title.eq(&e.fields[0]),
+                            pg::article_search::lede.eq(&e.fields[1]),
+                            pg::article_search::tags.eq(&e.fields[2]),
+                            pg::article_search::body.eq(&e.fields[3]),
+                            pg::article_search::counted.eq(i64::from(e.counted)),
+                        )
+                    })
+                    .collect();
+                diesel::insert_into(pg::article_search::table)
+                    .values(&rows)
+                    .execute(c)?;
+            }
+        }
+        for (_, e) in chunk {
+            rebuilt.add(e);
         }
     }
     Ok(())
@@ -310,6 +428,7 @@ pub fn reindex_all(conn: &mut AnyConnection) -> QueryResult<usize> {
         "DELETE FROM article_search",
         "DELETE FROM article_names",
         "DELETE FROM tag_counts",
+        "UPDATE search_totals SET docs = 0, title_terms = 0, lede_terms = 0, tags_terms = 0, body_terms = 0",
     ] {
         dyn_query!(conn, |_| sql.to_owned(), none, BigInt, execute)?;
     }
@@ -319,14 +438,23 @@ pub fn reindex_all(conn: &mut AnyConnection) -> QueryResult<usize> {
         .load(conn)?;
     let mut rebuilt = Rebuilt::default();
     index_many(conn, &ids, Some(&mut rebuilt))?;
-    let tags: Vec<(i64, i64)> = rebuilt.tags.into_iter().collect();
+    add_rebuilt(conn, rebuilt, true)?;
+    Ok(ids.len())
+}
+
+/// Adds statistics gathered in memory to the tables; `new_epoch` after a full rebuild, which is a
+/// new history: no process keeps what it knew of the old one.
+pub fn add_rebuilt(conn: &mut AnyConnection, rebuilt: Rebuilt, new_epoch: bool) -> QueryResult<()> {
+    let mut tags: Vec<(i64, i64)> = rebuilt.tags.into_iter().collect();
+    tags.sort_unstable();
     for chunk in tags.chunks(400) {
         let sql = |pg: bool| {
             let values: Vec<String> = (0..chunk.len())
                 .map(|i| format!("({})", placeholders(pg, 2 * i + 1, 2)))
                 .collect();
             format!(
-                "INSERT INTO tag_counts (tag_id, published) VALUES {}",
+                "INSERT INTO tag_counts (tag_id, published) VALUES {} \
+                 ON CONFLICT (tag_id) DO UPDATE SET published = tag_counts.published + excluded.published",
                 values.join(", ")
             )
         };
@@ -347,7 +475,8 @@ pub fn reindex_all(conn: &mut AnyConnection) -> QueryResult<usize> {
                 })
                 .collect();
             format!(
-                "INSERT INTO search_terms (term, df) VALUES {}",
+                "INSERT INTO search_terms (term, df) VALUES {} \
+                 ON CONFLICT (term) DO UPDATE SET df = search_terms.df + excluded.df",
                 values.join(", ")
             )
         };
@@ -358,20 +487,23 @@ pub fn reindex_all(conn: &mut AnyConnection) -> QueryResult<usize> {
             .collect();
         dyn_query!(once: conn, sql, binds.iter().map(String::as_str), Text, execute)?;
     }
-    let t = rebuilt.totals;
     let sql = |pg: bool| {
         let p = placeholders(pg, 1, 5);
         let p: Vec<&str> = p.split(", ").collect();
+        let epoch = match (new_epoch, pg) {
+            (false, _) => "epoch",
+            (true, true) => "md5(random()::text || clock_timestamp()::text)",
+            (true, false) => "lower(hex(randomblob(16)))",
+        };
         format!(
-            "UPDATE search_totals SET docs = {}, title_terms = {}, lede_terms = {}, tags_terms = {}, \
-             body_terms = {}, generation = generation + 1, epoch = {} WHERE id = 1",
-            p[0], p[1], p[2], p[3], p[4],
-            // A rebuilt index is a new history: no process keeps what it knew of the old one.
-            if pg { "md5(random()::text || clock_timestamp()::text)" } else { "lower(hex(randomblob(16)))" }
+            "UPDATE search_totals SET docs = docs + {}, title_terms = title_terms + {}, lede_terms = lede_terms + {}, \
+             tags_terms = tags_terms + {}, body_terms = body_terms + {}, generation = generation + 1, epoch = {epoch} \
+             WHERE id = 1",
+            p[0], p[1], p[2], p[3], p[4]
         )
     };
-    dyn_query!(conn, sql, t, BigInt, execute)?;
-    Ok(ids.len())
+    dyn_query!(conn, sql, rebuilt.totals, BigInt, execute)?;
+    Ok(())
 }
 
 /// What indexing reads of some articles: id, title, lede, plain body, status.
