@@ -191,7 +191,9 @@ impl Config {
             response_cache: Duration::from_secs(parse_num(
                 "KIOSQUE_RESPONSE_CACHE_SECS",
                 var("KIOSQUE_RESPONSE_CACHE_SECS"),
-                2,
+                // Writes through any instance empty every instance's cache (`peers`): this bounds
+                // only what no server announces (a scheduled article falling due, `kiosque import`).
+                10,
                 0..=60,
             )?),
             shutdown_timeout: Duration::from_secs(parse_num(

@@ -11,6 +11,7 @@ pub mod import;
 pub mod kept;
 pub mod metrics;
 pub mod middleware;
+pub mod peers;
 pub mod ratelimit;
 pub mod startup;
 pub mod state;

@@ -68,16 +68,40 @@ impl Application {
         let workers = config.workers;
         let shutdown_timeout = config.shutdown_timeout;
         let cors_origins = config.cors_origins.clone();
+        // Over PostgreSQL, several instances may serve one database: each tells the others of its
+        // writes, and empties its caches when they write (`peers`).
+        let peers = (db.backend == crate::db::Backend::Postgres)
+            .then(|| Arc::new(crate::peers::Peers::default()));
         let responses = web::Data::new(crate::middleware::response_cache::ResponseCache::new(
             config.response_cache,
+            peers.clone(),
         ));
+        let caches: Arc<crate::state::Caches> = Arc::default();
+        if let Some(peers) = &peers {
+            let (kept, caches) = (
+                Arc::downgrade(&responses.clone().into_inner()),
+                Arc::downgrade(&caches),
+            );
+            crate::peers::start(
+                config.database_url.clone(),
+                peers,
+                Box::new(move || match (kept.upgrade(), caches.upgrade()) {
+                    (Some(kept), Some(caches)) => {
+                        kept.clear();
+                        caches.clear();
+                        true
+                    }
+                    _ => false,
+                }),
+            );
+        }
         let state = web::Data::new(AppState {
             db,
             config: Arc::new(config),
             jwt,
             limiter: Arc::new(crate::ratelimit::MemoryLimiter::default()),
             metrics: crate::metrics::Metrics::default(),
-            caches: Arc::default(),
+            caches,
         });
         let worker = state.config.webhooks.worker.then(|| {
             let stop = crate::webhooks::Stop::default();

@@ -141,6 +141,7 @@ pub mod imports;
 pub mod links;
 pub mod maintenance;
 pub mod models;
+pub mod peers;
 pub mod redirects;
 pub mod rubriques;
 pub mod schema;

@@ -5,8 +5,8 @@
 //! default) inside each process, so that readers of the front page after the first are answered
 //! without a query (requests missing at the same moment each compute; none waits for another). Only what is declared public is kept: a `200` whose Cache-Control is the public one,
 //! for a request without `Authorization` or a conditional header. Every successful write through this
-//! process empties it at once, so a writer reads what it wrote; other instances see the write when
-//! their copy expires.
+//! process empties it at once, so a writer reads what it wrote, and tells the other instances over
+//! the same PostgreSQL database ([`crate::peers`]), which empty theirs.
 //!
 //! [`Config::response_cache`]: crate::config::Config::response_cache
 
@@ -24,6 +24,7 @@ use actix_web::{web, HttpResponse};
 
 use crate::api::common::PUBLIC_CACHE;
 use crate::kept::Kept;
+use crate::peers::Peers;
 
 /// Bytes of responses one process keeps at most (bodies, plus a little for each entry's headers):
 /// many distinct query strings cannot grow it further.
@@ -38,13 +39,16 @@ pub struct ResponseCache {
     kept: Kept<String, Arc<(HeaderMap, Bytes)>>,
     /// Moves with every write, so that a read that began before a write does not keep what it read.
     writes: AtomicU64,
+    /// The other instances to tell of a write (PostgreSQL only).
+    peers: Option<Arc<Peers>>,
 }
 
 impl ResponseCache {
-    pub fn new(ttl: Duration) -> Self {
+    pub fn new(ttl: Duration, peers: Option<Arc<Peers>>) -> Self {
         ResponseCache {
             kept: Kept::new(ttl, BUDGET),
             writes: AtomicU64::new(0),
+            peers,
         }
     }
 
@@ -63,11 +67,19 @@ impl ResponseCache {
             });
     }
 
-    /// Forgets every response (after a write).
+    /// Forgets every response (after another instance's write).
     pub fn clear(&self) {
         self.kept.clear_then(|| {
             self.writes.fetch_add(1, Ordering::SeqCst);
         });
+    }
+
+    /// After a write through this process: forgets every response, and tells the other instances.
+    fn written(&self) {
+        self.clear();
+        if let Some(p) = &self.peers {
+            p.wrote();
+        }
     }
 }
 
@@ -79,7 +91,7 @@ struct ClearOnDrop {
 impl Drop for ClearOnDrop {
     fn drop(&mut self) {
         if let Some(cache) = self.cache.take() {
-            cache.clear();
+            cache.written();
         }
     }
 }
@@ -94,10 +106,27 @@ pub async fn middleware(
     let Some(cache) = req
         .app_data::<web::Data<ResponseCache>>()
         .map(|d| d.clone().into_inner())
-        .filter(|c| !c.kept.ttl().is_zero())
     else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
+    // Logging in, refreshing and logging out change nothing anyone reads.
+    let writes = matches!(
+        *req.method(),
+        Method::POST | Method::PUT | Method::PATCH | Method::DELETE
+    ) && !req.path().starts_with("/v1/auth/");
+    // Armed before the handler runs: a client that hangs up during a write drops this future, but
+    // the write may still commit, so the guard empties the cache (and tells the peers) then too.
+    let mut guard = ClearOnDrop {
+        cache: writes.then(|| cache.clone()),
+    };
+    if cache.kept.ttl().is_zero() {
+        // Nothing kept here; the other instances may keep theirs.
+        let res = next.call(req).await?;
+        if !res.status().is_success() {
+            guard.cache = None;
+        }
+        return Ok(res.map_into_boxed_body());
+    }
     let read = req.method() == Method::GET;
     let h = req.headers();
     let key = (read
@@ -109,16 +138,6 @@ pub async fn middleware(
         return Ok(req.into_response(res));
     }
     let since = cache.writes.load(Ordering::SeqCst);
-    // Logging in, refreshing and logging out change nothing anyone reads.
-    let writes = matches!(
-        *req.method(),
-        Method::POST | Method::PUT | Method::PATCH | Method::DELETE
-    ) && !req.path().starts_with("/v1/auth/");
-    // Armed before the handler runs: a client that hangs up during a write drops this future, but
-    // the write may still commit, so the guard empties the cache then too.
-    let mut guard = ClearOnDrop {
-        cache: writes.then(|| cache.clone()),
-    };
     let res = next.call(req).await?;
     if !res.status().is_success() {
         guard.cache = None;

@@ -19,6 +19,7 @@ mod import;
 mod keys;
 mod openapi;
 mod operations;
+mod peers;
 mod related;
 mod scale;
 mod search;
