@@ -7,6 +7,10 @@ use std::time::Duration;
 #[derive(Clone)]
 pub struct Config {
     pub database_url: String,
+    /// PostgreSQL replicas for anonymous reads (`DATABASE_REPLICA_URLS`); empty: none.
+    pub replica_urls: Vec<String>,
+    /// After a write this process knows of, how long reads stay on the primary.
+    pub replica_fresh: Duration,
     pub bind: SocketAddr,
     pub site_url: String,
     /// The newspaper's name, in feeds and news sitemaps.
@@ -88,6 +92,14 @@ impl std::fmt::Debug for Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Config")
             .field("database_url", &redact_url(&self.database_url))
+            .field(
+                "replica_urls",
+                &self
+                    .replica_urls
+                    .iter()
+                    .map(|u| redact_url(u))
+                    .collect::<Vec<_>>(),
+            )
             .field("bind", &self.bind)
             .field("site_url", &self.site_url)
             .field("jwt_secret", &self.jwt_secret.as_ref().map(|_| "<set>"))
@@ -113,7 +125,17 @@ impl Config {
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Config, String> {
         let var = |name: &str| get(name).filter(|v| !v.trim().is_empty());
         let database_url = var("DATABASE_URL").unwrap_or_else(|| "sqlite://kiosque.db".into());
-        Backend::from_url(&database_url).map_err(|e| format!("DATABASE_URL: {e}"))?;
+        let backend = Backend::from_url(&database_url).map_err(|e| format!("DATABASE_URL: {e}"))?;
+        let replica_urls =
+            parse_list("DATABASE_REPLICA_URLS", var("DATABASE_REPLICA_URLS"), |u| {
+                match Backend::from_url(u) {
+                    Ok(Backend::Postgres) => Ok(u.to_owned()),
+                    _ => Err(format!("`{}` is not a postgres:// URL", redact_url(u))),
+                }
+            })?;
+        if !replica_urls.is_empty() && backend != Backend::Postgres {
+            return Err("DATABASE_REPLICA_URLS: replicas need a PostgreSQL DATABASE_URL".into());
+        }
         let bind_raw = var("KIOSQUE_BIND").unwrap_or_else(|| "127.0.0.1:8080".into());
         let bind = bind_raw.parse().map_err(|_| {
             format!("KIOSQUE_BIND: `{bind_raw}` is not an address such as 127.0.0.1:8080")
@@ -162,6 +184,13 @@ impl Config {
         }
         Ok(Config {
             database_url,
+            replica_urls,
+            replica_fresh: Duration::from_secs(parse_num(
+                "KIOSQUE_REPLICA_FRESH_SECS",
+                var("KIOSQUE_REPLICA_FRESH_SECS"),
+                5,
+                0..=300,
+            )?),
             bind,
             site_url,
             site_name,
@@ -409,6 +438,29 @@ mod tests {
         assert!(with(&[("KIOSQUE_SHUTDOWN_TIMEOUT_SECS", "-1")])
             .unwrap_err()
             .contains("KIOSQUE_SHUTDOWN_TIMEOUT_SECS"));
+    }
+
+    #[test]
+    fn replicas_are_postgresql_urls_beside_a_postgresql_primary() {
+        let pg = ("DATABASE_URL", "postgres://u@h/db");
+        let c = with(&[
+            pg,
+            (
+                "DATABASE_REPLICA_URLS",
+                "postgres://u@r1/db, postgres://u@r2/db",
+            ),
+        ])
+        .unwrap();
+        assert_eq!(c.replica_urls, ["postgres://u@r1/db", "postgres://u@r2/db"]);
+        assert_eq!(c.replica_fresh, Duration::from_secs(5));
+        assert!(with(&[("DATABASE_REPLICA_URLS", "postgres://u@r1/db")])
+            .unwrap_err()
+            .contains("need a PostgreSQL DATABASE_URL"));
+        let e = with(&[pg, ("DATABASE_REPLICA_URLS", "sqlite://copy.db")]).unwrap_err();
+        assert!(e.starts_with("DATABASE_REPLICA_URLS:"), "{e}");
+        let secret = with(&[pg, ("DATABASE_REPLICA_URLS", "mysql://u:pw@r/db")]).unwrap_err();
+        assert!(!secret.contains("pw"), "{secret}");
+        assert!(with(&[pg, ("KIOSQUE_REPLICA_FRESH_SECS", "301")]).is_err());
     }
 
     #[test]

@@ -19,6 +19,7 @@ use std::thread::Thread;
 use std::time::{Duration, Instant};
 
 use crate::db::peers::Link;
+use crate::db::replicas::Replicas;
 
 /// How long the thread sleeps between two looks at the connection, unless this process wrote.
 pub const POLL: Duration = Duration::from_millis(50);
@@ -32,11 +33,23 @@ const MAX_BACKOFF: Duration = Duration::from_secs(2);
 pub struct Peers {
     pending: AtomicBool,
     thread: OnceLock<Thread>,
+    /// Told of this process's writes too, so that reads stay on the primary for a moment.
+    replicas: Option<Arc<Replicas>>,
 }
 
 impl Peers {
+    pub fn new(replicas: Option<Arc<Replicas>>) -> Peers {
+        Peers {
+            replicas,
+            ..Peers::default()
+        }
+    }
+
     /// This process wrote: tell the others (at once, from the peers' thread).
     pub fn wrote(&self) {
+        if let Some(r) = &self.replicas {
+            r.wrote();
+        }
         self.pending.store(true, Ordering::SeqCst);
         if let Some(t) = self.thread.get() {
             t.unpark();

@@ -58,8 +58,15 @@ pub struct Application {
 impl Application {
     /// Opens the database (migrating and seeding as configured) and binds the listener.
     pub fn build(config: Config) -> anyhow::Result<Application> {
-        let db = Db::connect(&config.database_url, config.db_pool_size, config.db_timeout)?;
+        let mut db = Db::connect(&config.database_url, config.db_pool_size, config.db_timeout)?;
         db.migrate()?;
+        if !config.replica_urls.is_empty() {
+            db = db.with_replicas(crate::db::replicas::Replicas::open(
+                &config.replica_urls,
+                config.db_pool_size,
+                config.replica_fresh,
+            )?);
+        }
         crate::content::seed::on_start(&db, &config)?;
         let jwt = jwt_keys(&config)?;
         let listener = TcpListener::bind(config.bind)
@@ -71,7 +78,7 @@ impl Application {
         // Over PostgreSQL, several instances may serve one database: each tells the others of its
         // writes, and empties its caches when they write (`peers`).
         let peers = (db.backend == crate::db::Backend::Postgres)
-            .then(|| Arc::new(crate::peers::Peers::default()));
+            .then(|| Arc::new(crate::peers::Peers::new(db.replicas.clone())));
         let responses = web::Data::new(crate::middleware::response_cache::ResponseCache::new(
             config.response_cache,
             peers.clone(),

@@ -93,7 +93,7 @@ pub async fn list_authors(
     let p = page.clone();
     let listing = state
         .db
-        .run(move |conn| {
+        .run_read(!caller.is_staff(), move |conn| {
             let all = q::all(conn)?;
             let keyed = all
                 .into_iter()

@@ -46,7 +46,7 @@ async fn latest(state: &web::Data<AppState>, query: FeedQuery) -> Result<Vec<Art
     let site = state.config.site_url.clone();
     state
         .db
-        .run(move |conn| {
+        .run_read(true, move |conn| {
             let now = crate::db::now();
             let mut filter = Filter::default();
             resolve_filters(conn, &mut filter, rubriques, authors, tags)?;
@@ -262,7 +262,7 @@ async fn sitemap_rows(
     let site = state.config.site_url.clone();
     state
         .db
-        .run(move |conn| {
+        .run_read(true, move |conn| {
             let now = crate::db::now();
             let filter = Filter {
                 published_after: since.map(|d| now - d),

@@ -45,7 +45,7 @@ async fn load<S: Shown>(state: &AppState, key: Key, staff: bool) -> Result<S::Ou
     let site = state.config.site_url.clone();
     state
         .db
-        .run(move |conn| S::load(conn, &key, staff, &site))
+        .run_read(!staff, move |conn| S::load(conn, &key, staff, &site))
         .await
 }
 

@@ -128,7 +128,7 @@ pub async fn list_redirects(
     };
     let listing = state
         .db
-        .run(move |conn| {
+        .run_read(!private, move |conn| {
             let now = crate::db::now();
             if let Some(tries) = wanted {
                 for path in &tries {

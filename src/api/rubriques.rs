@@ -134,7 +134,7 @@ pub async fn list_rubriques(
     let site = state.config.site_url.clone();
     let flat = state
         .db
-        .run(move |conn| {
+        .run_read(!caller.is_staff(), move |conn| {
             let all = q::all(conn)?;
             let ids: Vec<i64> = all.iter().map(|r| r.id).collect();
             let counts = q::article_counts(conn, &ids, crate::db::now())?;

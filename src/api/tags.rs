@@ -102,7 +102,7 @@ pub async fn list_tags(
     let staff = caller.is_staff();
     let listing = state
         .db
-        .run(move |conn| {
+        .run_read(!staff, move |conn| {
             let counts = q::article_counts(conn, None, crate::db::now())?;
             let keyed = q::all(conn)?
                 .into_iter()

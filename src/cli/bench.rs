@@ -100,7 +100,7 @@ pub fn measure(db: &Db, runs: usize) -> anyhow::Result<Vec<(String, String)>> {
     // related-list cache is emptied first, and with `after_write` the statistics caches too, as a
     // write's new generation does.
     let mut related_once = |rng: &mut Rng, after_write: bool| -> anyhow::Result<Option<Duration>> {
-        let id = 1 + (rng.next() % total.max(1) as u64) as i64;
+        let id = 1 + (rng.next_u64() % total.max(1) as u64) as i64;
         let Some(article) = q::find(c, &Key::Id(id))? else {
             return Ok(None);
         };

@@ -143,6 +143,7 @@ pub mod maintenance;
 pub mod models;
 pub mod peers;
 pub mod redirects;
+pub mod replicas;
 pub mod rubriques;
 pub mod schema;
 pub mod search;
@@ -317,6 +318,8 @@ impl ManageConnection for Manager {
 pub struct Db {
     pool: Pool,
     pub backend: Backend,
+    /// Read-only copies for reads that tolerate lag ([`Db::run_read`]).
+    pub replicas: Option<std::sync::Arc<replicas::Replicas>>,
 }
 
 impl Db {
@@ -339,7 +342,17 @@ impl Db {
             .min_idle(Some(1))
             .connection_timeout(timeout)
             .build(manager)?;
-        Ok(Db { pool, backend })
+        Ok(Db {
+            pool,
+            backend,
+            replicas: None,
+        })
+    }
+
+    /// The same primary, with replicas for reads that tolerate lag.
+    pub fn with_replicas(mut self, replicas: replicas::Replicas) -> Db {
+        self.replicas = Some(std::sync::Arc::new(replicas));
+        self
     }
 
     /// Applies the embedded migrations of this backend.
@@ -363,6 +376,29 @@ impl Db {
     /// A connection for start-up work outside a request.
     pub fn get(&self) -> anyhow::Result<r2d2::PooledConnection<Manager>> {
         Ok(self.pool.get()?)
+    }
+
+    /// Runs a read that tolerates lag (`lag_ok`: an anonymous reader's) on a replica when there is
+    /// one that answers and this process knows of no write in the last moments; on the primary
+    /// otherwise (see [`replicas`]).
+    pub async fn run_read<F, T>(&self, lag_ok: bool, f: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut AnyConnection) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let Some(replicas) = self.replicas.clone().filter(|_| lag_ok) else {
+            return self.run(f).await;
+        };
+        let pool = self.pool.clone();
+        actix_web::web::block(move || {
+            let mut conn = match replicas.get() {
+                Some(c) => c,
+                None => pool.get().map_err(|_| ApiError::unavailable())?,
+            };
+            f(&mut conn)
+        })
+        .await
+        .map_err(|e| ApiError::internal(anyhow::anyhow!("blocking task failed: {e}")))?
     }
 
     /// Runs `f` with a pooled connection on actix's blocking thread pool.

@@ -122,3 +122,74 @@ async fn a_write_on_one_instance_reaches_the_other_s_readers_within_a_second() {
     let id = publish(&a, &token_a, "Publié sur A, de nouveau").await;
     seen(&b, id, Duration::from_secs(1)).await;
 }
+
+/// `DATABASE_REPLICA_URLS`, with a second database standing in for a replica that never replays
+/// anything (its copy of the demo article has another title): anonymous reads go to it, staff
+/// reads, the changes feed and every read just after a write go to the primary, and a replica that
+/// is gone leaves the primary serving.
+#[actix_rt::test]
+#[cfg_attr(
+    not(kiosque_pg),
+    ignore = "the PostgreSQL half: build and run with KIOSQUE_TEST_POSTGRES_URL set"
+)]
+async fn anonymous_reads_go_to_a_replica_and_read_your_writes_to_the_primary() {
+    use crate::helpers::DEMO_SLUG;
+    let Some(replica) = TestApp::spawn_with(Backend::Postgres, |_| {}).await else {
+        return;
+    };
+    replica.execute_sql(&format!(
+        "UPDATE articles SET title = 'Vu de la réplique' WHERE slug = '{DEMO_SLUG}'"
+    ));
+    let url = replica.db_url.clone();
+    let app = TestApp::spawn_with(Backend::Postgres, move |c| {
+        c.replica_urls = vec![url];
+        c.replica_fresh = Duration::from_secs(1);
+    })
+    .await
+    .unwrap();
+    let path = format!("/v1/articles/{DEMO_SLUG}");
+    let title = |r: crate::helpers::Res| r.expect(200).body["title"].as_str().unwrap().to_owned();
+    assert_eq!(title(app.get(&path).await), "Vu de la réplique");
+    let admin = app.admin().await;
+    assert_ne!(title(app.get_as(&path, &admin).await), "Vu de la réplique");
+    // Lists, taxonomies and related articles read there too.
+    let list = app.get("/v1/articles?per_page=100").await.expect(200);
+    assert!(list.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|a| a["title"] == "Vu de la réplique"));
+    app.get("/v1/rubriques").await.expect(200);
+    app.get(&format!("{path}/related")).await.expect(200);
+
+    // Read your writes: just after a write, everyone reads the primary; then the replica again.
+    let id = app.get_as(&path, &admin).await.body["id"].as_i64().unwrap();
+    app.patch(&path, &admin, json!({"title": "Corrigé sur le primaire"}))
+        .await
+        .expect(200);
+    assert_eq!(title(app.get(&path).await), "Corrigé sur le primaire");
+    actix_rt::time::sleep(Duration::from_millis(1200)).await;
+    assert_eq!(title(app.get(&path).await), "Vu de la réplique");
+    // The changes feed never reads a replica: its cursors must not pass the primary's head.
+    let feed = app.get("/v1/changes?limit=500").await.expect(200);
+    assert!(
+        feed.body["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["kind"] == "updated" && c["article_id"] == id),
+        "{}",
+        feed.body
+    );
+
+    // The replica gone: the primary serves, without waiting long.
+    replica.drop_database_now();
+    let start = Instant::now();
+    assert_eq!(title(app.get(&path).await), "Corrigé sur le primaire");
+    assert_eq!(title(app.get(&path).await), "Corrigé sur le primaire");
+    assert!(
+        start.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        start.elapsed()
+    );
+}

@@ -277,7 +277,7 @@ pub async fn list_articles(
     let caches = state.caches.clone();
     let listing = state
         .db
-        .run(move |conn| {
+        .run_read(!private, move |conn| {
             let now = crate::db::now();
             resolve_filters(conn, &mut filter, rubrique_slugs, author_keys, tag_slugs)?;
             if let Some(sq) = &search {

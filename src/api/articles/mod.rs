@@ -144,7 +144,7 @@ pub async fn find_article(
     let site_name = state.config.site_name.clone();
     let (mut article, updated) = state
         .db
-        .run(move |conn| {
+        .run_read(staff.is_none(), move |conn| {
             let now = crate::db::now();
             let row = write::load_visible(conn, staff.as_ref(), &key, now)?;
             let updated = row.updated_at;

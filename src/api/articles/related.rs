@@ -95,7 +95,7 @@ pub async fn list_related_articles(
     let caches = state.caches.clone();
     let items = state
         .db
-        .run(move |conn| {
+        .run_read(staff.is_none(), move |conn| {
             let now = crate::db::now();
             let article = write::load_visible(conn, staff.as_ref(), &key, now)?;
             if !article.related_enabled {
