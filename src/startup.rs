@@ -73,6 +73,7 @@ impl Application {
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.bind))?;
         let addr = listener.local_addr()?;
         let workers = config.workers;
+        let pool_size = config.db_pool_size;
         let shutdown_timeout = config.shutdown_timeout;
         let cors_origins = config.cors_origins.clone();
         // Over PostgreSQL, several instances may serve one database: each tells the others of its
@@ -172,9 +173,18 @@ impl Application {
                 .default_service(web::to(not_found))
         })
         .listen(listener)?;
-        if workers > 0 {
-            server = server.workers(workers);
-        }
+        let workers = if workers > 0 {
+            workers
+        } else {
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        };
+        // Every blocking task holds a database connection: more tasks than the pool has connections
+        // only wait for one, each with its own thread and allocator heap (under 32 connections of
+        // related articles, 32 such threads held 490 MB). So the workers' blocking threads share the
+        // pool's size between them.
+        server = server
+            .workers(workers)
+            .worker_max_blocking_threads((pool_size as usize).div_ceil(workers).max(1));
         // SIGTERM and SIGINT stop accepting at once; in-flight requests get this long to finish.
         server = server.shutdown_timeout(shutdown_timeout.as_secs());
         Ok(Application {

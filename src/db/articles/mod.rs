@@ -314,30 +314,33 @@ pub fn page(
     let mut q = filtered(scope, f, now);
     if let Start::After(value, id) = start {
         let id = *id;
+        // Each keyset condition comes with a plain bound on its column: `a < v OR (a = v AND …)`
+        // alone is no range to the planner, and SQLite then walked the index from the first row to
+        // the cursor (28 ms deep in 10,000 articles instead of a seek).
         q = match sort {
             Sort::PublishedDesc | Sort::PublishedAsc | Sort::UpdatedDesc => {
                 let Some(t) = parse_ts(value) else {
                     return Ok(Vec::new());
                 };
                 match sort {
-                    Sort::PublishedDesc => q.filter(
+                    Sort::PublishedDesc => q.filter(articles::sort_at.le(t)).filter(
                         articles::sort_at
                             .lt(t)
                             .or(articles::sort_at.eq(t).and(articles::id.lt(id))),
                     ),
-                    Sort::PublishedAsc => q.filter(
+                    Sort::PublishedAsc => q.filter(articles::sort_at.ge(t)).filter(
                         articles::sort_at
                             .gt(t)
                             .or(articles::sort_at.eq(t).and(articles::id.gt(id))),
                     ),
-                    _ => q.filter(
+                    _ => q.filter(articles::updated_at.le(t)).filter(
                         articles::updated_at
                             .lt(t)
                             .or(articles::updated_at.eq(t).and(articles::id.lt(id))),
                     ),
                 }
             }
-            Sort::Title => q.filter(
+            Sort::Title => q.filter(articles::title_key.ge(value.clone())).filter(
                 articles::title_key.gt(value.clone()).or(articles::title_key
                     .eq(value.clone())
                     .and(articles::id.gt(id))),
