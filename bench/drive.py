@@ -187,9 +187,11 @@ SCENARIOS = [
 ]
 
 
-def measure(server, files, hot, seconds, connections):
+def measure(server, files, hot, seconds, connections, only):
     results = []
     for name, _, paths in SCENARIOS:
+        if only and name not in only:
+            continue
         health = wrk(server.base, seconds, connections, path="/health/live")
         if name == "write_mix":
             token = server.token()
@@ -228,6 +230,8 @@ def main():
     p.add_argument("--workdir", default="/var/tmp/kiosque-bench")
     p.add_argument("--out", default=os.path.join(HERE, "results"))
     p.add_argument("--port", type=int, default=18480)
+    p.add_argument("--scenarios", default="", help="comma-separated names (default: all)")
+    p.add_argument("--caches", default="shipped,off", help="shipped, off, or both (the default)")
     a = p.parse_args()
     os.makedirs(a.workdir, exist_ok=True)
     os.makedirs(a.out, exist_ok=True)
@@ -245,12 +249,14 @@ def main():
                 url = database_url(db, size, a.workdir)
                 log(f"== {db}, {size} articles: seeding")
                 seeded = seed(a.binary, url, size)
-                for cache, secs in (("shipped", None), ("off", 0)):
+                modes = [m for m in (("shipped", None), ("off", 0)) if m[0] in a.caches.split(",")]
+                for cache, secs in modes:
                     log(f"  -- response cache {cache}")
                     server = Server(a.binary, url, a.port, secs)
                     try:
                         files, hot = prepare_paths(server, url, a.workdir, rng)
-                        results = measure(server, files, hot, a.seconds, a.connections)
+                        only = [s for s in a.scenarios.split(",") if s]
+                        results = measure(server, files, hot, a.seconds, a.connections, only)
                     finally:
                         server.stop()
                     when = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
