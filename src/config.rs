@@ -11,6 +11,8 @@ pub struct Config {
     pub replica_urls: Vec<String>,
     /// After a write this process knows of, how long reads stay on the primary.
     pub replica_fresh: Duration,
+    /// PostgreSQL: tell the other instances of writes and hear of theirs (LISTEN/NOTIFY).
+    pub peers: bool,
     pub bind: SocketAddr,
     pub site_url: String,
     /// The newspaper's name, in feeds and news sitemaps.
@@ -185,6 +187,7 @@ impl Config {
         Ok(Config {
             database_url,
             replica_urls,
+            peers: parse_bool("KIOSQUE_PEERS", var("KIOSQUE_PEERS"), true)?,
             replica_fresh: Duration::from_secs(parse_num(
                 "KIOSQUE_REPLICA_FRESH_SECS",
                 var("KIOSQUE_REPLICA_FRESH_SECS"),
@@ -401,6 +404,7 @@ mod tests {
         assert_eq!(c.database_url, "sqlite://kiosque.db");
         assert_eq!(c.bind.to_string(), "127.0.0.1:8080");
         assert!(c.demo_content);
+        assert!(c.peers);
         assert!(c.jwt_secret.is_none());
         assert_eq!(c.log_format, LogFormat::Text);
         assert_eq!(c.shutdown_timeout, Duration::from_secs(30));

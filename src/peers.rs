@@ -29,7 +29,6 @@ const PING: Duration = Duration::from_secs(1);
 const MAX_BACKOFF: Duration = Duration::from_secs(2);
 
 /// This process's end: a write to announce, and the thread that announces it.
-#[derive(Default)]
 pub struct Peers {
     pending: AtomicBool,
     thread: OnceLock<Thread>,
@@ -40,8 +39,9 @@ pub struct Peers {
 impl Peers {
     pub fn new(replicas: Option<Arc<Replicas>>) -> Peers {
         Peers {
+            pending: AtomicBool::new(false),
+            thread: OnceLock::new(),
             replicas,
-            ..Peers::default()
         }
     }
 
@@ -51,6 +51,16 @@ impl Peers {
             r.wrote();
         }
         self.pending.store(true, Ordering::SeqCst);
+        if let Some(t) = self.thread.get() {
+            t.unpark();
+        }
+    }
+}
+
+impl Drop for Peers {
+    /// Wakes the thread, which finds the server gone and ends before it touches the connection
+    /// again (a thread inside libpq while the process exits can crash it).
+    fn drop(&mut self) {
         if let Some(t) = self.thread.get() {
             t.unpark();
         }

@@ -78,7 +78,7 @@ impl Application {
         let cors_origins = config.cors_origins.clone();
         // Over PostgreSQL, several instances may serve one database: each tells the others of its
         // writes, and empties its caches when they write (`peers`).
-        let peers = (db.backend == crate::db::Backend::Postgres)
+        let peers = (db.backend == crate::db::Backend::Postgres && config.peers)
             .then(|| Arc::new(crate::peers::Peers::new(db.replicas.clone())));
         let responses = web::Data::new(crate::middleware::response_cache::ResponseCache::new(
             config.response_cache,

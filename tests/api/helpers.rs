@@ -210,6 +210,8 @@ impl TestApp {
             "KIOSQUE_RATE_LIMIT_LOGIN" => Some("1000".into()),
             // Tests read right after writing below HTTP too; the response cache has its own test.
             "KIOSQUE_RESPONSE_CACHE_SECS" => Some("0".into()),
+            // One listening thread per app is for the tests of the peers (tests/api/peers.rs).
+            "KIOSQUE_PEERS" => Some("false".into()),
             _ => None,
         })
         .expect("test config");

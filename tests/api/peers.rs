@@ -12,6 +12,7 @@ use crate::helpers::{Backend, TestApp};
 /// Kept for a minute: only a notification can explain a reader seeing a write sooner.
 fn long_cache(c: &mut kiosque::config::Config) {
     c.response_cache = Duration::from_secs(60);
+    c.peers = true;
 }
 
 /// Two instances over one PostgreSQL database (None when PostgreSQL is not configured).
@@ -142,6 +143,7 @@ async fn anonymous_reads_go_to_a_replica_and_read_your_writes_to_the_primary() {
     ));
     let url = replica.db_url.clone();
     let app = TestApp::spawn_with(Backend::Postgres, move |c| {
+        c.peers = true;
         c.replica_urls = vec![url];
         c.replica_fresh = Duration::from_secs(1);
     })
