@@ -167,6 +167,14 @@ fn main() -> ExitCode {
     }
 }
 
+/// The configured database, migrated, with its start-up data (admin, demo content), as `serve` has it.
+fn prepared_db(config: &Config) -> anyhow::Result<kiosque::db::Db> {
+    let db = kiosque::db::Db::connect(&config.database_url, 2, config.db_timeout)?;
+    db.migrate()?;
+    kiosque::content::seed::on_start(&db, config)?;
+    Ok(db)
+}
+
 fn run(command: Command, config: Config) -> anyhow::Result<()> {
     match command {
         Command::Serve => serve(config),
@@ -250,9 +258,7 @@ fn run(command: Command, config: Config) -> anyhow::Result<()> {
             corpus,
             ..
         } => {
-            let db = kiosque::db::Db::connect(&config.database_url, 2, config.db_timeout)?;
-            db.migrate()?;
-            kiosque::content::seed::on_start(&db, &config)?;
+            let db = prepared_db(&config)?;
             let n = cli::seed::run(&db, articles, &corpus, false)?;
             println!(
                 "database {} with {n} articles",
@@ -270,9 +276,7 @@ fn run(command: Command, config: Config) -> anyhow::Result<()> {
             force,
             text,
         } => {
-            let db = kiosque::db::Db::connect(&config.database_url, 2, config.db_timeout)?;
-            db.migrate()?;
-            kiosque::content::seed::on_start(&db, &config)?;
+            let db = prepared_db(&config)?;
             cli::seed::run(&db, synthetic, &text, force)?;
             Ok(())
         }

@@ -223,50 +223,35 @@ pub fn insert_entries(
                 )
             })
             .collect();
-        match conn {
-            AnyConnection::Sqlite(c) => {
-                diesel::insert_into(article_names::table)
-                    .values(&names)
-                    .execute(c)?;
-                let rows: Vec<_> = chunk
+        on_each!(&mut *conn, |c| diesel::insert_into(article_names::table)
+            .values(&names)
+            .execute(c))?;
+        // The same rows for either table; only the key's name differs (FTS5's rowid).
+        macro_rules! search_rows {
+            ($m:ident, $key:ident) => {
+                chunk
                     .iter()
                     .map(|(id, e)| {
                         (
-                            lite::article_search::rowid.eq(*id),
-                            lite::article_search::title.eq(&e.fields[0]),
-                            lite::article_search::lede.eq(&e.fields[1]),
-                            lite::article_search::tags.eq(&e.fields[2]),
-                            lite::article_search::body.eq(&e.fields[3]),
-                            lite::article_search::counted.eq(i64::from(e.counted)),
+                            $m::article_search::$key.eq(*id),
+                            $m::article_search::title.eq(&e.fields[0]),
+                            $m::article_search::lede.eq(&e.fields[1]),
+                            $m::article_search::tags.eq(&e.fields[2]),
+                            $m::article_search::body.eq(&e.fields[3]),
+                            $m::article_search::counted.eq(i64::from(e.counted)),
                         )
                     })
-                    .collect();
-                diesel::insert_into(lite::article_search::table)
-                    .values(&rows)
-                    .execute(c)?;
-            }
-            AnyConnection::Postgresql(c) => {
-                diesel::insert_into(article_names::table)
-                    .values(&names)
-                    .execute(c)?;
-                let rows: Vec<_> = chunk
-                    .iter()
-                    .map(|(id, e)| {
-                        (
-                            pg::article_search::article_id.eq(*id),
-                            pg::article_search::title.eq(&e.fields[0]),
-                            pg::article_search::lede.eq(&e.fields[1]),
-                            pg::article_search::tags.eq(&e.fields[2]),
-                            pg::article_search::body.eq(&e.fields[3]),
-                            pg::article_search::counted.eq(i64::from(e.counted)),
-                        )
-                    })
-                    .collect();
-                diesel::insert_into(pg::article_search::table)
-                    .values(&rows)
-                    .execute(c)?;
-            }
+                    .collect::<Vec<_>>()
+            };
         }
+        match conn {
+            AnyConnection::Sqlite(c) => diesel::insert_into(lite::article_search::table)
+                .values(&search_rows!(lite, rowid))
+                .execute(c)?,
+            AnyConnection::Postgresql(c) => diesel::insert_into(pg::article_search::table)
+                .values(&search_rows!(pg, article_id))
+                .execute(c)?,
+        };
         for (_, e) in chunk {
             rebuilt.add(e);
         }
