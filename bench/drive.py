@@ -60,6 +60,15 @@ def seed(binary, url, size):
     return time.time() - started
 
 
+def store_related(binary, url):
+    """`kiosque related`: every public article's similar list computed and stored, as an operator
+    runs it after a bulk load (the server would otherwise compute each list when first read)."""
+    env = dict(os.environ, DATABASE_URL=url, RUST_LOG="warn")
+    started = time.time()
+    subprocess.run([binary, "related"], cwd=ROOT, env=env, check=True)
+    return time.time() - started
+
+
 class Server:
     def __init__(self, binary, url, port, cache_secs):
         env = dict(os.environ)
@@ -75,6 +84,8 @@ class Server:
         })
         if cache_secs is not None:
             env["KIOSQUE_RESPONSE_CACHE_SECS"] = str(cache_secs)
+            # The computed path: related lists computed per request, never read from storage.
+            env["KIOSQUE_RELATED_MAX_AGE_SECS"] = str(cache_secs)
         self.base = f"http://127.0.0.1:{port}"
         self.proc = subprocess.Popen([binary, "serve"], cwd=ROOT, env=env)
         for _ in range(600):
@@ -232,23 +243,39 @@ def main():
     p.add_argument("--port", type=int, default=18480)
     p.add_argument("--scenarios", default="", help="comma-separated names (default: all)")
     p.add_argument("--caches", default="shipped,off", help="shipped, off, or both (the default)")
+    p.add_argument("--no-store-related", action="store_true",
+                   help="skip `kiosque related` after seeding (the shipped runs then compute each list once)")
     a = p.parse_args()
     os.makedirs(a.workdir, exist_ok=True)
     os.makedirs(a.out, exist_ok=True)
     rng = random.Random(7)
     dbs = ["sqlite", "postgres"] if a.db == "both" else [a.db]
     csv_path = os.path.join(a.out, "results.csv")
+    header = ["when", "db", "articles", "cache", "scenario", "rps", "p50_ms", "p99_ms", "ratio",
+              "health_rps", "rss_mb", "peak_mb", "write_rps", "write_p99_ms", "seed_s", "related_s"]
+    if os.path.exists(csv_path):
+        # Older results lack the later columns: rewritten with them empty.
+        with open(csv_path, newline="") as f:
+            old = list(csv.DictReader(f))
+        if old and list(old[0].keys()) != header:
+            with open(csv_path, "w", newline="") as f:
+                w = csv.DictWriter(f, header, restval="")
+                w.writeheader()
+                w.writerows(old)
     new = not os.path.exists(csv_path)
     with open(csv_path, "a", newline="") as f:
         w = csv.writer(f)
         if new:
-            w.writerow(["when", "db", "articles", "cache", "scenario", "rps", "p50_ms", "p99_ms", "ratio",
-                        "health_rps", "rss_mb", "peak_mb", "write_rps", "write_p99_ms", "seed_s"])
+            w.writerow(header)
         for size in [int(s) for s in a.sizes.split(",")]:
             for db in dbs:
                 url = database_url(db, size, a.workdir)
                 log(f"== {db}, {size} articles: seeding")
                 seeded = seed(a.binary, url, size)
+                related = 0.0
+                if not a.no_store_related:
+                    log(f"== {db}, {size} articles: storing related lists")
+                    related = store_related(a.binary, url)
                 modes = [m for m in (("shipped", None), ("off", 0)) if m[0] in a.caches.split(",")]
                 for cache, secs in modes:
                     log(f"  -- response cache {cache}")
@@ -264,7 +291,7 @@ def main():
                         w.writerow([when, db, size, cache, r["scenario"], f"{r['rps']:.0f}", f"{r['p50']:.3f}",
                                     f"{r['p99']:.3f}", f"{r['ratio']:.4f}", f"{r['health_rps']:.0f}",
                                     f"{r['rss_mb']:.1f}", f"{r['peak_mb']:.1f}", f"{r.get('write_rps', 0):.0f}",
-                                    f"{r.get('write_p99', 0):.2f}", f"{seeded:.1f}"])
+                                    f"{r.get('write_p99', 0):.2f}", f"{seeded:.1f}", f"{related:.1f}"])
                     f.flush()
     log(f"results appended to {csv_path}")
 

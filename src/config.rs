@@ -44,6 +44,9 @@ pub struct Config {
     pub jwt_previous_keys: Vec<(String, std::path::PathBuf)>,
     /// How long a process answers an anonymous GET again from the response it last built (0: never).
     pub response_cache: Duration,
+    /// How long a stored `similar` related list is used before it is computed again (0: computed on
+    /// every request and never stored, the computation alone).
+    pub related_max_age: Duration,
     /// On SIGTERM or SIGINT: how long in-flight requests may take to finish before the workers stop.
     pub shutdown_timeout: Duration,
     /// Plain text lines, or one JSON object per line.
@@ -227,6 +230,14 @@ impl Config {
                 // only what no server announces (a scheduled article falling due, `kiosque import`).
                 10,
                 0..=60,
+            )?),
+            related_max_age: Duration::from_secs(parse_num(
+                "KIOSQUE_RELATED_MAX_AGE_SECS",
+                var("KIOSQUE_RELATED_MAX_AGE_SECS"),
+                // Writes mark the lists they may change stale; this bounds what no write announces
+                // (a scheduled article falling due, rarities drifting as the archive grows).
+                86_400,
+                0..=31_536_000,
             )?),
             shutdown_timeout: Duration::from_secs(parse_num(
                 "KIOSQUE_SHUTDOWN_TIMEOUT_SECS",

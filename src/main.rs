@@ -53,6 +53,14 @@ enum Command {
         #[arg(long, default_value = "tests/corpus/dev_corpus_fr.json")]
         text: std::path::PathBuf,
     },
+    /// Compute and store the related lists that are missing, stale or older than
+    /// KIOSQUE_RELATED_MAX_AGE_SECS (after a bulk load or an import: the server otherwise computes
+    /// each list when it is first read).
+    Related {
+        /// Connections computing at once (default: the machine's cores).
+        #[arg(long)]
+        threads: Option<usize>,
+    },
     /// Fill the database DATABASE_URL names with synthetic articles (up to --articles) and time the
     /// front-page list, search and similar related articles from a warm process.
     Bench {
@@ -279,6 +287,18 @@ fn run(command: Command, config: Config) -> anyhow::Result<()> {
             let db = prepared_db(&config)?;
             cli::seed::run(&db, synthetic, &text, force)?;
             Ok(())
+        }
+        Command::Related { threads } => {
+            let threads = threads.unwrap_or_else(|| {
+                std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get)
+            });
+            let db = kiosque::db::Db::connect(
+                &config.database_url,
+                threads as u32 + 1,
+                config.db_timeout,
+            )?;
+            db.migrate()?;
+            cli::related::run(&db, &config, threads)
         }
         Command::Backup { path } => {
             let db = kiosque::db::Db::connect(&config.database_url, 1, config.db_timeout)?;

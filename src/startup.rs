@@ -84,7 +84,7 @@ impl Application {
             config.response_cache,
             peers.clone(),
         ));
-        let caches: Arc<crate::state::Caches> = Arc::default();
+        let caches = Arc::new(crate::state::Caches::new(config.related_max_age));
         if let Some(peers) = &peers {
             let (kept, caches) = (
                 Arc::downgrade(&responses.clone().into_inner()),

@@ -29,20 +29,11 @@ use crate::kept::Kept;
 pub struct Caches {
     /// Document frequencies and tag counts for the current statistics.
     pub frequencies: Frequencies,
-    /// Related cards, for five minutes: readers of one story ask for the same cards again and again.
-    pub related: Kept<RelatedKey, RelatedCards>,
+    /// How long a stored related list (`related_lists`, shared by every instance) is used before it
+    /// is computed again; zero computes every list on every request and stores none.
+    pub related_max_age: Duration,
     /// Public search rankings, by question, for a minute.
     pub rankings: Kept<(Stamp, String), Vec<(i64, f64)>>,
-}
-
-/// A related list as computed for one article version and one generation of the statistics.
-#[derive(PartialEq, Eq, Hash)]
-pub struct RelatedKey {
-    pub stamp: Stamp,
-    pub article: i64,
-    pub version: i64,
-    pub exclude: Vec<i64>,
-    pub limit: usize,
 }
 
 /// Related cards: id, score and reasons.
@@ -52,17 +43,24 @@ impl Default for Caches {
     fn default() -> Self {
         Caches {
             frequencies: Frequencies::default(),
-            related: Kept::new(Duration::from_secs(300), 20_000),
+            related_max_age: Duration::from_secs(86_400),
             rankings: Kept::new(Duration::from_secs(60), 4096),
         }
     }
 }
 
 impl Caches {
+    /// The caches of a process with these settings.
+    pub fn new(related_max_age: Duration) -> Caches {
+        Caches {
+            related_max_age,
+            ..Caches::default()
+        }
+    }
+
     /// Forgets everything (for benchmarks that time the computed path).
     pub fn clear(&self) {
         self.frequencies.clear();
-        self.related.clear();
         self.rankings.clear();
     }
 }

@@ -27,8 +27,10 @@ fn summary(mut t: Vec<Duration>) -> String {
 pub fn measure(db: &Db, runs: usize) -> anyhow::Result<Vec<(String, String)>> {
     let mut conn = db.get()?;
     let c: &mut AnyConnection = &mut conn;
-    // The caches a server keeps, emptied where a line times the computed path.
-    let caches = kiosque::state::Caches::default();
+    // The caches a server keeps, emptied where a line times the computed path; related lists are
+    // computed, not read from `related_lists`, except on the line that times the stored path.
+    let caches = kiosque::state::Caches::new(Duration::ZERO);
+    let storing = kiosque::state::Caches::default();
     let now = kiosque::db::now();
     let total = q::count(c, &Scope::Public, &Filter::default(), now)?;
     let queries = [
@@ -96,15 +98,13 @@ pub fn measure(db: &Db, runs: usize) -> anyhow::Result<Vec<(String, String)>> {
         "search (q, relevance, top 20)".into(),
         summary(std::mem::take(&mut timings)),
     ));
-    // One related computation for a random article, timed (None when the id is gone); the
-    // related-list cache is emptied first, and with `after_write` the statistics caches too, as a
-    // write's new generation does.
+    // One related computation for a random article, timed (None when the id is gone); with
+    // `after_write` the statistics caches are emptied first, as a write's new generation does.
     let mut related_once = |rng: &mut Rng, after_write: bool| -> anyhow::Result<Option<Duration>> {
         let id = 1 + (rng.next_u64() % total.max(1) as u64) as i64;
         let Some(article) = q::find(c, &Key::Id(id))? else {
             return Ok(None);
         };
-        caches.related.clear();
         if after_write {
             caches.frequencies.clear();
         }
@@ -136,6 +136,26 @@ pub fn measure(db: &Db, runs: usize) -> anyhow::Result<Vec<(String, String)>> {
     );
     out.push((
         "related, first after a write".into(),
+        summary(std::mem::take(&mut timings)),
+    ));
+    // The stored path: a random article's list computed and stored once, then read as a server
+    // reads it (the list, the cards' rows).
+    for _ in 0..runs {
+        let id = 1 + (rng.next_u64() % total.max(1) as u64) as i64;
+        let Some(article) = q::find(c, &Key::Id(id))? else {
+            continue;
+        };
+        let mut once = || {
+            related::related_rows(c, &storing, &article, "similar", 4, now, q::Bodies::Without)
+                .map_err(|e| anyhow::anyhow!("related: {}", e.detail))
+        };
+        once()?;
+        let t = Instant::now();
+        once()?;
+        timings.push(t.elapsed());
+    }
+    out.push((
+        "related (similar, 4), stored list".into(),
         summary(std::mem::take(&mut timings)),
     ));
     Ok(out)

@@ -122,10 +122,13 @@ pub fn insert(
     add_published(conn, &published.into_iter().collect::<Vec<_>>())
 }
 
-/// After a load, outside any transaction (VACUUM cannot run in one): on PostgreSQL the planner's
+/// After a load, outside any transaction (VACUUM cannot run in one): every stored related list marked
+/// stale; on PostgreSQL the planner's
 /// statistics; on SQLite the full-text index merged into one segment. SQLite keeps no `ANALYZE`
 /// statistics: its plans stay the ones tested at every size (see the README's Speed section).
 pub fn analyze(conn: &mut AnyConnection) -> QueryResult<()> {
+    // The related lists stored before the load did not know its articles.
+    super::related::mark_all_stale(conn)?;
     let statements: &[&str] = match conn {
         AnyConnection::Sqlite(_) => {
             &["INSERT INTO article_search (article_search) VALUES ('optimize')"]

@@ -143,6 +143,7 @@ pub mod maintenance;
 pub mod models;
 pub mod peers;
 pub mod redirects;
+pub mod related;
 pub mod replicas;
 pub mod rubriques;
 pub mod schema;

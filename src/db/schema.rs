@@ -250,7 +250,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    related_lists (article_id) {
+        article_id -> BigInt,
+        version -> BigInt,
+        cards -> Text,
+        computed_at -> Timestamp,
+        stale -> Bool,
+    }
+}
+
 diesel::joinable!(articles -> rubriques (rubrique_id));
+diesel::joinable!(related_lists -> articles (article_id));
 diesel::joinable!(article_authors -> articles (article_id));
 diesel::joinable!(article_authors -> authors (author_id));
 diesel::joinable!(article_tags -> articles (article_id));
@@ -279,4 +290,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     changes_pruned,
     webhooks,
     webhook_deliveries,
+    related_lists,
 );

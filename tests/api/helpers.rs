@@ -322,6 +322,26 @@ impl TestApp {
         .expect("statement");
     }
 
+    /// The one number a statement selects (as `n`), read below the API.
+    pub fn sql_number(&self, statement: &str) -> i64 {
+        use diesel::sql_types::BigInt;
+        use kiosque::db::AnyConnection;
+        #[derive(diesel::QueryableByName)]
+        struct Number {
+            #[diesel(sql_type = BigInt)]
+            n: i64,
+        }
+        let db = kiosque::db::Db::connect(&self.db_url, 1, std::time::Duration::from_secs(5))
+            .expect("database");
+        let mut conn = db.get().expect("connection");
+        match &mut *conn {
+            AnyConnection::Sqlite(c) => diesel::sql_query(statement).get_result::<Number>(c),
+            AnyConnection::Postgresql(c) => diesel::sql_query(statement).get_result::<Number>(c),
+        }
+        .expect("statement")
+        .n
+    }
+
     /// The start-up admin's token.
     pub async fn admin(&self) -> String {
         let r = self.login(ADMIN_EMAIL, ADMIN_PASSWORD).await.expect(200);

@@ -213,10 +213,14 @@ pub async fn create_article(
 ) -> Result<HttpResponse, ApiError> {
     let staff = caller.require_staff()?.clone();
     let s2 = staff.clone();
+    let caches = state.caches.clone();
     let id = state
         .db
         .run(move |conn| {
-            crate::db::write_tx(conn, |conn| write::create(conn, &s2, input.into_inner()?))
+            let id =
+                crate::db::write_tx(conn, |conn| write::create(conn, &s2, input.into_inner()?))?;
+            related::after_write(conn, &caches, id);
+            Ok(id)
         })
         .await?;
     respond_article(&state, Some(staff), id, true).await
@@ -299,14 +303,17 @@ pub async fn update_article(
     let key = key(&path)?;
     let s2 = staff.clone();
     let im = common::if_match(&req);
+    let caches = state.caches.clone();
     let id = state
         .db
         .run(move |conn| {
-            crate::db::write_tx(conn, |conn| {
+            let id = crate::db::write_tx(conn, |conn| {
                 write::update(conn, &s2, &key, input.into_inner()?, |a| {
                     check_if_match(im.as_deref(), &version_etag('a', a.id, a.version))
                 })
-            })
+            })?;
+            related::after_write(conn, &caches, id);
+            Ok(id)
         })
         .await?;
     respond_article(&state, Some(staff), id, false).await

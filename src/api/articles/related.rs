@@ -204,3 +204,92 @@ pub fn related_rows(
     rows.extend(more.into_iter().map(|r| (r, None)));
     Ok(rows)
 }
+
+/// After a write on article `id`: when it is public, the stored lists of the articles its text finds
+/// are marked stale, since they may now rank it (or rank it differently); its own list is stale by its
+/// new version. Best effort after the commit: a failure leaves those lists to their maximum age.
+pub fn after_write(conn: &mut AnyConnection, caches: &Caches, id: i64) {
+    if caches.related_max_age.is_zero() {
+        return;
+    }
+    let now = crate::db::now();
+    let mut touched = || -> Result<usize, ApiError> {
+        let Some(row) = q::find(conn, &crate::domain::Key::Id(id))? else {
+            return Ok(0);
+        };
+        if !q::is_public(&row.status, row.sort_at, now) {
+            return Ok(0);
+        }
+        let ids = super::similar::neighbours(conn, caches, &row, now)?;
+        Ok(crate::db::related::mark_stale(conn, &ids)?)
+    };
+    if let Err(e) = touched() {
+        tracing::warn!(error = %e.detail, article = id, "related lists not marked stale");
+    }
+}
+
+/// What [`store_all`] did.
+pub struct Stored {
+    pub computed: usize,
+    pub seconds: f64,
+}
+
+/// Computes and stores the `similar` list of every published article whose list is missing, stale,
+/// of an older version or older than the caches' maximum age, newest first, on `threads` connections
+/// at once; `progress(done, total, per_second)` after each batch. What `kiosque related` runs after a
+/// bulk load, so that readers find the lists ready instead of computing them one by one.
+pub fn store_all(
+    db: &crate::db::Db,
+    caches: &Caches,
+    threads: usize,
+    mut progress: impl FnMut(usize, usize, f64),
+) -> anyhow::Result<Stored> {
+    let started = std::time::Instant::now();
+    let now = crate::db::now();
+    let max_age = chrono::TimeDelta::from_std(caches.related_max_age)?;
+    let older_than = now - max_age;
+    let threads = threads.max(1);
+    let mut conn = db.get()?;
+    let total = crate::db::related::needing(&mut conn, i64::MAX, now, older_than, i64::MAX)?.len();
+    let mut below = i64::MAX;
+    let mut done = 0;
+    loop {
+        let ids =
+            crate::db::related::needing(&mut conn, below, now, older_than, 256 * threads as i64)?;
+        let Some(last) = ids.last() else { break };
+        below = *last;
+        let chunk = ids.len().div_ceil(threads);
+        done += std::thread::scope(|s| -> anyhow::Result<usize> {
+            let workers: Vec<_> = ids
+                .chunks(chunk)
+                .map(|part| {
+                    s.spawn(move || -> anyhow::Result<usize> {
+                        let mut conn = db.get()?;
+                        let rows = q::visible_by_ids(&mut conn, part, now)?;
+                        for row in &rows {
+                            super::similar::fresh_cards(&mut conn, caches, row, now)
+                                .map_err(|e| anyhow::anyhow!("article {}: {}", row.id, e.detail))?;
+                        }
+                        Ok(rows.len())
+                    })
+                })
+                .collect();
+            let mut computed = 0;
+            for w in workers {
+                computed += w
+                    .join()
+                    .map_err(|_| anyhow::anyhow!("a related worker panicked"))??;
+            }
+            Ok(computed)
+        })?;
+        progress(
+            done,
+            total.max(done),
+            done as f64 / started.elapsed().as_secs_f64().max(1e-9),
+        );
+    }
+    Ok(Stored {
+        computed: done,
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}

@@ -108,7 +108,7 @@ pub fn parse_ts(s: &str) -> Option<NaiveDateTime> {
 }
 
 /// The public scope of [`filtered`], for rows read by key: published and due.
-fn is_public(status: &str, sort_at: NaiveDateTime, now: NaiveDateTime) -> bool {
+pub fn is_public(status: &str, sort_at: NaiveDateTime, now: NaiveDateTime) -> bool {
     status == PUBLISHED && sort_at <= now
 }
 

@@ -424,6 +424,7 @@ pub fn reindex_all(conn: &mut AnyConnection) -> QueryResult<usize> {
     let mut rebuilt = Rebuilt::default();
     index_many(conn, &ids, Some(&mut rebuilt))?;
     add_rebuilt(conn, rebuilt, true)?;
+    crate::db::related::mark_all_stale(conn)?;
     Ok(ids.len())
 }
 

@@ -239,6 +239,10 @@ pub fn run(
             made - counted
         ));
     }
+    // The related lists stored before the import did not know its articles.
+    if import.summary.articles.created + import.summary.articles.updated > 0 {
+        crate::db::related::mark_all_stale(import.conn)?;
+    }
     Ok(import.summary)
 }
 

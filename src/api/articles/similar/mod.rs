@@ -20,10 +20,10 @@ use diesel::prelude::*;
 use crate::db::articles::{self as q, Brief};
 use crate::db::models::ArticleRow;
 use crate::db::schema::{article_authors, article_tags};
-use crate::db::{links, search, AnyConnection};
+use crate::db::{links, related, search, AnyConnection};
 use crate::domain::search::Stats;
 use crate::error::ApiError;
-use crate::state::{Caches, RelatedCards, RelatedKey};
+use crate::state::{Caches, RelatedCards};
 
 mod text;
 
@@ -87,7 +87,12 @@ struct Context<'a> {
     own: Option<Analysed>,
 }
 
-/// Up to `limit` similar published articles, best first, never `article` itself or one in `exclude`.
+/// Cards kept in a stored list: the most a request asks for, and a few more for the pinned articles
+/// (left out of the list at read time) and the cards unpublished since.
+const STORED: usize = super::related::MAX_LIMIT as usize + 4;
+
+/// Up to `limit` similar published articles, best first, never `article` itself or one in `exclude`:
+/// from the article's stored list when it is fresh (see `db::related`), computed and stored otherwise.
 pub fn similar(
     conn: &mut AnyConnection,
     caches: &Caches,
@@ -96,50 +101,125 @@ pub fn similar(
     limit: usize,
     now: NaiveDateTime,
 ) -> Result<Vec<Scored>, ApiError> {
-    let (stats, stamp) = search::corpus(conn)?;
-    let key = RelatedKey {
-        stamp: stamp.clone(),
-        article: article.id,
-        version: article.version,
-        exclude: exclude.to_vec(),
-        limit,
-    };
-    let cards = match caches.related.get(&key) {
-        Some(cards) => cards,
-        None => {
-            let corpus = (stats, stamp);
-            let cards = compute(
-                conn,
-                &caches.frequencies,
-                corpus,
-                article,
-                exclude,
-                limit,
-                now,
-            )?;
-            caches.related.insert(key, cards.clone());
-            cards
+    if let Some(cards) = kept_cards(conn, caches, article, now)? {
+        // A stored card unpublished since means the list is out of date: computed again below.
+        if let Some(found) = visible_cards(conn, &cards, exclude, limit, now, true)? {
+            return Ok(found);
         }
+    }
+    let cards = fresh_cards(conn, caches, article, now)?;
+    Ok(visible_cards(conn, &cards, exclude, limit, now, false)?.unwrap_or_default())
+}
+
+/// The article's stored list, if it is still good: same version, not marked stale, young enough.
+fn kept_cards(
+    conn: &mut AnyConnection,
+    caches: &Caches,
+    article: &ArticleRow,
+    now: NaiveDateTime,
+) -> Result<Option<RelatedCards>, ApiError> {
+    let max_age = caches.related_max_age;
+    if max_age.is_zero() {
+        return Ok(None);
+    }
+    let Some(kept) = related::get(conn, article.id)? else {
+        return Ok(None);
     };
-    // The cards' rows, read now (a kept card unpublished since is left out).
-    let ids: Vec<i64> = cards.iter().map(|c| c.0).collect();
+    let young = (now - kept.computed_at)
+        .to_std()
+        .map_or(true, |age| age <= max_age);
+    if kept.stale || kept.version != article.version || !young {
+        return Ok(None);
+    }
+    Ok(serde_json::from_str(&kept.cards).ok())
+}
+
+/// The article's list computed now, and stored for the next readers (unless lists are not kept).
+pub fn fresh_cards(
+    conn: &mut AnyConnection,
+    caches: &Caches,
+    article: &ArticleRow,
+    now: NaiveDateTime,
+) -> Result<RelatedCards, ApiError> {
+    let corpus = search::corpus(conn)?;
+    let cards = compute(conn, &caches.frequencies, corpus, article, &[], STORED, now)?;
+    if !caches.related_max_age.is_zero() {
+        if let Ok(json) = serde_json::to_string(&cards) {
+            // Best effort: on a read-only replica, or when the SQLite writer is busy past the
+            // timeout, the next reader computes it again.
+            let _ = related::put(conn, article.id, article.version, &json, now);
+        }
+    }
+    Ok(cards)
+}
+
+/// The rows of the first `limit` cards not in `exclude`, best first; `None` when `strict` and one
+/// of them is no longer visible.
+fn visible_cards(
+    conn: &mut AnyConnection,
+    cards: &RelatedCards,
+    exclude: &[i64],
+    limit: usize,
+    now: NaiveDateTime,
+    strict: bool,
+) -> Result<Option<Vec<Scored>>, ApiError> {
+    let wanted: Vec<&(i64, f64, Vec<String>)> = cards
+        .iter()
+        .filter(|c| !exclude.contains(&c.0))
+        .take(limit)
+        .collect();
+    let ids: Vec<i64> = wanted.iter().map(|c| c.0).collect();
     let mut rows: HashMap<i64, ArticleRow> = q::visible_by_ids(conn, &ids, now)?
         .into_iter()
         .map(|r| (r.id, r))
         .collect();
-    Ok(cards
-        .into_iter()
-        .filter_map(|(id, score, reason)| {
-            Some(Scored {
-                row: rows.remove(&id)?,
-                score,
-                reason,
+    if strict && rows.len() < ids.len() {
+        return Ok(None);
+    }
+    Ok(Some(
+        wanted
+            .into_iter()
+            .filter_map(|(id, score, reason)| {
+                Some(Scored {
+                    row: rows.remove(id)?,
+                    score: *score,
+                    reason: reason.clone(),
+                })
             })
-        })
-        .collect())
+            .collect(),
+    ))
 }
 
-/// [`similar`] without the cache: the cards' ids, scores and reasons.
+/// The articles whose related lists a write on `article` may change: those its text finds (a list
+/// is mostly symmetric: what `article` finds close finds it close). Marked stale after the write.
+pub fn neighbours(
+    conn: &mut AnyConnection,
+    caches: &Caches,
+    article: &ArticleRow,
+    now: NaiveDateTime,
+) -> Result<Vec<i64>, ApiError> {
+    let (stats, stamp) = search::corpus(conn)?;
+    let cx = Context {
+        kept: &caches.frequencies,
+        docs: stats.docs.max(1.0),
+        stats,
+        stamp,
+        own: own_text(conn, article.id)?,
+    };
+    let (rows, _) = candidates(conn, &cx, article, &[], now)?;
+    Ok(rows.into_iter().map(|r| r.id).collect())
+}
+
+fn own_text(conn: &mut AnyConnection, id: i64) -> Result<Option<Analysed>, ApiError> {
+    Ok(
+        search::fields_and_names(conn, id)?.map(|(fields, names)| Analysed {
+            fields,
+            names: names.into_iter().collect(),
+        }),
+    )
+}
+
+/// The computation of [`similar`]: the cards' ids, scores and reasons.
 fn compute(
     conn: &mut AnyConnection,
     kept: &search::Frequencies,
@@ -154,10 +234,7 @@ fn compute(
         docs: stats.docs.max(1.0),
         stats,
         stamp,
-        own: search::fields_and_names(conn, article.id)?.map(|(fields, names)| Analysed {
-            fields,
-            names: names.into_iter().collect(),
-        }),
+        own: own_text(conn, article.id)?,
     };
     let (rows, fields) = candidates(conn, &cx, article, exclude, now)?;
     if rows.is_empty() {
@@ -248,23 +325,25 @@ fn compute(
         .collect();
 
     // Greedy pick with a penalty for repeating a chosen card's title (maximal marginal relevance).
+    // `repeat[i]`: the most that candidate i's title repeats of a card picked so far, brought up to
+    // date with each pick (one comparison per candidate and pick, not per candidate, pick and card).
     let mut picked: Vec<(Card, HashSet<String>)> = Vec::new();
+    let mut repeat = vec![0.0; pool.len()];
     while picked.len() < limit && !pool.is_empty() {
-        let adjusted = |c: &(Card, HashSet<String>)| {
-            let repeat = picked
-                .iter()
-                .map(|p| jaccard(&c.1, &p.1))
-                .fold(0.0, f64::max);
-            c.0.score - DIVERSITY * repeat
-        };
+        let adjusted = |i: usize| pool[i].0.score - DIVERSITY * repeat[i];
         let best = (0..pool.len())
             .max_by(|&i, &j| {
-                adjusted(&pool[i])
-                    .total_cmp(&adjusted(&pool[j]))
+                adjusted(i)
+                    .total_cmp(&adjusted(j))
                     .then(pool[j].0.row.id.cmp(&pool[i].0.row.id))
             })
             .unwrap_or(0);
-        picked.push(pool.swap_remove(best));
+        let card = pool.swap_remove(best);
+        repeat.swap_remove(best);
+        for (c, r) in pool.iter().zip(repeat.iter_mut()) {
+            *r = f64::max(*r, jaccard(&c.1, &card.1));
+        }
+        picked.push(card);
     }
     Ok(picked
         .into_iter()

@@ -72,8 +72,9 @@ impl Lexicon {
     /// similarity (not for the query, whose terms must be in the index and should be rare), also
     /// each word's family, and a tag's word [`TAG_WEIGHT`].
     fn counts(&mut self, a: &Analysed, similarity: bool) -> Vec<(u32, f64)> {
-        let mut tf: Vec<(u32, f64)> = Vec::new();
-        let mut family = String::new();
+        // Each distinct term of the article once (an article repeats its words: numbering every
+        // occurrence was a third of the computation), with the weight of its occurrences.
+        let mut local: FastMap<&str, f64> = FastMap::default();
         for (field, f) in a.fields.iter().enumerate() {
             let weight = if field == 2 && similarity {
                 TAG_WEIGHT
@@ -84,16 +85,20 @@ impl Lexicon {
                 .split_whitespace()
                 .filter(|t| !t.bytes().all(|b| b.is_ascii_digit()))
             {
-                let w = weight
-                    * if a.names.contains(t) {
-                        NAME_WEIGHT
-                    } else {
-                        1.0
-                    };
-                tf.push((self.number(t), w));
-                if similarity && word_family_into(t, &mut family) {
-                    tf.push((self.number(&family), w));
-                }
+                *local.entry(t).or_default() += weight;
+            }
+        }
+        let mut tf: Vec<(u32, f64)> = Vec::with_capacity(local.len() * 2);
+        let mut family = String::new();
+        for (t, w) in local {
+            let w = w * if a.names.contains(t) {
+                NAME_WEIGHT
+            } else {
+                1.0
+            };
+            tf.push((self.number(t), w));
+            if similarity && word_family_into(t, &mut family) {
+                tf.push((self.number(&family), w));
             }
         }
         tf.sort_unstable_by_key(|x| x.0);
