@@ -30,6 +30,11 @@ def table(rows):
         any_row = next(r for k, r in rows.items() if k[:2] == (db, size))
         seeded = float(any_row["seed_s"])
         seed = f"seeded in {seeded:.0f} s by this run" if seeded >= 1 else "seeded by an earlier run"
+        stored = float(any_row.get("related_s") or 0)
+        if stored >= 1:
+            seed += f"; related lists stored by `kiosque related` in {stored:.0f} s"
+        elif any_row.get("related_s") is None or any_row.get("related_s") == "":
+            seed += "; before related lists were stored"
         out.append(f"\n**{db}, {size:,} articles** ({seed}; /health/live {any_row['health_rps']} req/s "
                    f"before the last scenario)\n")
         out.append("| scenario | cache off: req/s | ratio | p50 ms | p99 ms | cache as shipped: req/s | ratio | p99 ms | peak RSS MB |")

@@ -30,8 +30,39 @@ struct Op {
     query: Vec<String>,
 }
 
-/// Every documented path with its operations.
-pub struct RouteTable(Vec<(ResourceDef, Vec<Op>)>);
+/// Every documented path with its operations, and what a path must have for the pattern to be worth
+/// matching: its fixed beginning (before the first `{`) and its number of `/` (matching every pattern
+/// in turn was a tenth of serving an article by slug).
+pub struct RouteTable(Vec<(Shape, ResourceDef, Vec<Op>)>);
+
+struct Shape {
+    prefix: String,
+    slashes: usize,
+    fixed: bool,
+}
+
+impl Shape {
+    fn of(pattern: &str) -> Shape {
+        let prefix = pattern.split('{').next().unwrap_or_default().to_owned();
+        Shape {
+            fixed: prefix.len() == pattern.len(),
+            prefix,
+            slashes: slashes(pattern),
+        }
+    }
+
+    fn may_match(&self, path: &str, slashes: usize) -> bool {
+        if self.fixed {
+            path == self.prefix
+        } else {
+            slashes == self.slashes && path.starts_with(&self.prefix)
+        }
+    }
+}
+
+fn slashes(s: &str) -> usize {
+    s.bytes().filter(|b| *b == b'/').count()
+}
 
 impl RouteTable {
     pub fn from_doc(doc: &utoipa::openapi::OpenApi) -> RouteTable {
@@ -50,17 +81,18 @@ impl RouteTable {
                 .into_iter()
                 .filter_map(|(method, op)| op.as_ref().map(|op| describe(method, op)))
                 .collect();
-                (ResourceDef::new(path.as_str()), ops)
+                (Shape::of(path), ResourceDef::new(path.as_str()), ops)
             })
             .collect();
         RouteTable(table)
     }
 
     fn find(&self, path: &str) -> Option<&[Op]> {
+        let n = slashes(path);
         self.0
             .iter()
-            .find(|(def, _)| def.is_match(path))
-            .map(|(_, ops)| ops.as_slice())
+            .find(|(shape, def, _)| shape.may_match(path, n) && def.is_match(path))
+            .map(|(_, _, ops)| ops.as_slice())
     }
 }
 

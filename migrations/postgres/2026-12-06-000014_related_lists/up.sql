@@ -1,4 +1,5 @@
--- Each article's `similar` related cards, as last computed (ids, scores, reasons; up to 24, best first),
+-- Each article's `similar` related cards, as last computed (`id score reason-letters` per card, `;`
+-- between cards; up to 24, best first),
 -- shared by every instance. A list is used while the article keeps the version it was computed for,
 -- nobody marked it stale and it is younger than KIOSQUE_RELATED_MAX_AGE_SECS. A write on a public
 -- article marks stale the lists of the articles its text finds (they may now rank it); bulk writers

@@ -217,12 +217,10 @@ pub async fn create_article(
     let id = state
         .db
         .run(move |conn| {
-            let id =
-                crate::db::write_tx(conn, |conn| write::create(conn, &s2, input.into_inner()?))?;
-            related::after_write(conn, &caches, id);
-            Ok(id)
+            crate::db::write_tx(conn, |conn| write::create(conn, &s2, input.into_inner()?))
         })
         .await?;
+    related::after_write(&state.db, caches, id);
     respond_article(&state, Some(staff), id, true).await
 }
 
@@ -307,15 +305,14 @@ pub async fn update_article(
     let id = state
         .db
         .run(move |conn| {
-            let id = crate::db::write_tx(conn, |conn| {
+            crate::db::write_tx(conn, |conn| {
                 write::update(conn, &s2, &key, input.into_inner()?, |a| {
                     check_if_match(im.as_deref(), &version_etag('a', a.id, a.version))
                 })
-            })?;
-            related::after_write(conn, &caches, id);
-            Ok(id)
+            })
         })
         .await?;
+    related::after_write(&state.db, caches, id);
     respond_article(&state, Some(staff), id, false).await
 }
 

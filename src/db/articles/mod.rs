@@ -402,15 +402,29 @@ pub fn visible_by_ids(
     ids: &[i64],
     now: NaiveDateTime,
 ) -> QueryResult<Vec<ArticleRow>> {
+    visible_by_ids_with(conn, ids, now, Bodies::With)
+}
+
+/// [`visible_by_ids`], with or without the bodies (related cards that show none read none).
+pub fn visible_by_ids_with(
+    conn: &mut AnyConnection,
+    ids: &[i64],
+    now: NaiveDateTime,
+    bodies: Bodies,
+) -> QueryResult<Vec<ArticleRow>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
     // By primary key, visibility checked here: with the scope's conditions in SQL, a planner may walk
     // the (status, sort_at) index over every published article instead.
-    let rows: HashMap<i64, ArticleRow> = articles::table
-        .filter(articles::id.eq_any(ids.to_vec()))
-        .select(ArticleRow::as_select())
-        .load::<ArticleRow>(conn)?
+    let q = articles::table.filter(articles::id.eq_any(ids.to_vec()));
+    let rows = match bodies {
+        Bodies::With => q.select(ArticleRow::as_select()).load::<ArticleRow>(conn)?,
+        Bodies::Without => q
+            .select(columns_without_bodies!())
+            .load::<ArticleRow>(conn)?,
+    };
+    let rows: HashMap<i64, ArticleRow> = rows
         .into_iter()
         .filter(|r| is_public(&r.status, r.sort_at, now))
         .map(|r| (r.id, r))

@@ -100,15 +100,31 @@ pub fn similar(
     exclude: &[i64],
     limit: usize,
     now: NaiveDateTime,
+    bodies: q::Bodies,
 ) -> Result<Vec<Scored>, ApiError> {
+    let read = Read {
+        exclude,
+        limit,
+        now,
+        bodies,
+    };
     if let Some(cards) = kept_cards(conn, caches, article, now)? {
         // A stored card unpublished since means the list is out of date: computed again below.
-        if let Some(found) = visible_cards(conn, &cards, exclude, limit, now, true)? {
+        if let Some(found) = visible_cards(conn, &cards, &read, true)? {
             return Ok(found);
         }
     }
     let cards = fresh_cards(conn, caches, article, now)?;
-    Ok(visible_cards(conn, &cards, exclude, limit, now, false)?.unwrap_or_default())
+    Ok(visible_cards(conn, &cards, &read, false)?.unwrap_or_default())
+}
+
+/// What a request reads of a list: its cards not in `exclude`, `limit` at most, with or without
+/// their bodies.
+struct Read<'a> {
+    exclude: &'a [i64],
+    limit: usize,
+    now: NaiveDateTime,
+    bodies: q::Bodies,
 }
 
 /// The article's stored list, if it is still good: same version, not marked stale, young enough.
@@ -131,7 +147,61 @@ fn kept_cards(
     if kept.stale || kept.version != article.version || !young {
         return Ok(None);
     }
-    Ok(serde_json::from_str(&kept.cards).ok())
+    Ok(decode(&kept.cards))
+}
+
+/// The reasons a stored card may carry, one letter each in storage.
+const REASONS: [(&str, char); 5] = [
+    ("similar_text", 'x'),
+    ("shared_tags", 't'),
+    ("same_author", 'a'),
+    ("same_rubrique", 'r'),
+    ("recent", 'n'),
+];
+
+/// A list as stored: `id score letters` per card, `;` between cards (about 20 bytes a card; JSON
+/// took 60, and a 100,000-article archive stores 24 cards for each article).
+fn encode(cards: &RelatedCards) -> String {
+    let mut out = String::with_capacity(cards.len() * 20);
+    for (i, (id, score, reasons)) in cards.iter().enumerate() {
+        if i > 0 {
+            out.push(';');
+        }
+        out.push_str(&format!("{id} {score} "));
+        out.extend(reasons.iter().filter_map(|r| {
+            REASONS
+                .iter()
+                .find(|(name, _)| name == r)
+                .map(|(_, letter)| *letter)
+        }));
+    }
+    out
+}
+
+/// [`encode`]'s list back; `None` for anything else (computed again, and stored anew).
+fn decode(stored: &str) -> Option<RelatedCards> {
+    if stored.is_empty() {
+        return Some(Vec::new());
+    }
+    stored
+        .split(';')
+        .map(|card| {
+            let mut parts = card.split(' ');
+            let id = parts.next()?.parse().ok()?;
+            let score = parts.next()?.parse().ok()?;
+            let reasons = parts
+                .next()?
+                .chars()
+                .map(|c| {
+                    REASONS
+                        .iter()
+                        .find(|(_, letter)| *letter == c)
+                        .map(|(name, _)| (*name).to_owned())
+                })
+                .collect::<Option<Vec<String>>>()?;
+            parts.next().is_none().then_some((id, score, reasons))
+        })
+        .collect()
 }
 
 /// The article's list computed now, and stored for the next readers (unless lists are not kept).
@@ -144,35 +214,32 @@ pub fn fresh_cards(
     let corpus = search::corpus(conn)?;
     let cards = compute(conn, &caches.frequencies, corpus, article, &[], STORED, now)?;
     if !caches.related_max_age.is_zero() {
-        if let Ok(json) = serde_json::to_string(&cards) {
-            // Best effort: on a read-only replica, or when the SQLite writer is busy past the
-            // timeout, the next reader computes it again.
-            let _ = related::put(conn, article.id, article.version, &json, now);
-        }
+        // Best effort: on a read-only replica, or when the SQLite writer is busy past the timeout,
+        // the next reader computes it again.
+        let _ = related::put(conn, article.id, article.version, &encode(&cards), now);
     }
     Ok(cards)
 }
 
-/// The rows of the first `limit` cards not in `exclude`, best first; `None` when `strict` and one
-/// of them is no longer visible.
+/// The rows of the cards `read` asks for, best first; `None` when `strict` and one of them is no
+/// longer visible.
 fn visible_cards(
     conn: &mut AnyConnection,
     cards: &RelatedCards,
-    exclude: &[i64],
-    limit: usize,
-    now: NaiveDateTime,
+    read: &Read,
     strict: bool,
 ) -> Result<Option<Vec<Scored>>, ApiError> {
     let wanted: Vec<&(i64, f64, Vec<String>)> = cards
         .iter()
-        .filter(|c| !exclude.contains(&c.0))
-        .take(limit)
+        .filter(|c| !read.exclude.contains(&c.0))
+        .take(read.limit)
         .collect();
     let ids: Vec<i64> = wanted.iter().map(|c| c.0).collect();
-    let mut rows: HashMap<i64, ArticleRow> = q::visible_by_ids(conn, &ids, now)?
-        .into_iter()
-        .map(|r| (r.id, r))
-        .collect();
+    let mut rows: HashMap<i64, ArticleRow> =
+        q::visible_by_ids_with(conn, &ids, read.now, read.bodies)?
+            .into_iter()
+            .map(|r| (r.id, r))
+            .collect();
     if strict && rows.len() < ids.len() {
         return Ok(None);
     }
@@ -349,4 +416,31 @@ fn compute(
         .into_iter()
         .map(|(c, _)| (c.row.id, (c.score * 10_000.0).round() / 10_000.0, c.reason))
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stored_list_reads_back_as_it_was_written() {
+        let cards: RelatedCards = vec![
+            (
+                12,
+                0.8123,
+                vec!["similar_text".into(), "same_rubrique".into()],
+            ),
+            (7, 0.05, vec![]),
+            (
+                1_000_000,
+                1.0,
+                REASONS.iter().map(|r| r.0.to_owned()).collect(),
+            ),
+        ];
+        assert_eq!(decode(&encode(&cards)), Some(cards));
+        assert_eq!(decode(""), Some(Vec::new()));
+        for broken in ["12", "12 x", "12 0.5 q", "12 0.5 x extra", "[[12,0.5,[]]]"] {
+            assert_eq!(decode(broken), None, "{broken}");
+        }
+    }
 }
