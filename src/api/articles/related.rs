@@ -21,6 +21,8 @@ pub const STRATEGIES: &[&str] = &["similar", "rubrique", "latest", "author", "ta
 
 /// The most related articles one request asks for.
 pub const MAX_LIMIT: i64 = 20;
+// A stored similar list holds more cards than any request asks for.
+const _: () = assert!(super::similar::STORED > MAX_LIMIT as usize);
 
 /// Query of the related endpoint.
 #[derive(Debug, Deserialize, IntoParams)]

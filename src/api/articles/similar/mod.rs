@@ -87,9 +87,9 @@ struct Context<'a> {
     own: Option<Analysed>,
 }
 
-/// Cards kept in a stored list: the most a request asks for, and a few more for the pinned articles
-/// (left out of the list at read time) and the cards unpublished since.
-const STORED: usize = super::related::MAX_LIMIT as usize + 4;
+/// Cards kept in a stored list: the most a request asks for (20), and a few more for the pinned
+/// articles (left out of the list at read time) and the cards unpublished since.
+pub const STORED: usize = 24;
 
 /// Up to `limit` similar published articles, best first, never `article` itself or one in `exclude`:
 /// from the article's stored list when it is fresh (see `db::related`), computed and stored otherwise.
