@@ -283,19 +283,8 @@ both!(
         let first = app.get(&path("similar")).await.expect(200).ids();
         assert_eq!(app.get(&path("similar")).await.expect(200).ids(), first);
         // A story telling the same: it must show at once, although the cards are stored.
-        let me = app
-            .get(&format!("/v1/articles/{DEMO_SLUG}?formats=plaintext"))
-            .await
-            .expect(200)
-            .body;
         let admin = app.admin().await;
-        let twin = app
-            .article(
-                &admin,
-                json!({"title": format!("Suite : {}", me["title"].as_str().unwrap()),
-                   "body": me["body_text"], "rubrique": "economie", "status": "published"}),
-            )
-            .await;
+        let twin = demo_twin(&app, &admin, "Suite", "published").await;
         let twin_id = twin["id"].as_i64().unwrap();
         // The lists it may change are marked stale just after the write's response.
         let now = similar_once(&app, |ids| ids.first() == Some(&twin_id)).await;
@@ -409,31 +398,14 @@ both!(
             [stranger]
         );
         // A new story its text finds marks it stale: computed again, with the new story first.
-        let body = app
-            .get(&format!("/v1/articles/{DEMO_SLUG}?formats=plaintext"))
-            .await
-            .expect(200)
-            .body;
         let admin = app.admin().await;
-        let twin = app
-            .article(
-                &admin,
-                json!({"title": format!("Suite : {}", body["title"].as_str().unwrap()),
-                   "body": body["body_text"], "rubrique": "economie", "status": "published"}),
-            )
-            .await;
-        let twin = twin["id"].as_i64();
+        let twin = demo_twin(&app, &admin, "Suite", "published").await["id"].as_i64();
         let now = similar_once(&app, |ids| ids.first() == twin.as_ref()).await;
         assert_eq!(now.len(), 4, "{now:?}");
         assert_eq!(now.first(), twin.as_ref(), "{now:?}");
         // A draft marks nothing: the list stays as stored.
         store_one_card(&app, me, stranger);
-        app.article(
-            &admin,
-            json!({"title": format!("Brouillon : {}", body["title"].as_str().unwrap()),
-               "body": body["body_text"], "rubrique": "economie", "status": "draft"}),
-        )
-        .await;
+        demo_twin(&app, &admin, "Brouillon", "draft").await;
         assert_eq!(
             app.get(&path("similar")).await.expect(200).ids(),
             [stranger]
@@ -543,4 +515,24 @@ async fn similar_once(app: &crate::helpers::TestApp, done: impl Fn(&[i64]) -> bo
         }
         actix_rt::time::sleep(std::time::Duration::from_millis(20)).await;
     }
+}
+
+/// A new article telling the demo article's story again, titled `{kicker} : {its title}`.
+async fn demo_twin(
+    app: &crate::helpers::TestApp,
+    token: &str,
+    kicker: &str,
+    status: &str,
+) -> serde_json::Value {
+    let me = app
+        .get(&format!("/v1/articles/{DEMO_SLUG}?formats=plaintext"))
+        .await
+        .expect(200)
+        .body;
+    app.article(
+        token,
+        json!({"title": format!("{kicker} : {}", me["title"].as_str().unwrap()),
+               "body": me["body_text"], "rubrique": "economie", "status": status}),
+    )
+    .await
 }
