@@ -34,19 +34,14 @@ pub fn reindex(db: &Db) -> anyhow::Result<usize> {
     .map_err(|e| anyhow::anyhow!("reindex: {}", e.detail))
 }
 
-/// Rebuilds the search index when it does not hold every article, the names of every article, or
-/// any word family (a database from before the index, names or families, or one restored without
-/// them); recounts the
-/// published articles per rubrique (cheap, and it mends counts an older version did not keep).
+/// Rebuilds the search index when it does not hold every article or the names of every article (a
+/// database from before the index or names, or one restored without them); recounts the published
+/// articles per rubrique (cheap, and it mends counts an older version did not keep).
 pub fn reindex_if_incomplete(conn: &mut AnyConnection) -> Result<(), ApiError> {
     super::articles::rebuild_counts(conn)?;
     let articles: i64 = articles::table.count().get_result(conn)?;
     let index = super::search::indexed_count(conn)?;
-    let published: i64 = articles::table
-        .filter(articles::status.eq(super::PUBLISHED))
-        .count()
-        .get_result(conn)?;
-    if index.articles != articles || index.named != articles || (published > 0 && !index.families) {
+    if index.articles != articles || index.named != articles {
         let n = super::search::reindex_all(conn)?;
         tracing::info!(articles = n, "rebuilt the search index");
     }

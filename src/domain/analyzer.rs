@@ -205,36 +205,6 @@ pub fn fold_prefix(word: &str) -> Option<String> {
     None
 }
 
-/// What marks a word family among the terms the statistics count: no analysed term holds it, and it
-/// sorts after every one of them (prefix ranges over terms never reach a family).
-pub const FAMILY_MARK: char = '~';
-/// Letters a word family keeps.
-const FAMILY_LETTERS: usize = 4;
-
-/// The word family of an analysed term: the marked first four letters of a longer stem. Stemming
-/// joins inflections ("éleveur", "éleveurs"); the family also joins derivations that Snowball keeps
-/// apart ("éleveur" and "élevage" give "~elev"; "climat" and "climatologue" give "~clim"). Used
-/// for relatedness only, never searched. None for short stems and numbers.
-pub fn word_family(term: &str) -> Option<String> {
-    let mut family = String::new();
-    word_family_into(term, &mut family).then_some(family)
-}
-
-/// [`word_family`] written into `out` (cleared first), without allocating: false when there is none.
-pub fn word_family_into(term: &str, out: &mut String) -> bool {
-    out.clear();
-    let b = term.as_bytes();
-    let some = b.len() > FAMILY_LETTERS
-        && b.iter()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-        && !b.iter().all(u8::is_ascii_digit);
-    if some {
-        out.push(FAMILY_MARK);
-        out.push_str(&term[..FAMILY_LETTERS]);
-    }
-    some
-}
-
 /// True for a French stop word (after lower-casing and folding), single letters included.
 pub fn is_stop_word(word: &str) -> bool {
     let mut folded = String::with_capacity(word.len());
@@ -599,22 +569,6 @@ mod tests {
         );
         let forty = "b".repeat(40);
         assert_eq!(terms(&forty).len(), 1);
-    }
-
-    #[test]
-    fn word_families_join_derivations() {
-        let family = |w: &str| word_family(&terms(w)[0]);
-        assert_eq!(family("éleveurs"), family("élevage"));
-        assert_eq!(family("climat"), family("climatologues"));
-        assert_eq!(family("climat").as_deref(), Some("~clim"));
-        assert_ne!(family("élevage"), family("climat"));
-        // Short stems and numbers have none; a family never looks like a term.
-        assert_eq!(word_family("prix"), None);
-        assert_eq!(word_family("20240"), None);
-        assert!(terms("Canicule : plus de 45 degrés à Dori")
-            .iter()
-            .filter_map(|t| word_family(t))
-            .all(|f| f.starts_with(FAMILY_MARK) && f.len() == 5));
     }
 
     #[test]

@@ -7,7 +7,7 @@ use diesel::sql_types::{BigInt, Text};
 
 use super::*;
 use crate::db::{placeholders, AnyConnection, PUBLISHED};
-use crate::domain::analyzer::{index_text, proper_names, FAMILY_MARK};
+use crate::domain::analyzer::{index_text, proper_names};
 
 /// (Re)indexes one article with its tag names, in the caller's transaction. Only a `counted` article
 /// (a published one) enters the document frequencies and totals that scores are made of, so that no
@@ -548,12 +548,10 @@ fn index_many(
     Ok(())
 }
 
-/// What the index holds: how many articles, how many with their names recorded, and whether the
-/// document frequencies count word families (an index built before them does not).
+/// What the index holds: how many articles, and how many with their names recorded.
 pub struct IndexState {
     pub articles: i64,
     pub named: i64,
-    pub families: bool,
 }
 
 /// [`IndexState`] in one statement.
@@ -564,27 +562,18 @@ pub fn indexed_count(conn: &mut AnyConnection) -> QueryResult<IndexState> {
         indexed: i64,
         #[diesel(sql_type = BigInt)]
         named: i64,
-        #[diesel(sql_type = BigInt)]
-        families: i64,
     }
-    let mark = FAMILY_MARK.to_string();
     let n: N = dyn_query!(
         conn,
-        |pg| {
-            format!(
-            "SELECT (SELECT count(*) FROM article_search) AS indexed, \
-             (SELECT count(*) FROM article_names) AS named, \
-             (SELECT count(*) FROM (SELECT 1 FROM search_terms WHERE term >= {} LIMIT 1) f) AS families",
-            placeholders(pg, 1, 1)
-        )
-        },
-        [mark.as_str()],
+        |_| "SELECT (SELECT count(*) FROM article_search) AS indexed, \
+             (SELECT count(*) FROM article_names) AS named"
+            .to_owned(),
+        [] as [&str; 0],
         Text,
         get_result
     )?;
     Ok(IndexState {
         articles: n.indexed,
         named: n.named,
-        families: n.families > 0,
     })
 }

@@ -19,8 +19,6 @@ pub use stats::*;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 
-use crate::domain::analyzer::word_family;
-
 /// How many candidates the database's own ranking hands to BM25F: enough for any page a reader turns to.
 pub const MAX_CANDIDATES: i64 = 200;
 
@@ -55,14 +53,12 @@ fn terms_in(field: &str) -> i64 {
     field.split_whitespace().count() as i64
 }
 
-/// What an article adds to the document frequencies: the distinct terms of its analysed fields and
-/// their distinct word families ([`word_family`], which related articles weigh like terms), sorted.
+/// What an article adds to the document frequencies: the distinct terms of its analysed fields, sorted.
 fn counted_terms(fields: &[String; 4]) -> Vec<String> {
     let mut terms: Vec<String> = fields
         .iter()
         .flat_map(|f| f.split_whitespace())
-        .flat_map(|t| [Some(t.to_owned()), word_family(t)])
-        .flatten()
+        .map(str::to_owned)
         .collect();
     terms.sort_unstable();
     terms.dedup();

@@ -8,7 +8,6 @@ use chrono::NaiveDateTime;
 use crate::db::articles::{self as q, Brief};
 use crate::db::models::ArticleRow;
 use crate::db::{links, search, AnyConnection};
-use crate::domain::analyzer::word_family_into;
 use crate::domain::fasthash::{FastMap, FastSet};
 use crate::domain::latent::Latent;
 use crate::domain::search::{Clause, Query};
@@ -68,47 +67,31 @@ impl Lexicon {
         n
     }
 
-    /// Occurrences of each term of `a` (numbers left out), a name counting [`NAME_WEIGHT`]; for
-    /// similarity (not for the query, whose terms must be in the index and should be rare), also
-    /// each word's family, and a tag's word [`TAG_WEIGHT`].
-    fn counts(&mut self, a: &Analysed, similarity: bool) -> Vec<(u32, f64)> {
+    /// Occurrences of each term of `a` (numbers left out), a name counting [`NAME_WEIGHT`].
+    fn counts(&mut self, a: &Analysed) -> Vec<(u32, f64)> {
         // Each distinct term of the article once (an article repeats its words: numbering every
         // occurrence was a third of the computation), with the weight of its occurrences.
         let mut local: FastMap<&str, f64> = FastMap::default();
-        for (field, f) in a.fields.iter().enumerate() {
-            let weight = if field == 2 && similarity {
-                TAG_WEIGHT
-            } else {
-                1.0
-            };
-            for t in f
-                .split_whitespace()
-                .filter(|t| !t.bytes().all(|b| b.is_ascii_digit()))
-            {
-                *local.entry(t).or_default() += weight;
-            }
+        for t in a
+            .fields
+            .iter()
+            .flat_map(|f| f.split_whitespace())
+            .filter(|t| !t.bytes().all(|b| b.is_ascii_digit()))
+        {
+            *local.entry(t).or_default() += 1.0;
         }
-        let mut tf: Vec<(u32, f64)> = Vec::with_capacity(local.len() * 2);
-        let mut family = String::new();
-        for (t, w) in local {
-            let w = w * if a.names.contains(t) {
-                NAME_WEIGHT
-            } else {
-                1.0
-            };
-            tf.push((self.number(t), w));
-            if similarity && word_family_into(t, &mut family) {
-                tf.push((self.number(&family), w));
-            }
-        }
+        let mut tf: Vec<(u32, f64)> = local
+            .into_iter()
+            .map(|(t, w)| {
+                let name = if a.names.contains(t) {
+                    NAME_WEIGHT
+                } else {
+                    1.0
+                };
+                (self.number(t), w * name)
+            })
+            .collect();
         tf.sort_unstable_by_key(|x| x.0);
-        tf.dedup_by(|next, kept| {
-            let same = next.0 == kept.0;
-            if same {
-                kept.1 += next.1;
-            }
-            same
-        });
         tf
     }
 
@@ -147,7 +130,7 @@ fn more_like_this(
     conn: &mut AnyConnection,
 ) -> Result<(Query, Vec<f64>), ApiError> {
     let mut lexicon = Lexicon::default();
-    let counts = lexicon.counts(own, false);
+    let counts = lexicon.counts(own);
     let df = lexicon.df(conn, cx)?;
     let max_df = (cx.docs * MLT_MAX_DF_SHARE).max(10.0);
     let mut weighted: Vec<(&str, f64)> = vector(&counts, &df, cx.docs)
@@ -215,42 +198,36 @@ pub(super) fn text_similarity(
         })
         .collect();
     let mut lexicon = Lexicon::default();
-    let own_counts = lexicon.counts(own, true);
-    let counts: Vec<(i64, Vec<(u32, f64)>)> = analysed
+    let own_counts = lexicon.counts(own);
+    // The article first, then the candidates by id.
+    let mut counts: Vec<(i64, Vec<(u32, f64)>)> = analysed
         .iter()
-        .map(|(id, a)| (*id, lexicon.counts(a, true)))
+        .map(|(id, a)| (*id, lexicon.counts(a)))
         .collect();
+    counts.sort_unstable_by_key(|c| c.0);
+    let order: Vec<i64> = counts.iter().map(|c| c.0).collect();
     let df = lexicon.df(conn, cx)?;
-    let own = vector(&own_counts, &df, cx.docs);
-    let vectors: HashMap<i64, Vector> = counts
-        .iter()
-        .map(|(id, c)| (*id, vector(c, &df, cx.docs)))
+    let all: Vec<Vector> = std::iter::once(&own_counts)
+        .chain(counts.iter().map(|(_, c)| c))
+        .map(|c| vector(c, &df, cx.docs))
         .collect();
-    // The article first, then the candidates by id: the Gram matrix of their cosines.
-    let mut order: Vec<i64> = vectors.keys().copied().collect();
-    order.sort_unstable();
-    let all: Vec<&Vector> = std::iter::once(&own)
-        .chain(order.iter().map(|id| &vectors[id]))
-        .collect();
-    // Pairwise cosines accumulated term by term (each term adds to the pairs of articles holding
-    // it), cheaper than merging every pair of vectors.
-    let mut postings: FastMap<u32, Vec<(usize, f64)>> = FastMap::default();
-    for (i, v) in all.iter().enumerate() {
-        for &(t, w) in v.iter() {
-            postings.entry(t).or_default().push((i, w));
+    let n = all.len();
+    // Each term weighted by the evidence that it tells a topic (see `coherence`), each document
+    // brought back to unit length, then the Gram matrix of their cosines.
+    let mut terms = postings(&all);
+    let weight = coherence(&terms, &gram(&terms, n));
+    let mut norms = vec![0.0; n];
+    for (t, list) in &terms {
+        for &(i, w) in list {
+            norms[i] += (w * weight[t]).powi(2);
         }
     }
-    let mut gram = vec![vec![0.0; all.len()]; all.len()];
-    for list in postings.values() {
-        for (x, &(i, wi)) in list.iter().enumerate() {
-            for &(j, wj) in &list[x..] {
-                gram[i][j] += wi * wj;
-                if i != j {
-                    gram[j][i] += wi * wj;
-                }
-            }
+    for (t, list) in terms.iter_mut() {
+        for (i, w) in list.iter_mut() {
+            *w *= weight[t] / norms[*i].sqrt().max(1e-12);
         }
     }
+    let gram = gram(&terms, n);
     let latent = Latent::new(&gram, LATENT_ENERGY);
 
     let similar_to = |i: usize| -> Vec<f64> {
@@ -265,7 +242,7 @@ pub(super) fn text_similarity(
     // close to the article alone often shares only its setting.
     let own = similar_to(0);
     // Only candidates with something in common with the article vote.
-    let mut nearest: Vec<usize> = (1..all.len()).filter(|&i| own[i] > 0.0).collect();
+    let mut nearest: Vec<usize> = (1..n).filter(|&i| own[i] > 0.0).collect();
     nearest.sort_by(|&a, &b| own[b].total_cmp(&own[a]).then(a.cmp(&b)));
     nearest.truncate(FEEDBACK);
     let feedback: Vec<(usize, Vec<f64>)> = nearest.iter().map(|&i| (i, similar_to(i))).collect();
@@ -288,6 +265,73 @@ pub(super) fn text_similarity(
         })
         .collect();
     Ok((similarity, titles))
+}
+
+/// Each term's occurrences in `docs`: (document, weight), by term.
+fn postings(docs: &[Vector]) -> FastMap<u32, Vec<(usize, f64)>> {
+    let mut postings: FastMap<u32, Vec<(usize, f64)>> = FastMap::default();
+    for (i, v) in docs.iter().enumerate() {
+        for &(t, w) in v {
+            postings.entry(t).or_default().push((i, w));
+        }
+    }
+    postings
+}
+
+/// Pairwise cosines of `n` unit vectors, accumulated term by term (each term adds to the pairs of
+/// documents holding it), cheaper than merging every pair of vectors.
+fn gram(postings: &FastMap<u32, Vec<(usize, f64)>>, n: usize) -> Vec<Vec<f64>> {
+    let mut gram = vec![vec![0.0; n]; n];
+    for list in postings.values() {
+        for (x, &(i, wi)) in list.iter().enumerate() {
+            for &(j, wj) in &list[x..] {
+                gram[i][j] += wi * wj;
+                if i != j {
+                    gram[j][i] += wi * wj;
+                }
+            }
+        }
+    }
+    gram
+}
+
+/// How much a term tells a topic, measured on the neighbourhood itself: the mean cosine between
+/// the documents that share it, the term's own part taken out ("coton" joins stories that share
+/// much else; "morts", "export" or a capital city join stories that share little else). Shrunk
+/// towards the neighbourhood's mean cosine by [`COHERENCE_PRIOR_PAIRS`] pairs, so a term seen in two
+/// documents moves only part of the way. Returned as the factor on the term's weight: the square
+/// root (the factor applies to both sides of every cosine).
+fn coherence(postings: &FastMap<u32, Vec<(usize, f64)>>, gram: &[Vec<f64>]) -> FastMap<u32, f64> {
+    let n = gram.len();
+    let pairs_all = (n * n.saturating_sub(1)) as f64;
+    let off_diagonal: f64 = gram
+        .iter()
+        .enumerate()
+        .map(|(i, row)| row.iter().sum::<f64>() - row[i])
+        .sum();
+    let prior = if pairs_all > 0.0 {
+        off_diagonal / pairs_all
+    } else {
+        0.0
+    };
+    postings
+        .iter()
+        .map(|(&t, list)| {
+            let (mut shared, mut sum, mut squares) = (0.0, 0.0, 0.0);
+            for (x, &(i, wi)) in list.iter().enumerate() {
+                sum += wi;
+                squares += wi * wi;
+                for &(j, _) in &list[x + 1..] {
+                    shared += 2.0 * gram[i][j];
+                }
+            }
+            let pairs = (list.len() * list.len().saturating_sub(1)) as f64;
+            let own = sum * sum - squares;
+            let mean =
+                (shared - own + prior * COHERENCE_PRIOR_PAIRS) / (pairs + COHERENCE_PRIOR_PAIRS);
+            (t, mean.max(1e-6).sqrt())
+        })
+        .collect()
 }
 
 /// Candidates: the best more-like-this matches and the articles sharing the most tags; with the
