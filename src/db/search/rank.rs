@@ -70,51 +70,48 @@ fn id_range(
     Ok(Some((from, to)))
 }
 
-/// The best matches by the database's own ranking (FTS5 bm25, or ts_rank, the cheaper of its two rankings), with their fields;
+/// A search's best matches in the whole archive by the database's own ranking (FTS5 bm25, or ts_rank,
+/// the cheaper of its two rankings), with their fields;
 /// with `public_at`, only articles published by then (so that drafts cannot crowd them out).
 fn candidates(
     conn: &mut AnyConnection,
     q: &Query,
     limit: i64,
     public_at: Option<chrono::NaiveDateTime>,
-    range: Option<(i64, i64)>,
 ) -> QueryResult<Vec<Candidate>> {
     use diesel::sql_types::Bool;
     let public = public_at.is_some();
-    let (from, to) = range.unwrap_or((i64::MIN, i64::MAX));
     match conn {
         // The ranking sorts (id, score) pairs only; the fields are read for the chosen few. `counted`
         // (published, scheduled included) narrows without a join; the caller's visibility check drops
         // what is not due yet.
         AnyConnection::Sqlite(c) => crate::db::Reused(diesel::sql_query(
             "SELECT rowid AS id, title, lede, tags, body FROM article_search WHERE rowid IN (\
-             SELECT rowid FROM article_search WHERE article_search MATCH ? AND rowid BETWEEN ? AND ? \
+             SELECT rowid FROM article_search WHERE article_search MATCH ? \
              AND (NOT ? OR counted = 1) ORDER BY bm25(article_search, 3.0, 2.0, 2.0, 1.0) LIMIT ?)",
         )
         .bind::<Text, _>(syntax::fts5(q))
-        .bind::<BigInt, _>(from)
-        .bind::<BigInt, _>(to)
         .bind::<Bool, _>(public)
         .bind::<BigInt, _>(limit))
         .load(c),
         AnyConnection::Postgresql(c) => diesel::sql_query(
             "SELECT article_id AS id, title, lede, tags, body FROM article_search WHERE article_id IN (\
              SELECT article_id FROM article_search WHERE document @@ to_tsquery('simple', $1) \
-             AND article_id BETWEEN $4 AND $5 AND (NOT $2 OR counted = 1) \
+             AND (NOT $2 OR counted = 1) \
              ORDER BY ts_rank(document, to_tsquery('simple', $1)) DESC LIMIT $3)",
         )
         .bind::<Text, _>(syntax::tsquery(q))
         .bind::<Bool, _>(public)
         .bind::<BigInt, _>(limit)
-        .bind::<BigInt, _>(from)
-        .bind::<BigInt, _>(to)
         .load(c),
     }
 }
 
-/// Matches in an id range ranked by clause (SQLite): one cheap match per clause (and, for a search,
-/// per clause in titles), each worth its idf × boost (× 3 in a title); phrases must all match and at
-/// least one word, as in [`Query::fts5`]. Best first, then newest.
+/// Matches in an id range ranked by clause: each clause matched is worth its idf × boost (and, for a
+/// search, twice more in a title); phrases must all match and at least one word, as in
+/// [`Query::fts5`]. Best first, then newest. The same order on both databases (so the same
+/// candidates): SQLite answers one cheap match per clause, PostgreSQL one statement that sums the
+/// clauses a match holds.
 #[allow(clippy::too_many_arguments)]
 fn by_clause(
     conn: &mut AnyConnection,
@@ -132,8 +129,18 @@ fn by_clause(
         #[diesel(sql_type = BigInt)]
         id: i64,
     }
-    let AnyConnection::Sqlite(c) = conn else {
-        return Ok(Vec::new());
+    let weights: Vec<f64> = (0..q.clauses.len())
+        .map(|i| {
+            let d = df.get(i).copied().unwrap_or(0.0);
+            boosts.get(i).copied().unwrap_or(1.0)
+                * (1.0 + (docs - d + 0.5) / (d + 0.5)).ln().max(0.0)
+        })
+        .collect();
+    let c = match conn {
+        AnyConnection::Sqlite(c) => c,
+        AnyConnection::Postgresql(c) => {
+            return by_clause_pg(c, q, &weights, (from, to), public, window);
+        }
     };
     let phrases = q
         .clauses
@@ -143,10 +150,7 @@ fn by_clause(
     let has_words = phrases < q.clauses.len();
     // Per article: score, phrases matched, whether a word matched.
     let mut found: HashMap<i64, (f64, usize, bool)> = HashMap::new();
-    for (i, clause) in q.clauses.iter().enumerate() {
-        let d = df.get(i).copied().unwrap_or(0.0);
-        let weight = boosts.get(i).copied().unwrap_or(1.0)
-            * (1.0 + (docs - d + 0.5) / (d + 0.5)).ln().max(0.0);
+    for (clause, &weight) in q.clauses.iter().zip(&weights) {
         let expr = syntax::fts5_clause(clause);
         let mut scopes = vec![(expr.clone(), 1.0)];
         if matches!(window, Window::Newest) {
@@ -183,6 +187,52 @@ fn by_clause(
         .collect();
     ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(b.0.cmp(&a.0)));
     Ok(ranked.into_iter().map(|(id, _)| id).collect())
+}
+
+/// [`by_clause`] on PostgreSQL, in one statement: the query's match narrows (all phrases, any
+/// word), and each match's score is the sum of the weights of the clauses it holds. Terms are
+/// `[a-z0-9]` only and weights are numbers, so they are written into the statement.
+fn by_clause_pg(
+    c: &mut diesel::PgConnection,
+    q: &Query,
+    weights: &[f64],
+    (from, to): (i64, i64),
+    public: bool,
+    window: Window,
+) -> QueryResult<Vec<i64>> {
+    use diesel::sql_types::Bool;
+    #[derive(QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = BigInt)]
+        id: i64,
+    }
+    let mut score: Vec<String> = Vec::new();
+    for (clause, weight) in q.clauses.iter().zip(weights) {
+        let expr = syntax::tsquery_clause(clause);
+        score.push(format!(
+            "CASE WHEN document @@ to_tsquery('simple', '{expr}') THEN {weight:e} ELSE 0 END"
+        ));
+        if matches!(window, Window::Newest) {
+            let title = syntax::tsquery_title_clause(clause);
+            score.push(format!(
+                "CASE WHEN document @@ to_tsquery('simple', '{title}') THEN {:e} ELSE 0 END",
+                weight * 2.0
+            ));
+        }
+    }
+    let sql = format!(
+        "SELECT article_id AS id FROM article_search WHERE document @@ to_tsquery('simple', $1) \
+         AND article_id BETWEEN $2 AND $3 AND (NOT $4 OR counted = 1) \
+         ORDER BY {} DESC, article_id DESC",
+        score.join(" + ")
+    );
+    let ids: Vec<Id> = diesel::sql_query(sql)
+        .bind::<Text, _>(syntax::tsquery(q))
+        .bind::<BigInt, _>(from)
+        .bind::<BigInt, _>(to)
+        .bind::<Bool, _>(public)
+        .load(c)?;
+    Ok(ids.into_iter().map(|Id { id }| id).collect())
 }
 
 /// How many published articles each clause matches, from the writer-kept document frequencies (so
@@ -339,21 +389,28 @@ fn scored_within(
     let mut widen = 1.0;
     let found = loop {
         let range = id_range(conn, expected, window, budget * widen)?;
-        let found = match (range, &mut *conn) {
-            // FTS5's bm25() counts every match of every term in the whole table to weigh them: with
-            // common terms that costs more than the window saves. Rank by clause instead.
-            (Some((from, to)), AnyConnection::Sqlite(_)) => {
-                let ids = by_clause(
+        let found = match (range, window) {
+            // All of a search's matches: the database's own ranking (it counts how often a word
+            // occurs, where presence alone would rank the newest first).
+            (None, Window::Newest) => candidates(conn, q, limit, public_at)?,
+            // A window, or related articles' candidates: ranked by clause on both databases, so
+            // both hand the same candidates to BM25F (their own rankings, FTS5's bm25() and ts_rank,
+            // differ and cut the LIMIT differently); and bm25() counts every match of every term in
+            // the whole table to weigh them, which a window would not save.
+            (range, _) => {
+                let ranked: Vec<i64> = by_clause(
                     conn,
                     q,
                     &df,
                     stats.docs,
                     boosts,
-                    (from, to),
+                    range.unwrap_or((i64::MIN, i64::MAX)),
                     public_at.is_some(),
                     window,
-                )?;
-                let ranked: Vec<i64> = ids.into_iter().take(limit as usize).collect();
+                )?
+                .into_iter()
+                .take(limit as usize)
+                .collect();
                 let mut fields = fields_many(conn, &ranked)?;
                 ranked
                     .iter()
@@ -371,7 +428,6 @@ fn scored_within(
                     })
                     .collect()
             }
-            _ => candidates(conn, q, limit, public_at, range)?,
         };
         if range.is_none() || found.len() as i64 >= limit {
             break found;
