@@ -96,6 +96,18 @@ enum Command {
         /// Fail (exit 1) when search's mean nDCG@10 is under this.
         #[arg(long)]
         min_ndcg: Option<f64>,
+        /// Measure once per topic, that topic's articles left out, each on a new temporary SQLite
+        /// file; the floors apply to every run.
+        #[arg(long)]
+        leave_one_topic_out: bool,
+        /// Plant the corpus among this many synthetic articles (as `seed --synthetic` writes them)
+        /// and measure there: a synthetic card counts as a miss.
+        #[arg(long, default_value_t = 0)]
+        synthetic: usize,
+        /// Extra source text for the synthetic articles (a corpus file); use another corpus than the
+        /// one measured.
+        #[arg(long)]
+        text: Option<std::path::PathBuf>,
     },
     /// Bring content in from another system.
     Import {
@@ -198,56 +210,21 @@ fn run(command: Command, config: Config) -> anyhow::Result<()> {
             verbose,
             min_similar,
             min_ndcg,
+            leave_one_topic_out,
+            synthetic,
+            text,
         } => {
-            let url = match std::env::var("DATABASE_URL").ok().filter(|u| !u.is_empty()) {
-                Some(u) => u,
-                None => format!(
-                    "sqlite://{}/kiosque-eval-{}.db",
-                    std::env::temp_dir().display(),
-                    std::process::id()
-                ),
+            let args = cli::eval::Args {
+                corpus,
+                queries,
+                verbose,
+                min_similar,
+                min_ndcg,
+                leave_one_topic_out,
+                synthetic,
+                text,
             };
-            let db = kiosque::db::Db::connect(&url, 2, config.db_timeout)?;
-            db.migrate()?;
-            let strategies = ["similar", "rubrique", "tags", "author", "latest"];
-            let report = cli::eval::run(&db, &corpus, &queries, &strategies)?;
-            println!(
-                "corpus: {} articles, database {}",
-                report.articles,
-                kiosque::config::redact_url(&url)
-            );
-            for (s, p) in &report.precision_at_4 {
-                println!("related {s:<9} precision@4 = {p:.3}");
-            }
-            println!(
-                "search mean nDCG@10 = {:.3} over {} queries",
-                report.ndcg_at_10,
-                report.per_query.len()
-            );
-            if verbose {
-                for (q, n) in &report.per_query {
-                    println!("  {n:.3}  {q}");
-                }
-            }
-            // The guard CI runs: a change that loses quality cannot land unnoticed.
-            let similar = report
-                .precision_at_4
-                .iter()
-                .find(|(s, _)| s == "similar")
-                .map(|(_, p)| *p)
-                .unwrap_or(0.0);
-            if let Some(floor) = min_similar.filter(|f| similar < *f) {
-                anyhow::bail!(
-                    "related similar precision@4 {similar:.3} is under the floor {floor:.3}"
-                );
-            }
-            if let Some(floor) = min_ndcg.filter(|f| report.ndcg_at_10 < *f) {
-                anyhow::bail!(
-                    "search nDCG@10 {:.3} is under the floor {floor:.3}",
-                    report.ndcg_at_10
-                );
-            }
-            Ok(())
+            cli::eval::command(&args, config.db_timeout)
         }
         Command::Bench {
             http: true,

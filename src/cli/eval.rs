@@ -1,8 +1,15 @@
 //! `kiosque eval`: loads a labelled French corpus into an empty database and measures search (nDCG@10)
 //! and related articles (precision@4 per strategy) through the same code the API runs.
+//!
+//! Two checks beside the plain one: [`Options::leave_out`] loads the corpus without one of its
+//! topics (run once per topic, the figures must not hang on one topic being there), and
+//! [`Options::synthetic`] plants the corpus among that many synthetic articles (`seed --synthetic`),
+//! so that what is measured on a hundred articles is measured again where related articles run:
+//! a synthetic card counts as a miss.
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
@@ -14,12 +21,12 @@ use kiosque::api::common::{KeyRef, Patch};
 use kiosque::auth::Staff;
 use kiosque::content::articles as write;
 use kiosque::db::articles::{self as q, Filter, Scope};
-use kiosque::db::{rubriques, write_tx, AnyConnection, Db};
+use kiosque::db::{authors, rubriques, write_tx, AnyConnection, Db};
 use kiosque::domain::{search, Key, Role, Status};
 use kiosque::error::ApiError;
 
 #[derive(Deserialize)]
-struct Corpus {
+pub struct Corpus {
     rubriques: Vec<CorpusRubrique>,
     authors: Vec<CorpusAuthor>,
     articles: Vec<CorpusArticle>,
@@ -53,7 +60,7 @@ struct CorpusArticle {
 }
 
 #[derive(Deserialize)]
-struct QueryCase {
+pub struct QueryCase {
     query: String,
     relevant: HashMap<String, u32>,
 }
@@ -67,14 +74,24 @@ pub struct Report {
     /// Mean nDCG@10 over the queries, and each query's own.
     pub ndcg_at_10: f64,
     pub per_query: Vec<(String, f64)>,
+    /// `similar` cards that were not the corpus's (synthetic articles), of all its cards.
+    pub similar_outside: (usize, usize),
 }
 
+/// Writes the corpus (less the topic `leave_out`) as a newsroom would: its articles' ids, with their
+/// corpus id and topic.
 fn load(
     conn: &mut AnyConnection,
     corpus: &Corpus,
+    leave_out: Option<u32>,
 ) -> Result<HashMap<i64, (String, u32)>, ApiError> {
     let now = kiosque::db::now();
+    // A synthetic newsroom may hold rubriques and authors of the same slugs: those are used.
+    let have: Vec<String> = rubriques::all(conn)?.into_iter().map(|r| r.slug).collect();
     for (i, r) in corpus.rubriques.iter().enumerate() {
+        if have.contains(&r.slug) {
+            continue;
+        }
         let w = rubriques::RubriqueWrite {
             slug: r.slug.clone(),
             name: r.name.clone(),
@@ -84,7 +101,8 @@ fn load(
         };
         rubriques::insert(conn, &w, now)?;
     }
-    for a in &corpus.authors {
+    let have: Vec<String> = authors::all(conn)?.into_iter().map(|a| a.slug).collect();
+    for a in corpus.authors.iter().filter(|a| !have.contains(&a.slug)) {
         let input = AuthorInput {
             name: Patch::Value(a.name.clone()),
             slug: Patch::Value(a.slug.clone()),
@@ -99,7 +117,11 @@ fn load(
         author_id: None,
     };
     let mut ids = HashMap::new();
-    for a in &corpus.articles {
+    for a in corpus
+        .articles
+        .iter()
+        .filter(|a| Some(a.topic) != leave_out)
+    {
         // As a newsroom sends it: a `[Tribune]` in a title stays in the title.
         let input = ArticleInput {
             title: Patch::Value(a.title.clone()),
@@ -141,10 +163,42 @@ fn ndcg_at_10(ranked: &[String], relevant: &HashMap<String, u32>) -> f64 {
     }
 }
 
+/// What to measure beside the corpus as it is.
+#[derive(Default)]
+pub struct Options {
+    /// Leave this topic's articles out.
+    pub leave_out: Option<u32>,
+    /// Fill the database with this many synthetic articles first (text from `text`, if given).
+    pub synthetic: usize,
+    pub text: Option<String>,
+}
+
+/// Reads a corpus and its queries.
+pub fn read(corpus: &Path, queries: &Path) -> anyhow::Result<(Corpus, Vec<QueryCase>)> {
+    Ok((
+        serde_json::from_str(&std::fs::read_to_string(corpus)?)?,
+        serde_json::from_str(&std::fs::read_to_string(queries)?)?,
+    ))
+}
+
+impl Corpus {
+    /// The topics, in order.
+    pub fn topics(&self) -> Vec<u32> {
+        let mut topics: Vec<u32> = self.articles.iter().map(|a| a.topic).collect();
+        topics.sort_unstable();
+        topics.dedup();
+        topics
+    }
+}
+
 /// Loads the corpus into `db` (which must hold no article) and measures.
-pub fn run(db: &Db, corpus: &Path, queries: &Path, strategies: &[&str]) -> anyhow::Result<Report> {
-    let corpus: Corpus = serde_json::from_str(&std::fs::read_to_string(corpus)?)?;
-    let cases: Vec<QueryCase> = serde_json::from_str(&std::fs::read_to_string(queries)?)?;
+pub fn run(
+    db: &Db,
+    corpus: &Corpus,
+    cases: &[QueryCase],
+    strategies: &[&str],
+    options: &Options,
+) -> anyhow::Result<Report> {
     let mut conn = db.get()?;
     let existing: i64 = q::count(
         &mut conn,
@@ -158,12 +212,28 @@ pub fn run(db: &Db, corpus: &Path, queries: &Path, strategies: &[&str]) -> anyho
             "eval needs an empty database (run with KIOSQUE_DEMO_CONTENT=false on a new one)"
         );
     }
-    let ids = write_tx(&mut conn, |c| load(c, &corpus))
+    drop(conn);
+    if options.synthetic > 0 {
+        let filled = kiosque::content::synthetic::fill(
+            db,
+            options.synthetic,
+            options.text.as_deref(),
+            false,
+            |_, _, _| {},
+        )?;
+        eprintln!(
+            "{} synthetic articles written in {:.1} s",
+            filled.added, filled.seconds
+        );
+    }
+    let mut conn = db.get()?;
+    let ids = write_tx(&mut conn, |c| load(c, corpus, options.leave_out))
         .map_err(|e| anyhow::anyhow!("loading the corpus: {}", e.detail))?;
     let now = kiosque::db::now();
     let caches = kiosque::state::Caches::default();
     let run = |conn: &mut AnyConnection| -> Result<Report, ApiError> {
         let mut precision = Vec::new();
+        let mut outside = (0, 0);
         for strategy in strategies {
             let mut sum = 0.0;
             for (id, (_, topic)) in &ids {
@@ -183,11 +253,28 @@ pub fn run(db: &Db, corpus: &Path, queries: &Path, strategies: &[&str]) -> anyho
                     .filter(|r| ids.get(&r.0.id).map(|x| x.1) == Some(*topic))
                     .count();
                 sum += same as f64 / 4.0;
+                if *strategy == "similar" {
+                    outside.0 += rows.iter().filter(|r| !ids.contains_key(&r.0.id)).count();
+                    outside.1 += rows.len();
+                }
             }
             precision.push((strategy.to_string(), sum / ids.len() as f64));
         }
         let mut per_query = Vec::new();
-        for case in &cases {
+        // A query about a left-out topic is measured without its best answers: left out with it.
+        let kept = |case: &&QueryCase| {
+            let left: Vec<&String> = corpus
+                .articles
+                .iter()
+                .filter(|a| Some(a.topic) == options.leave_out)
+                .map(|a| &a.id)
+                .collect();
+            !case
+                .relevant
+                .iter()
+                .any(|(id, grade)| *grade == 2 && left.contains(&id))
+        };
+        for case in cases.iter().filter(kept) {
             let sq = search::parse(&case.query).map_err(|_| ApiError::bad_request("query"))?;
             let ranked = search_ranked(conn, &caches, &Scope::Public, Filter::default(), &sq, now)?;
             let names: Vec<String> = ranked
@@ -203,9 +290,125 @@ pub fn run(db: &Db, corpus: &Path, queries: &Path, strategies: &[&str]) -> anyho
             precision_at_4: precision,
             ndcg_at_10: ndcg,
             per_query,
+            similar_outside: outside,
         })
     };
     run(&mut conn).map_err(|e| anyhow::anyhow!("measuring: {}", e.detail))
+}
+
+/// `kiosque eval`'s arguments.
+pub struct Args {
+    pub corpus: PathBuf,
+    pub queries: PathBuf,
+    pub verbose: bool,
+    pub min_similar: Option<f64>,
+    pub min_ndcg: Option<f64>,
+    pub leave_one_topic_out: bool,
+    pub synthetic: usize,
+    pub text: Option<PathBuf>,
+}
+
+/// A new temporary SQLite database's URL.
+fn temporary_url(tag: &str) -> String {
+    format!(
+        "sqlite://{}/kiosque-eval-{}-{tag}.db",
+        std::env::temp_dir().display(),
+        std::process::id()
+    )
+}
+
+/// Runs `kiosque eval`: prints the figures, and fails under a floor.
+pub fn command(args: &Args, timeout: Duration) -> anyhow::Result<()> {
+    let (corpus, cases) = read(&args.corpus, &args.queries)?;
+    let text = match &args.text {
+        Some(path) => Some(std::fs::read_to_string(path)?),
+        None => None,
+    };
+    let given = std::env::var("DATABASE_URL").ok().filter(|u| !u.is_empty());
+    let runs: Vec<(Option<u32>, String)> = if args.leave_one_topic_out {
+        corpus
+            .topics()
+            .into_iter()
+            .map(|t| (Some(t), temporary_url(&format!("without-{t}"))))
+            .collect()
+    } else {
+        vec![(None, given.unwrap_or_else(|| temporary_url("all")))]
+    };
+    let strategies = ["similar", "rubrique", "tags", "author", "latest"];
+    let mut similar_all = Vec::new();
+    for (leave_out, url) in runs {
+        let db = Db::connect(&url, 2, timeout)?;
+        db.migrate()?;
+        let options = Options {
+            leave_out,
+            synthetic: args.synthetic,
+            text: text.clone(),
+        };
+        let report = run(&db, &corpus, &cases, &strategies, &options);
+        if leave_out.is_some() {
+            drop(db);
+            remove_sqlite(&url);
+        }
+        let report = report?;
+        match leave_out {
+            Some(t) => println!("without topic {t}: {} articles", report.articles),
+            None => println!(
+                "corpus: {} articles, database {}",
+                report.articles,
+                kiosque::config::redact_url(&url)
+            ),
+        }
+        for (s, p) in &report.precision_at_4 {
+            println!("related {s:<9} precision@4 = {p:.3}");
+        }
+        if args.synthetic > 0 {
+            let (outside, all) = report.similar_outside;
+            println!("similar cards that are synthetic articles: {outside} of {all}");
+        }
+        println!(
+            "search mean nDCG@10 = {:.3} over {} queries",
+            report.ndcg_at_10,
+            report.per_query.len()
+        );
+        if args.verbose {
+            for (q, n) in &report.per_query {
+                println!("  {n:.3}  {q}");
+            }
+        }
+        // The guard CI runs: a change that loses quality cannot land unnoticed.
+        let similar = report
+            .precision_at_4
+            .iter()
+            .find(|(s, _)| s == "similar")
+            .map_or(0.0, |(_, p)| *p);
+        if let Some(floor) = args.min_similar.filter(|f| similar < *f) {
+            anyhow::bail!("related similar precision@4 {similar:.3} is under the floor {floor:.3}");
+        }
+        if let Some(floor) = args.min_ndcg.filter(|f| report.ndcg_at_10 < *f) {
+            anyhow::bail!(
+                "search nDCG@10 {:.3} is under the floor {floor:.3}",
+                report.ndcg_at_10
+            );
+        }
+        similar_all.push(similar);
+    }
+    if similar_all.len() > 1 {
+        let min = similar_all.iter().copied().fold(f64::INFINITY, f64::min);
+        let max = similar_all.iter().copied().fold(0.0, f64::max);
+        let mean = similar_all.iter().sum::<f64>() / similar_all.len() as f64;
+        println!(
+            "leave one topic out: similar precision@4 min {min:.3}, mean {mean:.3}, max {max:.3}"
+        );
+    }
+    Ok(())
+}
+
+/// Removes a temporary SQLite database and its WAL files.
+fn remove_sqlite(url: &str) {
+    let path = url.trim_start_matches("sqlite://");
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{path}{suffix}"));
+    }
 }
 
 #[cfg(test)]
