@@ -70,46 +70,51 @@ fn id_range(
     Ok(Some((from, to)))
 }
 
-/// A search's best matches in the whole archive by the database's own ranking (FTS5 bm25, or ts_rank,
-/// the cheaper of its two rankings), with their fields;
+/// The best matches by the database's own ranking (FTS5 bm25, or ts_rank, the cheaper of its two rankings), with their fields;
 /// with `public_at`, only articles published by then (so that drafts cannot crowd them out).
 fn candidates(
     conn: &mut AnyConnection,
     q: &Query,
     limit: i64,
     public_at: Option<chrono::NaiveDateTime>,
+    range: Option<(i64, i64)>,
 ) -> QueryResult<Vec<Candidate>> {
     use diesel::sql_types::Bool;
     let public = public_at.is_some();
+    let (from, to) = range.unwrap_or((i64::MIN, i64::MAX));
     match conn {
         // The ranking sorts (id, score) pairs only; the fields are read for the chosen few. `counted`
         // (published, scheduled included) narrows without a join; the caller's visibility check drops
         // what is not due yet.
         AnyConnection::Sqlite(c) => crate::db::Reused(diesel::sql_query(
             "SELECT rowid AS id, title, lede, tags, body FROM article_search WHERE rowid IN (\
-             SELECT rowid FROM article_search WHERE article_search MATCH ? \
+             SELECT rowid FROM article_search WHERE article_search MATCH ? AND rowid BETWEEN ? AND ? \
              AND (NOT ? OR counted = 1) ORDER BY bm25(article_search, 3.0, 2.0, 2.0, 1.0) LIMIT ?)",
         )
         .bind::<Text, _>(syntax::fts5(q))
+        .bind::<BigInt, _>(from)
+        .bind::<BigInt, _>(to)
         .bind::<Bool, _>(public)
         .bind::<BigInt, _>(limit))
         .load(c),
         AnyConnection::Postgresql(c) => diesel::sql_query(
             "SELECT article_id AS id, title, lede, tags, body FROM article_search WHERE article_id IN (\
              SELECT article_id FROM article_search WHERE document @@ to_tsquery('simple', $1) \
-             AND (NOT $2 OR counted = 1) \
+             AND article_id BETWEEN $4 AND $5 AND (NOT $2 OR counted = 1) \
              ORDER BY ts_rank(document, to_tsquery('simple', $1)) DESC LIMIT $3)",
         )
         .bind::<Text, _>(syntax::tsquery(q))
         .bind::<Bool, _>(public)
         .bind::<BigInt, _>(limit)
+        .bind::<BigInt, _>(from)
+        .bind::<BigInt, _>(to)
         .load(c),
     }
 }
 
 /// Matches in an id range ranked by clause: each clause matched is worth its idf × boost (and, for a
 /// search, twice more in a title); phrases must all match and at least one word, as in
-/// [`Query::fts5`]. Best first, then newest. The same order on both databases (so the same
+/// [`Query::fts5`]. The best `limit`, best first, then newest. The same order on both databases (so the same
 /// candidates): SQLite answers one cheap match per clause, PostgreSQL one statement that sums the
 /// clauses a match holds.
 #[allow(clippy::too_many_arguments)]
@@ -122,6 +127,7 @@ fn by_clause(
     (from, to): (i64, i64),
     public: bool,
     window: Window,
+    limit: i64,
 ) -> QueryResult<Vec<i64>> {
     use diesel::sql_types::Bool;
     #[derive(QueryableByName)]
@@ -139,7 +145,7 @@ fn by_clause(
     let c = match conn {
         AnyConnection::Sqlite(c) => c,
         AnyConnection::Postgresql(c) => {
-            return by_clause_pg(c, q, &weights, (from, to), public, window);
+            return by_clause_pg(c, q, &weights, (from, to), public, window, limit);
         }
     };
     let phrases = q
@@ -186,7 +192,11 @@ fn by_clause(
         .map(|(id, (score, _, _))| (id, score))
         .collect();
     ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(b.0.cmp(&a.0)));
-    Ok(ranked.into_iter().map(|(id, _)| id).collect())
+    Ok(ranked
+        .into_iter()
+        .take(limit as usize)
+        .map(|(id, _)| id)
+        .collect())
 }
 
 /// [`by_clause`] on PostgreSQL, in one statement: the query's match narrows (all phrases, any
@@ -199,6 +209,7 @@ fn by_clause_pg(
     (from, to): (i64, i64),
     public: bool,
     window: Window,
+    limit: i64,
 ) -> QueryResult<Vec<i64>> {
     use diesel::sql_types::Bool;
     #[derive(QueryableByName)]
@@ -210,20 +221,22 @@ fn by_clause_pg(
     for (clause, weight) in q.clauses.iter().zip(weights) {
         let expr = syntax::tsquery_clause(clause);
         score.push(format!(
-            "CASE WHEN document @@ to_tsquery('simple', '{expr}') THEN {weight:e} ELSE 0 END"
+            "CASE WHEN d @@ to_tsquery('simple', '{expr}') THEN {weight:e} ELSE 0 END"
         ));
         if matches!(window, Window::Newest) {
             let title = syntax::tsquery_title_clause(clause);
             score.push(format!(
-                "CASE WHEN document @@ to_tsquery('simple', '{title}') THEN {:e} ELSE 0 END",
+                "CASE WHEN d @@ to_tsquery('simple', '{title}') THEN {:e} ELSE 0 END",
                 weight * 2.0
             ));
         }
     }
+    // `document || ''` reads a long article's stored (TOASTed) document once, not once per clause
+    // (37 -> 28 ms for 25 clauses over 4,000 matches); OFFSET 0 keeps the subquery as written.
     let sql = format!(
-        "SELECT article_id AS id FROM article_search WHERE document @@ to_tsquery('simple', $1) \
-         AND article_id BETWEEN $2 AND $3 AND (NOT $4 OR counted = 1) \
-         ORDER BY {} DESC, article_id DESC",
+        "SELECT id FROM (SELECT article_id AS id, document || ''::tsvector AS d FROM article_search \
+         WHERE document @@ to_tsquery('simple', $1) AND article_id BETWEEN $2 AND $3 \
+         AND (NOT $4 OR counted = 1) OFFSET 0) m ORDER BY {} DESC, id DESC LIMIT $5",
         score.join(" + ")
     );
     let ids: Vec<Id> = diesel::sql_query(sql)
@@ -231,6 +244,7 @@ fn by_clause_pg(
         .bind::<BigInt, _>(from)
         .bind::<BigInt, _>(to)
         .bind::<Bool, _>(public)
+        .bind::<BigInt, _>(limit)
         .load(c)?;
     Ok(ids.into_iter().map(|Id { id }| id).collect())
 }
@@ -389,15 +403,18 @@ fn scored_within(
     let mut widen = 1.0;
     let found = loop {
         let range = id_range(conn, expected, window, budget * widen)?;
-        let found = match (range, window) {
-            // All of a search's matches: the database's own ranking (it counts how often a word
-            // occurs, where presence alone would rank the newest first).
-            (None, Window::Newest) => candidates(conn, q, limit, public_at)?,
-            // A window, or related articles' candidates: ranked by clause on both databases, so
-            // both hand the same candidates to BM25F (their own rankings, FTS5's bm25() and ts_rank,
-            // differ and cut the LIMIT differently); and bm25() counts every match of every term in
-            // the whole table to weigh them, which a window would not save.
-            (range, _) => {
+        let found = match (range, window, &*conn) {
+            // A search: the database's own ranking (it counts how often a word occurs, where presence
+            // alone would rank the newest first), except in a window on SQLite, where bm25() would
+            // count every match of every term in the whole table to weigh them. (By clause on
+            // PostgreSQL too made a windowed search 17 ms slower at 100,000 articles.)
+            (None, Window::Newest, _) | (Some(_), Window::Newest, AnyConnection::Postgresql(_)) => {
+                candidates(conn, q, limit, public_at, range)?
+            }
+            // Related articles' candidates: ranked by clause on both databases, so both hand the
+            // same ones to BM25F (their own rankings differ, and cut the LIMIT differently: 0.711
+            // against 0.657 at 10,000 articles).
+            (range, _, _) => {
                 let ranked: Vec<i64> = by_clause(
                     conn,
                     q,
@@ -407,10 +424,8 @@ fn scored_within(
                     range.unwrap_or((i64::MIN, i64::MAX)),
                     public_at.is_some(),
                     window,
-                )?
-                .into_iter()
-                .take(limit as usize)
-                .collect();
+                    limit,
+                )?;
                 let mut fields = fields_many(conn, &ranked)?;
                 ranked
                     .iter()
