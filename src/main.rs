@@ -82,33 +82,7 @@ enum Command {
     },
     /// Measure search (nDCG@10) and related articles (precision@4) on a labelled corpus, loaded into the
     /// empty database that DATABASE_URL names (default: a new temporary SQLite file).
-    Eval {
-        #[arg(long, default_value = "tests/corpus/dev_corpus_fr.json")]
-        corpus: std::path::PathBuf,
-        #[arg(long, default_value = "tests/corpus/dev_queries_fr.json")]
-        queries: std::path::PathBuf,
-        /// Print each query's nDCG@10 too.
-        #[arg(long)]
-        verbose: bool,
-        /// Fail (exit 1) when the `similar` strategy's precision@4 is under this.
-        #[arg(long)]
-        min_similar: Option<f64>,
-        /// Fail (exit 1) when search's mean nDCG@10 is under this.
-        #[arg(long)]
-        min_ndcg: Option<f64>,
-        /// Measure once per topic, that topic's articles left out, each on a new temporary SQLite
-        /// file; the floors apply to every run.
-        #[arg(long)]
-        leave_one_topic_out: bool,
-        /// Plant the corpus among this many synthetic articles (as `seed --synthetic` writes them)
-        /// and measure there: a synthetic card counts as a miss.
-        #[arg(long, default_value_t = 0)]
-        synthetic: usize,
-        /// Extra source text for the synthetic articles (a corpus file); use another corpus than the
-        /// one measured.
-        #[arg(long)]
-        text: Option<std::path::PathBuf>,
-    },
+    Eval(cli::eval::Args),
     /// Bring content in from another system.
     Import {
         #[command(subcommand)]
@@ -204,28 +178,7 @@ fn run(command: Command, config: Config) -> anyhow::Result<()> {
             println!("migrations applied");
             Ok(())
         }
-        Command::Eval {
-            corpus,
-            queries,
-            verbose,
-            min_similar,
-            min_ndcg,
-            leave_one_topic_out,
-            synthetic,
-            text,
-        } => {
-            let args = cli::eval::Args {
-                corpus,
-                queries,
-                verbose,
-                min_similar,
-                min_ndcg,
-                leave_one_topic_out,
-                synthetic,
-                text,
-            };
-            cli::eval::command(&args, config.db_timeout)
-        }
+        Command::Eval(args) => cli::eval::command(&args, config.db_timeout),
         Command::Bench {
             http: true,
             connections,

@@ -74,7 +74,7 @@ pub struct Report {
     /// Mean nDCG@10 over the queries, and each query's own.
     pub ndcg_at_10: f64,
     pub per_query: Vec<(String, f64)>,
-    /// `similar` cards that were not the corpus's (synthetic articles), of all its cards.
+    /// `similar` cards that were not the corpus's (synthetic or demo articles), of all its cards.
     pub similar_outside: (usize, usize),
 }
 
@@ -229,6 +229,9 @@ pub fn run(
     let mut conn = db.get()?;
     let ids = write_tx(&mut conn, |c| load(c, corpus, options.leave_out))
         .map_err(|e| anyhow::anyhow!("loading the corpus: {}", e.detail))?;
+    if ids.is_empty() {
+        anyhow::bail!("the corpus holds no article to measure");
+    }
     let now = kiosque::db::now();
     let caches = kiosque::state::Caches::default();
     let run = |conn: &mut AnyConnection| -> Result<Report, ApiError> {
@@ -261,28 +264,29 @@ pub fn run(
             precision.push((strategy.to_string(), sum / ids.len() as f64));
         }
         let mut per_query = Vec::new();
-        // A query about a left-out topic is measured without its best answers: left out with it.
-        let kept = |case: &&QueryCase| {
-            let left: Vec<&String> = corpus
-                .articles
-                .iter()
-                .filter(|a| Some(a.topic) == options.leave_out)
-                .map(|a| &a.id)
-                .collect();
-            !case
-                .relevant
-                .iter()
-                .any(|(id, grade)| *grade == 2 && left.contains(&id))
-        };
-        for case in cases.iter().filter(kept) {
+        // Without a left-out topic's articles, a query is judged on the answers still there, and
+        // left out when none is.
+        let left: Vec<&String> = corpus
+            .articles
+            .iter()
+            .filter(|a| Some(a.topic) == options.leave_out)
+            .map(|a| &a.id)
+            .collect();
+        for case in cases {
+            let mut relevant = case.relevant.clone();
+            relevant.retain(|id, _| !left.contains(&id));
+            if relevant.is_empty() {
+                continue;
+            }
             let sq = search::parse(&case.query).map_err(|_| ApiError::bad_request("query"))?;
             let ranked = search_ranked(conn, &caches, &Scope::Public, Filter::default(), &sq, now)?;
+            // An article not in the corpus (synthetic, demo) keeps its rank, as a miss.
             let names: Vec<String> = ranked
                 .iter()
                 .take(10)
-                .filter_map(|(id, _)| ids.get(id).map(|x| x.0.clone()))
+                .map(|(id, _)| ids.get(id).map(|x| x.0.clone()).unwrap_or_default())
                 .collect();
-            per_query.push((case.query.clone(), ndcg_at_10(&names, &case.relevant)));
+            per_query.push((case.query.clone(), ndcg_at_10(&names, &relevant)));
         }
         let ndcg = per_query.iter().map(|x| x.1).sum::<f64>() / per_query.len().max(1) as f64;
         Ok(Report {
@@ -297,14 +301,32 @@ pub fn run(
 }
 
 /// `kiosque eval`'s arguments.
+#[derive(clap::Args)]
 pub struct Args {
+    #[arg(long, default_value = "tests/corpus/dev_corpus_fr.json")]
     pub corpus: PathBuf,
+    #[arg(long, default_value = "tests/corpus/dev_queries_fr.json")]
     pub queries: PathBuf,
+    /// Print each query's nDCG@10 too.
+    #[arg(long)]
     pub verbose: bool,
+    /// Fail (exit 1) when the `similar` strategy's precision@4 is under this.
+    #[arg(long)]
     pub min_similar: Option<f64>,
+    /// Fail (exit 1) when search's mean nDCG@10 is under this.
+    #[arg(long)]
     pub min_ndcg: Option<f64>,
+    /// Measure once per topic, that topic's articles left out, each on a new temporary SQLite
+    /// file; the floors apply to every run.
+    #[arg(long)]
     pub leave_one_topic_out: bool,
+    /// Plant the corpus among this many synthetic articles (as `seed --synthetic` writes them)
+    /// and measure there: a synthetic card counts as a miss.
+    #[arg(long, default_value_t = 0)]
     pub synthetic: usize,
+    /// Extra source text for the synthetic articles (a corpus file); use another corpus than the
+    /// one measured.
+    #[arg(long, requires = "synthetic")]
     pub text: Option<PathBuf>,
 }
 
@@ -319,6 +341,9 @@ fn temporary_url(tag: &str) -> String {
 
 /// Runs `kiosque eval`: prints the figures, and fails under a floor.
 pub fn command(args: &Args, timeout: Duration) -> anyhow::Result<()> {
+    if args.text.as_ref() == Some(&args.corpus) {
+        anyhow::bail!("--text must be another corpus than the one measured: its sentences would be in the synthetic articles");
+    }
     let (corpus, cases) = read(&args.corpus, &args.queries)?;
     let text = match &args.text {
         Some(path) => Some(std::fs::read_to_string(path)?),
@@ -363,7 +388,7 @@ pub fn command(args: &Args, timeout: Duration) -> anyhow::Result<()> {
         }
         if args.synthetic > 0 {
             let (outside, all) = report.similar_outside;
-            println!("similar cards that are synthetic articles: {outside} of {all}");
+            println!("similar cards not in the corpus (synthetic or demo): {outside} of {all}");
         }
         println!(
             "search mean nDCG@10 = {:.3} over {} queries",

@@ -452,6 +452,11 @@ both!(
             "SELECT count(*) AS n FROM related_lists WHERE cards LIKE '{gone} %' OR cards LIKE '%;{gone} %'"
         );
         assert_eq!(app.sql_number(&stored_with_gone), 0);
+        let stored_fresh = format!(
+            "SELECT count(*) AS n FROM related_lists WHERE stale = FALSE AND article_id = \
+             (SELECT id FROM articles WHERE slug = '{DEMO_SLUG}')"
+        );
+        assert_eq!(app.sql_number(&stored_fresh), 1);
     }
 );
 

@@ -388,7 +388,7 @@ both!(
     the_statistics_count_terms_and_no_word_families,
     |app| async move {
         // Related articles weigh terms by their coherence, not by a family of their first letters:
-        // nothing writes "~elev" for "éleveurs" any more, and migration 000015 took the old ones out.
+        // nothing writes "~elev" for "éleveurs" any more, and migration 000015 takes old ones out.
         let admin = app.admin().await;
         app.article(
             &admin,
@@ -414,6 +414,28 @@ both!(
         };
         assert!(count("eleveur") > 0);
         assert_eq!(count("~%"), 0);
+        // A database from before keeps families' frequencies until the migration deletes them.
+        drop(conn);
+        app.execute_sql("INSERT INTO search_terms (term, df) VALUES ('~elev', 3)");
+        let backend = if app.db_url.starts_with("postgres") {
+            "postgres"
+        } else {
+            "sqlite"
+        };
+        let migration = std::fs::read_to_string(format!(
+            "migrations/{backend}/2026-12-07-000015_no_word_families/up.sql"
+        ))
+        .unwrap();
+        let statement: String = migration
+            .lines()
+            .filter(|l| !l.starts_with("--"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        app.execute_sql(&statement);
+        assert_eq!(
+            app.sql_number("SELECT count(*) AS n FROM search_terms WHERE term LIKE '~%'"),
+            0
+        );
     }
 );
 

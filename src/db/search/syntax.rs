@@ -57,21 +57,6 @@ pub fn tsquery_clause(c: &Clause) -> String {
     }
 }
 
-/// One clause alone, as a tsquery matching titles only (weight A in the index).
-pub fn tsquery_title_clause(c: &Clause) -> String {
-    match c {
-        Clause::Term(t) => format!("{t}:A"),
-        Clause::Prefix(p) => format!("{p}:*A"),
-        Clause::Phrase(ts) => format!(
-            "({})",
-            ts.iter()
-                .map(|t| format!("{t}:A"))
-                .collect::<Vec<_>>()
-                .join(" <-> ")
-        ),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -87,7 +72,5 @@ mod tests {
         let q = parse("soldats \"armée de l'air\" coop*").unwrap();
         assert_eq!(fts5(&q), "\"arme air\" AND (\"soldat\" OR \"coop\"*)");
         assert_eq!(tsquery(&q), "(arme <-> air) & (soldat | coop:*)");
-        let titles: Vec<String> = q.clauses.iter().map(tsquery_title_clause).collect();
-        assert_eq!(titles, ["soldat:A", "(arme:A <-> air:A)", "coop:*A"]);
     }
 }

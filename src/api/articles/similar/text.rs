@@ -199,13 +199,14 @@ pub(super) fn text_similarity(
         .collect();
     let mut lexicon = Lexicon::default();
     let own_counts = lexicon.counts(own);
-    // The article first, then the candidates by id.
-    let mut counts: Vec<(i64, Vec<(u32, f64)>)> = analysed
+    // The article first, then the candidates by id (numbered in that order, so that every sum
+    // below adds in the same order at each run).
+    let mut order: Vec<i64> = analysed.keys().copied().collect();
+    order.sort_unstable();
+    let counts: Vec<(i64, Vec<(u32, f64)>)> = order
         .iter()
-        .map(|(id, a)| (*id, lexicon.counts(a)))
+        .map(|id| (*id, lexicon.counts(&analysed[id])))
         .collect();
-    counts.sort_unstable_by_key(|c| c.0);
-    let order: Vec<i64> = counts.iter().map(|c| c.0).collect();
     let df = lexicon.df(conn, cx)?;
     let all: Vec<Vector> = std::iter::once(&own_counts)
         .chain(counts.iter().map(|(_, c)| c))
@@ -377,4 +378,38 @@ pub(super) fn candidates(
         out.extend(q::visible_briefs(conn, &tagged, now)?);
     }
     Ok((out, fields))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Unit vectors from (term, weight) lists.
+    fn unit(terms: &[(u32, f64)]) -> Vector {
+        let norm = terms.iter().map(|t| t.1 * t.1).sum::<f64>().sqrt();
+        terms.iter().map(|&(t, w)| (t, w / norm)).collect()
+    }
+
+    #[test]
+    fn a_term_shared_by_like_stories_weighs_more_than_one_shared_by_unlike_ones() {
+        // Term 0 ("coton") joins two stories that share terms 1 and 2 besides; term 9 ("morts")
+        // joins the first with a third that shares nothing else.
+        let docs = [
+            unit(&[(0, 1.0), (1, 1.0), (2, 1.0), (9, 1.0)]),
+            unit(&[(0, 1.0), (1, 1.0), (2, 1.0)]),
+            unit(&[(9, 1.0), (5, 1.0), (6, 1.0)]),
+        ];
+        let terms = postings(&docs);
+        let g = gram(&terms, docs.len());
+        assert!((g[0][0] - 1.0).abs() < 1e-9 && (g[0][1] - g[1][0]).abs() < 1e-12);
+        let weight = coherence(&terms, &g);
+        assert!(weight[&0] > weight[&9], "{weight:?}");
+        // Shared by nobody else: the neighbourhood's mean, whatever the term.
+        assert!((weight[&5] - weight[&6]).abs() < 1e-12);
+        // The term's own part is taken out: two stories that share only it are unlike.
+        let pair = [unit(&[(0, 1.0), (1, 1.0)]), unit(&[(0, 1.0), (2, 1.0)])];
+        let terms = postings(&pair);
+        let weight = coherence(&terms, &gram(&terms, 2));
+        assert!(weight[&0] < 0.6, "{weight:?}");
+    }
 }
