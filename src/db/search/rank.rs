@@ -112,6 +112,13 @@ fn candidates(
     }
 }
 
+/// One id of a ranking statement.
+#[derive(QueryableByName)]
+struct Id {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+}
+
 /// Matches in an id range ranked by clause: each clause matched is worth its idf × boost (and, for a
 /// search, twice more in a title); phrases must all match and at least one word, as in
 /// [`Query::fts5`]. The best `limit`, best first, then newest. The same order on both databases (so the same
@@ -130,11 +137,6 @@ fn by_clause(
     limit: i64,
 ) -> QueryResult<Vec<i64>> {
     use diesel::sql_types::Bool;
-    #[derive(QueryableByName)]
-    struct Id {
-        #[diesel(sql_type = BigInt)]
-        id: i64,
-    }
     let weights: Vec<f64> = (0..q.clauses.len())
         .map(|i| {
             let d = df.get(i).copied().unwrap_or(0.0);
@@ -213,11 +215,6 @@ fn by_clause_pg(
     limit: i64,
 ) -> QueryResult<Vec<i64>> {
     use diesel::sql_types::Bool;
-    #[derive(QueryableByName)]
-    struct Id {
-        #[diesel(sql_type = BigInt)]
-        id: i64,
-    }
     // Terms are the analyser's `[a-z0-9]` (see `syntax`): nothing else may be written into the
     // statement.
     let safe = |t: &str| {
