@@ -350,18 +350,22 @@ pub fn command(args: &Args, timeout: Duration) -> anyhow::Result<()> {
         None => None,
     };
     let given = std::env::var("DATABASE_URL").ok().filter(|u| !u.is_empty());
-    let runs: Vec<(Option<u32>, String)> = if args.leave_one_topic_out {
+    // (topic left out, database URL, whether it is a temporary file of this run's own)
+    let runs: Vec<(Option<u32>, String, bool)> = if args.leave_one_topic_out {
         corpus
             .topics()
             .into_iter()
-            .map(|t| (Some(t), temporary_url(&format!("without-{t}"))))
+            .map(|t| (Some(t), temporary_url(&format!("without-{t}")), true))
             .collect()
     } else {
-        vec![(None, given.unwrap_or_else(|| temporary_url("all")))]
+        match given {
+            Some(url) => vec![(None, url, false)],
+            None => vec![(None, temporary_url("all"), true)],
+        }
     };
     let strategies = ["similar", "rubrique", "tags", "author", "latest"];
     let mut similar_all = Vec::new();
-    for (leave_out, url) in runs {
+    for (leave_out, url, temporary) in runs {
         let db = Db::connect(&url, 2, timeout)?;
         db.migrate()?;
         let options = Options {
@@ -370,7 +374,7 @@ pub fn command(args: &Args, timeout: Duration) -> anyhow::Result<()> {
             text: text.clone(),
         };
         let report = run(&db, &corpus, &cases, &strategies, &options);
-        if leave_out.is_some() {
+        if temporary {
             drop(db);
             remove_sqlite(&url);
         }
