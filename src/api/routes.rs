@@ -1,6 +1,8 @@
 //! The route table: every operation the API serves, its method and path, in one place. The paths
 //! themselves live on the handlers' attributes (utoipa reads them there for the OpenAPI document);
 //! the comments repeat them so that this file reads as the table, and a test keeps the two equal.
+//! actix tries the patterns in this order, one regex each: the most read path, one article by key,
+//! comes before the longer paths that begin like it.
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -14,9 +16,9 @@ use super::{
 pub fn v1(cfg: &mut ServiceConfig) {
     cfg.service(articles::list::list_articles)                    // GET    /v1/articles
         .service(articles::create_article)                  // POST   /v1/articles
+        .service(articles::find_article)                    // GET    /v1/articles/{key}
         .service(articles::related::list_related_articles)  // GET    /v1/articles/{key}/related
         .service(audit::list_article_revisions)             // GET    /v1/articles/{key}/revisions
-        .service(articles::find_article)                    // GET    /v1/articles/{key}
         .service(articles::update_article)                  // PATCH  /v1/articles/{key}
         .service(articles::delete_article)                  // DELETE /v1/articles/{key}
         .service(rubriques::list_rubriques)                 // GET    /v1/rubriques

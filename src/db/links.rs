@@ -142,7 +142,7 @@ pub fn load(
         )
     };
     let keys = rubrique_ids.iter().chain(&article_ids).copied();
-    let mut linked: Vec<Linked> = dyn_query!(conn, sql, keys, BigInt, load)?;
+    let mut linked: Vec<Linked> = dyn_query!(prepared: conn, sql, keys, BigInt, load)?;
     // Bylines in their order, tags by name.
     linked.sort_by(|x, y| {
         (x.kind, x.article_id, x.pos, &x.sort_key).cmp(&(y.kind, y.article_id, y.pos, &y.sort_key))

@@ -6,12 +6,17 @@
 /// with `once:` and is prepared for this run only.
 macro_rules! dyn_query {
     (once: $conn:expr, $sql:expr, $binds:expr, $ty:ty, $method:ident) => {
-        dyn_query!(@run (|q| q), $conn, $sql, $binds, $ty, $method)
+        dyn_query!(@run (|q| q), (|q| q), $conn, $sql, $binds, $ty, $method)
+    };
+    // Prepared once per connection on PostgreSQL too: for lookups by key, whose plan does not depend
+    // on the values (see [`Reused`]).
+    (prepared: $conn:expr, $sql:expr, $binds:expr, $ty:ty, $method:ident) => {
+        dyn_query!(@run $crate::db::Reused, $crate::db::Reused, $conn, $sql, $binds, $ty, $method)
     };
     ($conn:expr, $sql:expr, $binds:expr, $ty:ty, $method:ident) => {
-        dyn_query!(@run $crate::db::Reused, $conn, $sql, $binds, $ty, $method)
+        dyn_query!(@run $crate::db::Reused, (|q| q), $conn, $sql, $binds, $ty, $method)
     };
-    (@run $wrap:expr, $conn:expr, $sql:expr, $binds:expr, $ty:ty, $method:ident) => {{
+    (@run $wrap:expr, $wrap_pg:expr, $conn:expr, $sql:expr, $binds:expr, $ty:ty, $method:ident) => {{
         let sql: &dyn Fn(bool) -> String = &$sql;
         match $conn {
             $crate::db::AnyConnection::Sqlite(c) => {
@@ -26,7 +31,7 @@ macro_rules! dyn_query {
                 for b in $binds {
                     q = q.bind::<$ty, _>(b);
                 }
-                q.$method(c)
+                ($wrap_pg)(q).$method(c)
             }
         }
     }};
@@ -176,10 +181,13 @@ pub type Pool = r2d2::Pool<Manager>;
 /// is keyed by the SQL text and never emptied, so the text must come from a small set: placeholders,
 /// never values, in it, and `IN` lists padded to a few lengths ([`padded_len`]).
 ///
-/// Not on PostgreSQL: after five runs a prepared statement may switch to a generic plan, blind to
-/// its parameters, and the ranking queries' best plan depends on them (a related window of 1,200 ids
-/// is read by primary key in 4 ms; the generic plan scans the GIN index in 6.4 ms). Its unnamed
-/// statements are planned for their values each time.
+/// On PostgreSQL only for lookups by key (`dyn_query!(prepared: …)`): after five runs a prepared
+/// statement may switch to a generic plan, blind to its parameters, and the ranking queries' best
+/// plan depends on them (a related window of 1,200 ids is read by primary key in 4 ms; the generic
+/// plan scans the GIN index in 6.4 ms), so those stay unnamed and are planned for their values each
+/// time. A lookup by key has one plan whatever the key, and planning it is the larger part of its
+/// cost: a page's links (three joined lookups) ran at 2,200 statements/s planned each time and
+/// 10,500/s prepared (pgbench, 8 clients, this machine).
 #[derive(Debug, Clone, Copy)]
 pub struct Reused<Q>(pub Q);
 
@@ -309,8 +317,37 @@ impl ManageConnection for Manager {
             .map_err(r2d2::Error::QueryError)
     }
 
-    fn has_broken(&self, _conn: &mut AnyConnection) -> bool {
-        false
+    /// Checked when a connection goes back to the pool. The pool does not test a connection when it
+    /// hands it out (a `SELECT 1` round trip per request: on PostgreSQL one statement in three of an
+    /// article read); [`checked`] tests one whose work failed, and it is dropped here if it no
+    /// longer answers.
+    fn has_broken(&self, conn: &mut AnyConnection) -> bool {
+        use diesel::r2d2::R2D2Connection;
+        std::thread::panicking() || conn.is_broken() || BROKEN.with(|b| b.replace(false))
+    }
+}
+
+thread_local! {
+    /// Set by [`checked`] when the connection it tested no longer answers, read by
+    /// [`Manager::has_broken`] when that connection goes back to the pool, on the same thread.
+    static BROKEN: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// The outcome of work done on `conn`. When the work failed with a server error, the connection is
+/// tested: if it no longer answers (the database restarted, went away, or dropped it), the failure is
+/// a `503` with `Retry-After` rather than a `500`, and the connection is not given out again. After
+/// a database restart each pooled connection thus fails one request, then is replaced.
+fn checked<T>(conn: &mut AnyConnection, out: Result<T, ApiError>) -> Result<T, ApiError> {
+    match out {
+        Err(e) if e.status.is_server_error() => {
+            if conn.batch_execute("SELECT 1").is_err() {
+                BROKEN.with(|b| b.set(true));
+                Err(ApiError::unavailable())
+            } else {
+                Err(e)
+            }
+        }
+        out => out,
     }
 }
 
@@ -341,6 +378,7 @@ impl Db {
         let pool = r2d2::Pool::builder()
             .max_size(size)
             .min_idle(Some(1))
+            .test_on_check_out(false)
             .connection_timeout(timeout)
             .build(manager)?;
         Ok(Db {
@@ -396,7 +434,8 @@ impl Db {
                 Some(c) => c,
                 None => pool.get().map_err(|_| ApiError::unavailable())?,
             };
-            f(&mut conn)
+            let out = f(&mut conn);
+            checked(&mut conn, out)
         })
         .await
         .map_err(|e| ApiError::internal(anyhow::anyhow!("blocking task failed: {e}")))?
@@ -411,7 +450,8 @@ impl Db {
         let pool = self.pool.clone();
         actix_web::web::block(move || {
             let mut conn = pool.get().map_err(|_| ApiError::unavailable())?;
-            f(&mut conn)
+            let out = f(&mut conn);
+            checked(&mut conn, out)
         })
         .await
         .map_err(|e| ApiError::internal(anyhow::anyhow!("blocking task failed: {e}")))?

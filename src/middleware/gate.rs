@@ -11,7 +11,7 @@
 //! is built from, so the spec and these checks cannot disagree.
 
 use actix_web::body::{EitherBody, MessageBody};
-use actix_web::dev::{ResourceDef, ServiceRequest, ServiceResponse};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{header, Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::web;
@@ -30,38 +30,39 @@ struct Op {
     query: Vec<String>,
 }
 
-/// Every documented path with its operations, and what a path must have for the pattern to be worth
-/// matching: its fixed beginning (before the first `{`) and its number of `/` (matching every pattern
-/// in turn was a tenth of serving an article by slug).
-pub struct RouteTable(Vec<(Shape, ResourceDef, Vec<Op>)>);
+/// Every documented path with its operations, as the segments a path must have (matching each
+/// pattern in turn with a regex was a tenth of serving an article by slug).
+pub struct RouteTable(Vec<(Shape, Vec<Op>)>);
 
-struct Shape {
-    prefix: String,
-    slashes: usize,
-    fixed: bool,
-}
+/// A documented path's segments: `None` for a `{parameter}`, which matches any non-empty segment
+/// (as actix's `{name}` does), `Some` for a fixed one.
+struct Shape(Vec<Option<String>>);
 
 impl Shape {
     fn of(pattern: &str) -> Shape {
-        let prefix = pattern.split('{').next().unwrap_or_default().to_owned();
-        Shape {
-            fixed: prefix.len() == pattern.len(),
-            prefix,
-            slashes: slashes(pattern),
-        }
+        Shape(
+            pattern
+                .split('/')
+                .map(|seg| {
+                    let dynamic = seg.starts_with('{') && seg.ends_with('}');
+                    (!dynamic).then(|| seg.to_owned())
+                })
+                .collect(),
+        )
     }
 
-    fn may_match(&self, path: &str, slashes: usize) -> bool {
-        if self.fixed {
-            path == self.prefix
-        } else {
-            slashes == self.slashes && path.starts_with(&self.prefix)
+    fn matches(&self, path: &str) -> bool {
+        let mut n = 0;
+        for seg in path.split('/') {
+            match self.0.get(n) {
+                None => return false,
+                Some(Some(fixed)) if fixed != seg => return false,
+                Some(None) if seg.is_empty() => return false,
+                _ => n += 1,
+            }
         }
+        n == self.0.len()
     }
-}
-
-fn slashes(s: &str) -> usize {
-    s.bytes().filter(|b| *b == b'/').count()
 }
 
 impl RouteTable {
@@ -81,18 +82,17 @@ impl RouteTable {
                 .into_iter()
                 .filter_map(|(method, op)| op.as_ref().map(|op| describe(method, op)))
                 .collect();
-                (Shape::of(path), ResourceDef::new(path.as_str()), ops)
+                (Shape::of(path), ops)
             })
             .collect();
         RouteTable(table)
     }
 
     fn find(&self, path: &str) -> Option<&[Op]> {
-        let n = slashes(path);
         self.0
             .iter()
-            .find(|(shape, def, _)| shape.may_match(path, n) && def.is_match(path))
-            .map(|(_, _, ops)| ops.as_slice())
+            .find(|(shape, _)| shape.matches(path))
+            .map(|(_, ops)| ops.as_slice())
     }
 }
 

@@ -330,6 +330,17 @@ both!(
             .await
             .expect(200);
         assert!(plain.body.get("body_html").is_none() && plain.body["body_text"].is_string());
+        // The plain text named by `fields` is read for it (a default read leaves it unread).
+        let named = app
+            .get(&format!("/v1/articles/{DEMO_SLUG}?fields=id,body_text"))
+            .await
+            .expect(200);
+        assert_eq!(named.body["body_text"].as_str(), Some(text));
+        let html = app
+            .get(&format!("/v1/articles/{DEMO_SLUG}?fields=id,body_html"))
+            .await
+            .expect(200);
+        assert_eq!(html.body["body_html"], both.body["body_html"]);
         app.get(&format!("/v1/articles/{DEMO_SLUG}?formats=pdf"))
             .await
             .problem(400);

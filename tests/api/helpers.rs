@@ -322,6 +322,15 @@ impl TestApp {
         .expect("statement");
     }
 
+    /// Runs a script of statements (a migration's text) on the test's database below HTTP.
+    pub fn execute_batch(&self, script: &str) {
+        use diesel::connection::SimpleConnection;
+        let db = kiosque::db::Db::connect(&self.db_url, 1, std::time::Duration::from_secs(5))
+            .expect("database");
+        let mut conn = db.get().expect("connection");
+        conn.batch_execute(script).expect("script");
+    }
+
     /// The one number a statement selects (as `n`), read below the API.
     pub fn sql_number(&self, statement: &str) -> i64 {
         use diesel::sql_types::BigInt;

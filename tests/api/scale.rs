@@ -601,3 +601,128 @@ both!(
         assert_eq!(tag_counts(&mut conn).0, counted, "reindex");
     }
 );
+
+both!(
+    the_bodies_last_rebuild_keeps_every_row_and_every_link,
+    |app| async move {
+        // Migration 000016 rebuilds SQLite's articles table with foreign keys off. Run again on a
+        // database with articles, bylines, tags, revisions and a pinned related article, it must
+        // keep them all (with foreign keys on, dropping the table would have cascaded to them).
+        let admin = app.admin().await;
+        let first = app
+            .article(
+                &admin,
+                json!({"title": "Coton : la campagne démarre", "body": "Les égreneuses tournent.",
+                       "rubrique": "economie", "status": "published", "authors": ["andre-martin-bado"],
+                       "tags": ["Coton"]}),
+            )
+            .await;
+        let second = app
+            .article(
+                &admin,
+                json!({"title": "Coton : les prix au producteur", "body": "Le kilo est fixé.",
+                       "rubrique": "economie", "status": "published", "tags": ["Coton", "Prix"],
+                       "related": {"pinned": [first["slug"]]}}),
+            )
+            .await;
+        let (a, b) = (
+            first["id"].as_i64().unwrap(),
+            second["id"].as_i64().unwrap(),
+        );
+        let links = "SELECT (SELECT count(*) FROM article_authors) + (SELECT count(*) FROM article_tags) \
+                     + (SELECT count(*) FROM article_pins) + (SELECT count(*) FROM article_revisions) AS n";
+        let before = app.sql_number(links);
+        let articles = app.sql_number("SELECT count(*) AS n FROM articles");
+        let backend = if app.db_url.starts_with("postgres") {
+            "postgres"
+        } else {
+            "sqlite"
+        };
+        let migration = std::fs::read_to_string(format!(
+            "migrations/{backend}/2026-12-07-000016_bodies_last/up.sql"
+        ))
+        .unwrap();
+        app.execute_batch(&migration);
+        assert_eq!(app.sql_number(links), before);
+        assert_eq!(
+            app.sql_number("SELECT count(*) AS n FROM articles"),
+            articles
+        );
+        if backend == "sqlite" {
+            // The bodies last, the source text at the very end; indexes and the trigger back.
+            let last = app.sql_number(
+                "SELECT cid AS n FROM pragma_table_info('articles') WHERE name = 'body'",
+            );
+            let columns = app.sql_number("SELECT count(*) AS n FROM pragma_table_info('articles')");
+            assert_eq!(last, columns - 1);
+            assert_eq!(
+                app.sql_number(
+                    "SELECT count(*) AS n FROM sqlite_master WHERE tbl_name = 'articles' \
+                     AND type IN ('index', 'trigger') AND sql IS NOT NULL"
+                ),
+                5
+            );
+            assert_eq!(
+                app.sql_number("SELECT count(*) AS n FROM pragma_foreign_key_check"),
+                0
+            );
+        }
+        // Served as before, links and all.
+        let r = app.get(&format!("/v1/articles/{b}")).await.expect(200);
+        assert_eq!(r.body["tags"].as_array().unwrap().len(), 2);
+        let r = app.get(&format!("/v1/articles/{a}")).await.expect(200);
+        assert_eq!(r.body["authors"][0]["slug"], "andre-martin-bado");
+        assert!(r.body["body_html"].as_str().unwrap().contains("égreneuses"));
+        // A delete still takes its article's search row and links with it.
+        app.delete(&format!("/v1/articles/{a}"), &admin)
+            .await
+            .expect(204);
+        assert_eq!(
+            app.sql_number(&format!(
+                "SELECT count(*) AS n FROM article_authors WHERE article_id = {a}"
+            )),
+            0
+        );
+    }
+);
+
+/// PostgreSQL only: the pool does not test a connection when it hands it out, so a connection the
+/// database dropped must be noticed when it fails, answered as a 503 (never a 500), and replaced.
+#[actix_rt::test]
+#[cfg_attr(
+    not(kiosque_pg),
+    ignore = "the PostgreSQL half: build and run with KIOSQUE_TEST_POSTGRES_URL set"
+)]
+async fn connections_the_database_dropped_are_replaced_after_one_503_each() {
+    let app = TestApp::spawn(crate::helpers::Backend::Postgres).await;
+    // Open every connection of the pool (4 in tests) with reads at once.
+    let read = || app.get("/v1/articles?per_page=5");
+    let (a, b, c, d) = futures_util::future::join4(read(), read(), read(), read()).await;
+    for r in [a, b, c, d] {
+        r.expect(200);
+    }
+    let name = app.db_url.rsplit('/').next().unwrap().to_owned();
+    app.execute_sql(&format!(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = '{name}' AND pid <> pg_backend_pid()"
+    ));
+    let mut unavailable = 0;
+    for _ in 0..12 {
+        let r = app.get("/v1/articles?per_page=5").await;
+        match r.status.as_u16() {
+            200 => {}
+            503 => {
+                assert!(r.header("retry-after").is_some());
+                unavailable += 1;
+            }
+            other => panic!("a dropped connection answered {other}: {}", r.body),
+        }
+    }
+    // The first read after the drop was handed a dead connection; no more than the pool's four fail.
+    assert!(
+        (1..=4).contains(&unavailable),
+        "{unavailable} requests failed"
+    );
+    app.get("/v1/articles?per_page=5").await.expect(200);
+    app.get("/health/ready").await.expect(200);
+}

@@ -139,6 +139,13 @@ pub async fn find_article(
             }
         }
     };
+    let explicit = |name: &str| fields.as_ref().is_some_and(|f| f.contains(name));
+    // The plain text is read only when it is served (the source text never is).
+    let bodies = if plain || explicit("body_text") {
+        q::Bodies::With
+    } else {
+        q::Bodies::Html
+    };
     let staff = caller.staff().cloned();
     let site = state.config.site_url.clone();
     let site_name = state.config.site_name.clone();
@@ -146,7 +153,7 @@ pub async fn find_article(
         .db
         .run_read(staff.is_none(), move |conn| {
             let now = crate::db::now();
-            let row = write::load_visible(conn, staff.as_ref(), &key, now)?;
+            let row = write::load_visible_with(conn, staff.as_ref(), &key, now, bodies)?;
             let updated = row.updated_at;
             let related = match &staff {
                 Some(_) => Some(RelatedOut {
@@ -161,7 +168,6 @@ pub async fn find_article(
             Ok((a, updated))
         })
         .await?;
-    let explicit = |name: &str| fields.as_ref().is_some_and(|f| f.contains(name));
     if !html && !explicit("body_html") {
         article.body_html = None;
     }

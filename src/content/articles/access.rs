@@ -42,7 +42,18 @@ pub fn load_visible(
     key: &Key,
     now: NaiveDateTime,
 ) -> Result<ArticleRow, ApiError> {
-    match q::find(conn, key)? {
+    load_visible_with(conn, staff, key, now, q::Bodies::With)
+}
+
+/// [`load_visible`], reading the bodies `bodies` names.
+pub fn load_visible_with(
+    conn: &mut AnyConnection,
+    staff: Option<&Staff>,
+    key: &Key,
+    now: NaiveDateTime,
+    bodies: q::Bodies,
+) -> Result<ArticleRow, ApiError> {
+    match q::find_with(conn, key, bodies)? {
         Some(a) if can_see(conn, staff, &a, now)? => Ok(a),
         _ => Err(ApiError::not_found("article")),
     }

@@ -59,7 +59,8 @@ pub(super) fn public_count(
             for id in &ids {
                 q = q.bind::<diesel::sql_types::BigInt, _>(*id);
             }
-            q.get_result(c)?
+            // Prepared: one plan whatever the instant and rubriques (see `Reused`).
+            crate::db::Reused(q).get_result(c)?
         }
     };
     Ok(n.n)

@@ -275,10 +275,8 @@ pub enum Start {
 
 /// [`ArticleRow`]'s columns with empty bodies (`body`, `body_html`, `body_text`): what a listing reads
 /// when it shows no body (a page of 20 would otherwise read, check and copy three copies of each).
-macro_rules! columns_without_bodies {
-    () => {{
-        use diesel::dsl::sql;
-        use diesel::sql_types::Text;
+macro_rules! article_columns {
+    ($body:expr, $html:expr, $text:expr) => {
         (
             articles::id,
             articles::slug,
@@ -288,10 +286,10 @@ macro_rules! columns_without_bodies {
             articles::lede,
             articles::excerpt,
             articles::excerpt_given,
-            sql::<Text>("''"),
+            $body,
             articles::body_format,
-            sql::<Text>("''"),
-            sql::<Text>("''"),
+            $html,
+            $text,
             articles::status,
             articles::published_at,
             articles::sort_at,
@@ -307,7 +305,55 @@ macro_rules! columns_without_bodies {
             articles::created_at,
             articles::updated_at,
         )
-    }};
+    };
+}
+
+macro_rules! columns_without_bodies {
+    () => {
+        article_columns!(
+            $crate::db::articles::Blank,
+            $crate::db::articles::Blank,
+            $crate::db::articles::Blank
+        )
+    };
+}
+
+/// [`ArticleRow`]'s columns with the HTML body only: what one article's public read serves by
+/// default (its source text and plain text are neither shown nor read).
+macro_rules! columns_with_html {
+    () => {
+        article_columns!(
+            $crate::db::articles::Blank,
+            articles::body_html,
+            $crate::db::articles::Blank
+        )
+    };
+}
+
+/// The empty text `''` as a selected column. Unlike `diesel::dsl::sql("''")`, a statement holding
+/// it may still be prepared once and reused (a raw SQL fragment makes diesel plan the whole statement
+/// again at every run, on PostgreSQL the larger part of a list page's cost).
+#[derive(Debug, Clone, Copy, diesel::query_builder::QueryId)]
+pub struct Blank;
+
+impl diesel::expression::Expression for Blank {
+    type SqlType = diesel::sql_types::Text;
+}
+
+impl<DB: diesel::backend::Backend> diesel::query_builder::QueryFragment<DB> for Blank {
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, DB>,
+    ) -> QueryResult<()> {
+        out.push_sql("''");
+        Ok(())
+    }
+}
+
+impl<QS> diesel::expression::SelectableExpression<QS> for Blank {}
+impl<QS> diesel::expression::AppearsOnTable<QS> for Blank {}
+impl<GB> diesel::expression::ValidGrouping<GB> for Blank {
+    type IsAggregate = diesel::expression::is_aggregate::Never;
 }
 
 /// Whether a listing reads the articles' bodies (for a body field, a feed or a search snippet).
@@ -315,6 +361,8 @@ macro_rules! columns_without_bodies {
 pub enum Bodies {
     With,
     Without,
+    /// The HTML body only.
+    Html,
 }
 
 /// One page of rows (`limit` of them at most), in the order of `sort`.
@@ -383,17 +431,47 @@ pub fn page(
             .limit(limit)
             .select(columns_without_bodies!())
             .load::<ArticleRow>(conn),
+        Bodies::Html => q
+            .limit(limit)
+            .select(columns_with_html!())
+            .load::<ArticleRow>(conn),
     }
 }
 
 /// One article by id or slug, whatever its status (the caller decides what may be seen).
 pub fn find(conn: &mut AnyConnection, key: &Key) -> QueryResult<Option<ArticleRow>> {
-    let q = articles::table.select(ArticleRow::as_select()).into_boxed();
-    let q = match key {
-        Key::Id(id) => q.filter(articles::id.eq(*id)),
-        Key::Slug(s) => q.filter(articles::slug.eq(s.clone())),
-    };
-    q.first(conn).optional()
+    find_with(conn, key, Bodies::With)
+}
+
+/// [`find`], reading the bodies `bodies` names. Each form is a statement of its own type, so the
+/// connection finds it prepared by that type alone (a boxed query writes its SQL text out at every
+/// run to look it up).
+pub fn find_with(
+    conn: &mut AnyConnection,
+    key: &Key,
+    bodies: Bodies,
+) -> QueryResult<Option<ArticleRow>> {
+    macro_rules! by_key {
+        ($columns:expr) => {
+            match key {
+                Key::Id(id) => articles::table
+                    .filter(articles::id.eq(*id))
+                    .select($columns)
+                    .first::<ArticleRow>(conn)
+                    .optional(),
+                Key::Slug(s) => articles::table
+                    .filter(articles::slug.eq(s.as_str()))
+                    .select($columns)
+                    .first::<ArticleRow>(conn)
+                    .optional(),
+            }
+        };
+    }
+    match bodies {
+        Bodies::With => by_key!(ArticleRow::as_select()),
+        Bodies::Without => by_key!(columns_without_bodies!()),
+        Bodies::Html => by_key!(columns_with_html!()),
+    }
 }
 
 /// Published, due articles by id, in the order given (for pinned related articles).
@@ -423,6 +501,7 @@ pub fn visible_by_ids_with(
         Bodies::Without => q
             .select(columns_without_bodies!())
             .load::<ArticleRow>(conn)?,
+        Bodies::Html => q.select(columns_with_html!()).load::<ArticleRow>(conn)?,
     };
     let rows: HashMap<i64, ArticleRow> = rows
         .into_iter()
