@@ -142,7 +142,13 @@ pub fn load(
         )
     };
     let keys = rubrique_ids.iter().chain(&article_ids).copied();
-    let mut linked: Vec<Linked> = dyn_query!(prepared: conn, sql, keys, BigInt, load)?;
+    // Prepared for the padded lengths only: over 400 keys (the changes feed reads up to 500) each
+    // length would be one more statement kept by every connection.
+    let mut linked: Vec<Linked> = if article_ids.len() <= 400 && rubrique_ids.len() <= 400 {
+        dyn_query!(prepared: conn, sql, keys, BigInt, load)?
+    } else {
+        dyn_query!(once: conn, sql, keys, BigInt, load)?
+    };
     // Bylines in their order, tags by name.
     linked.sort_by(|x, y| {
         (x.kind, x.article_id, x.pos, &x.sort_key).cmp(&(y.kind, y.article_id, y.pos, &y.sort_key))
@@ -179,6 +185,107 @@ pub fn load(
             .push(Ref { id, slug, name });
     }
     Ok(rel)
+}
+
+/// One article by key with its links, in one statement: what a public read of one article needs
+/// (on PostgreSQL each statement is a round trip and a turn of the server's executor, and one
+/// article's read was two). `html_only` leaves the plain text unread. The links come as three JSON
+/// arrays (rubrique, byline in order, tags by name), decoded here into [`Relations`].
+pub fn article_with_links(
+    conn: &mut AnyConnection,
+    key: &crate::domain::Key,
+    html_only: bool,
+) -> QueryResult<Option<(super::models::ArticleRow, Relations)>> {
+    use crate::domain::Key;
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(embed)]
+        article: super::models::ArticleRow,
+        #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+        link_rubrique: Option<String>,
+        #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+        link_authors: Option<String>,
+        #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+        link_tags: Option<String>,
+    }
+    let by_id = matches!(key, Key::Id(_));
+    let sql = |pg: bool| {
+        let text = if html_only {
+            "'' AS body_text"
+        } else {
+            "a.body_text"
+        };
+        let (rubrique, authors, tags) = if pg {
+            (
+                "json_build_array(r.id, r.slug, r.name)::text",
+                "json_agg(json_build_array(p.id, p.slug, p.name) ORDER BY l.position)::text",
+                // Byte order, as Rust sorts the links of a page.
+                "json_agg(json_build_array(t.id, t.slug, t.name) ORDER BY t.name_key COLLATE \"C\", t.id)::text",
+            )
+        } else {
+            (
+                "json_array(r.id, r.slug, r.name)",
+                "json_group_array(json_array(p.id, p.slug, p.name) ORDER BY l.position)",
+                "json_group_array(json_array(t.id, t.slug, t.name) ORDER BY t.name_key, t.id)",
+            )
+        };
+        let param = if pg { "$1" } else { "?" };
+        let filter = if by_id { "a.id" } else { "a.slug" };
+        format!(
+            "SELECT a.id, a.slug, a.title, a.title_key, a.kicker, a.lede, a.excerpt, a.excerpt_given, \
+             '' AS body, a.body_format, a.body_html, {text}, a.status, a.published_at, a.sort_at, \
+             a.rubrique_id, a.featured_image, a.source, a.location, a.language, a.word_count, \
+             a.reading_time_minutes, a.related_enabled, a.version, a.created_at, a.updated_at, \
+             (SELECT {rubrique} FROM rubriques r WHERE r.id = a.rubrique_id) AS link_rubrique, \
+             (SELECT {authors} FROM article_authors l JOIN authors p ON p.id = l.author_id \
+              WHERE l.article_id = a.id) AS link_authors, \
+             (SELECT {tags} FROM article_tags l JOIN tags t ON t.id = l.tag_id \
+              WHERE l.article_id = a.id) AS link_tags \
+             FROM articles a WHERE {filter} = {param}"
+        )
+    };
+    let rows: Vec<Row> = match key {
+        Key::Id(id) => dyn_query!(prepared: conn, sql, [*id], BigInt, load)?,
+        Key::Slug(slug) => dyn_query!(prepared: conn, sql, [slug.as_str()], Text, load)?,
+    };
+    let Some(row) = rows.into_iter().next() else {
+        return Ok(None);
+    };
+    type Named = (i64, String, String);
+    let parse = |raw: Option<String>| -> QueryResult<Vec<Named>> {
+        match raw.as_deref() {
+            None | Some("null") => Ok(Vec::new()),
+            Some(json) => serde_json::from_str::<Vec<Named>>(json)
+                .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e))),
+        }
+    };
+    let reference = |(id, slug, name): Named| Ref { id, slug, name };
+    let id = row.article.id;
+    let mut rel = Relations::default();
+    if let Some(json) = row.link_rubrique {
+        let (rid, slug, name): Named = serde_json::from_str(&json)
+            .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))?;
+        rel.rubriques.insert(
+            rid,
+            Ref {
+                id: rid,
+                slug,
+                name,
+            },
+        );
+    }
+    let authors: Vec<Ref> = parse(row.link_authors)?
+        .into_iter()
+        .map(reference)
+        .collect();
+    if !authors.is_empty() {
+        rel.authors.insert(id, authors);
+    }
+    let tags: Vec<Ref> = parse(row.link_tags)?.into_iter().map(reference).collect();
+    if !tags.is_empty() {
+        rel.tags.insert(id, tags);
+    }
+    Ok(Some((row.article, rel)))
 }
 
 /// The articles filed in a rubrique.

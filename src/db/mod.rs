@@ -271,8 +271,8 @@ fn stable_sqlite_plans() {
     });
 }
 
-/// A PostgreSQL URL naming this machine's loopback (`127.0.0.1`, `localhost`, `[::1]`) and no
-/// `sslmode` gets `sslmode=disable`: libpq's default (`prefer`) would encrypt every statement to a
+/// A PostgreSQL URL naming this machine's loopback (`127.0.0.1`, `localhost`, `[::1]`) as its only
+/// host and no `sslmode` (nor `PGSSLMODE` in the environment) gets `sslmode=disable`: libpq's default (`prefer`) would encrypt every statement to a
 /// server on the same machine, which protects nothing there (a slug read spent 8 % more on it). Any
 /// other host, and any URL that names an `sslmode`, is left as it is.
 pub fn plain_on_loopback(url: &str) -> std::borrow::Cow<'_, str> {
@@ -286,7 +286,11 @@ pub fn plain_on_loopback(url: &str) -> std::borrow::Cow<'_, str> {
         None => host_port.split(':').next().unwrap_or_default(),
     };
     let loopback = matches!(host, "127.0.0.1" | "localhost" | "::1");
-    if !loopback || url.contains("sslmode=") {
+    // Several hosts, or a host given in the query string, may name another machine; an sslmode from
+    // the environment is the operator's choice.
+    let elsewhere = authority.contains(',') || url.contains("host=") || url.contains("hostaddr=");
+    let chosen = url.contains("sslmode=") || std::env::var_os("PGSSLMODE").is_some();
+    if !loopback || elsewhere || chosen {
         return url.into();
     }
     let sep = if url.contains('?') { '&' } else { '?' };
@@ -345,7 +349,9 @@ impl ManageConnection for Manager {
     /// longer answers.
     fn has_broken(&self, conn: &mut AnyConnection) -> bool {
         use diesel::r2d2::R2D2Connection;
-        std::thread::panicking() || conn.is_broken() || BROKEN.with(|b| b.replace(false))
+        // The flag is read (and cleared) first, whatever else says the connection is broken.
+        let failed = BROKEN.with(|b| b.replace(false));
+        failed || std::thread::panicking() || conn.is_broken()
     }
 }
 
@@ -435,8 +441,16 @@ impl Db {
     }
 
     /// A connection for start-up work outside a request.
+    /// A connection for work outside a request (the command line, start-up, maintenance), tested
+    /// first: such work can run for minutes, and the pool tests no connection it hands out.
     pub fn get(&self) -> anyhow::Result<r2d2::PooledConnection<Manager>> {
-        Ok(self.pool.get()?)
+        let mut conn = self.pool.get()?;
+        if conn.batch_execute("SELECT 1").is_err() {
+            BROKEN.with(|b| b.set(true));
+            drop(conn);
+            conn = self.pool.get()?;
+        }
+        Ok(conn)
     }
 
     /// Runs a read that tolerates lag (`lag_ok`: an anonymous reader's) on a replica when there is
@@ -569,6 +583,8 @@ mod tests {
             "postgres://k@127.0.0.1/kiosque?sslmode=require",
             "postgres://k:127.0.0.1@10.0.0.5/kiosque",
             "postgres://127.0.0.10/kiosque",
+            "postgres://k@localhost,db2.internal/kiosque",
+            "postgres://k@localhost/kiosque?host=db.internal",
             "sqlite://kiosque.db",
         ] {
             assert_eq!(plain(kept), kept);

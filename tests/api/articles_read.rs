@@ -489,3 +489,69 @@ both!(
         app.get(path).await.expect(200);
     }
 );
+
+both!(
+    one_article_reads_its_links_as_a_page_lists_them,
+    |app| async move {
+        // The public read of one article takes its links in the same statement as the article;
+        // they must be those of a list page and of a staff read: byline in its order, tags by name.
+        let admin = app.admin().await;
+        let a = app
+            .article(
+                &admin,
+                json!({"title": "Cosigné : trois plumes", "body": "Le texte.", "rubrique": "societe",
+                       "status": "published",
+                       "authors": ["issouf-sanou", "aminata-kabore", "andre-martin-bado"],
+                       "tags": ["Zinder", "élection", "Coton", "agriculture", "Énergie"]}),
+            )
+            .await;
+        let one = app
+            .get(&format!("/v1/articles/{}", a["slug"].as_str().unwrap()))
+            .await
+            .expect(200);
+        let staff = app
+            .get_as(&format!("/v1/articles/{}", a["id"]), &admin)
+            .await
+            .expect(200);
+        let page = app
+            .get("/v1/articles?per_page=100&fields=id,authors,tags,rubrique")
+            .await
+            .expect(200);
+        let item = page.body["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["id"] == a["id"])
+            .unwrap()
+            .clone();
+        let bylines: Vec<&str> = one.body["authors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["slug"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            bylines,
+            ["issouf-sanou", "aminata-kabore", "andre-martin-bado"]
+        );
+        assert_eq!(one.body["tags"].as_array().unwrap().len(), 5);
+        for field in ["authors", "tags", "rubrique"] {
+            assert_eq!(one.body[field], item[field], "{field}");
+            assert_eq!(one.body[field], staff.body[field], "{field}");
+        }
+        // An article without byline or tags reads as one with empty lists.
+        let bare = app
+            .article(
+                &admin,
+                json!({"title": "Sans signature", "body": "b", "rubrique": "societe",
+                       "status": "published"}),
+            )
+            .await;
+        let r = app
+            .get(&format!("/v1/articles/{}", bare["id"]))
+            .await
+            .expect(200);
+        assert_eq!(r.body["tags"], json!([]));
+        assert_eq!(r.body["rubrique"]["slug"], "societe");
+    }
+);

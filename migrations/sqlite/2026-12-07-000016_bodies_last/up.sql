@@ -6,7 +6,9 @@
 -- Nothing else changes: same columns, same ids, same indexes and trigger. PostgreSQL keeps large
 -- values out of the row (TOAST) and needs no such move.
 -- With foreign keys on, DROP TABLE would first delete every row and cascade to the tables that
--- reference articles; they are turned off for the rebuild, and the references are checked after.
+-- reference articles; they are turned off for the rebuild. Every id is copied, so every reference
+-- still holds (the test of this migration checks with PRAGMA foreign_key_check). The rebuild needs
+-- free disk for a second copy of the table while it runs.
 PRAGMA foreign_keys = OFF;
 BEGIN IMMEDIATE;
 CREATE TABLE articles_rebuilt (

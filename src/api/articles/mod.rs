@@ -153,16 +153,24 @@ pub async fn find_article(
         .db
         .run_read(staff.is_none(), move |conn| {
             let now = crate::db::now();
-            let row = write::load_visible_with(conn, staff.as_ref(), &key, now, bodies)?;
-            let updated = row.updated_at;
-            let related = match &staff {
-                Some(_) => Some(RelatedOut {
-                    pinned: links::pins(conn, row.id)?,
-                    enabled: row.related_enabled,
-                }),
-                None => None,
+            let (row, rel, related) = match &staff {
+                // The public's read is one statement, the article and its links together.
+                None => match links::article_with_links(conn, &key, bodies == q::Bodies::Html)? {
+                    Some((row, rel)) if write::can_see(conn, None, &row, now)? => (row, rel, None),
+                    _ => return Err(ApiError::not_found("article")),
+                },
+                Some(s) => {
+                    let row = write::load_visible_with(conn, Some(s), &key, now, bodies)?;
+                    let rel = links::load(conn, &[row.id], &[row.rubrique_id])?;
+                    let related = RelatedOut {
+                        pinned: links::pins(conn, row.id)?,
+                        enabled: row.related_enabled,
+                    };
+                    (row, rel, Some(related))
+                }
             };
-            let mut a = to_items(conn, vec![row], &site, now)?.remove(0);
+            let updated = row.updated_at;
+            let mut a = Article::from_row(row, &rel, &site, now);
             a.related = related;
             a.json_ld = Some(a.news_article(&site, &site_name));
             Ok((a, updated))

@@ -197,6 +197,9 @@ fn filtered_below<'a>(
     if let Some(ids) = &f.only_ids {
         q = q.filter(articles::id.eq_any(ids.clone()));
     }
+    if f.narrows() {
+        q = q.filter(PlannedPerRun);
+    }
     if let Some(search) = &f.search {
         use diesel::dsl::sql;
         use diesel::sql_types::{Bool, Text};
@@ -254,6 +257,16 @@ pub fn count(
 }
 
 impl Filter {
+    /// Whether a rubrique, author, tag, id or search filter applies: its best plan depends on the
+    /// values (a rare tag is read from its links, a common one by walking the date index).
+    fn narrows(&self) -> bool {
+        self.rubrique_ids.is_some()
+            || self.author_ids.is_some()
+            || self.tag_ids.is_some()
+            || self.only_ids.is_some()
+            || self.search.is_some()
+    }
+
     /// No filter but (perhaps) rubriques.
     fn only_rubriques(&self) -> bool {
         self.author_ids.is_none()
@@ -353,6 +366,33 @@ impl<DB: diesel::backend::Backend> diesel::query_builder::QueryFragment<DB> for 
 impl<QS> diesel::expression::SelectableExpression<QS> for Blank {}
 impl<QS> diesel::expression::AppearsOnTable<QS> for Blank {}
 impl<GB> diesel::expression::ValidGrouping<GB> for Blank {
+    type IsAggregate = diesel::expression::is_aggregate::Never;
+}
+
+/// The condition `1 = 1`, which makes diesel plan the statement holding it at every run instead of
+/// preparing it once: PostgreSQL would switch a prepared statement to one plan for all values after
+/// five runs, and a filtered set's best plan depends on the values.
+#[derive(Debug, Clone, Copy, diesel::query_builder::QueryId)]
+pub struct PlannedPerRun;
+
+impl diesel::expression::Expression for PlannedPerRun {
+    type SqlType = diesel::sql_types::Bool;
+}
+
+impl<DB: diesel::backend::Backend> diesel::query_builder::QueryFragment<DB> for PlannedPerRun {
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, DB>,
+    ) -> QueryResult<()> {
+        out.unsafe_to_cache_prepared();
+        out.push_sql("1 = 1");
+        Ok(())
+    }
+}
+
+impl<QS> diesel::expression::SelectableExpression<QS> for PlannedPerRun {}
+impl<QS> diesel::expression::AppearsOnTable<QS> for PlannedPerRun {}
+impl<GB> diesel::expression::ValidGrouping<GB> for PlannedPerRun {
     type IsAggregate = diesel::expression::is_aggregate::Never;
 }
 
