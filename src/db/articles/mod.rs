@@ -343,58 +343,52 @@ macro_rules! columns_with_html {
     };
 }
 
-/// The empty text `''` as a selected column. Unlike `diesel::dsl::sql("''")`, a statement holding
-/// it may still be prepared once and reused (a raw SQL fragment makes diesel plan the whole statement
-/// again at every run, on PostgreSQL the larger part of a list page's cost).
-#[derive(Debug, Clone, Copy, diesel::query_builder::QueryId)]
-pub struct Blank;
+/// A constant SQL fragment as an expression of type `$ty`; `per_run` makes diesel plan the statement
+/// holding it at every run instead of preparing it once.
+macro_rules! constant_sql {
+    ($(#[$doc:meta])* $name:ident: $ty:ty = $sql:literal, per_run = $per_run:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, diesel::query_builder::QueryId)]
+        pub struct $name;
 
-impl diesel::expression::Expression for Blank {
-    type SqlType = diesel::sql_types::Text;
+        impl diesel::expression::Expression for $name {
+            type SqlType = $ty;
+        }
+
+        impl<DB: diesel::backend::Backend> diesel::query_builder::QueryFragment<DB> for $name {
+            fn walk_ast<'b>(
+                &'b self,
+                mut out: diesel::query_builder::AstPass<'_, 'b, DB>,
+            ) -> QueryResult<()> {
+                if $per_run {
+                    out.unsafe_to_cache_prepared();
+                }
+                out.push_sql($sql);
+                Ok(())
+            }
+        }
+
+        impl<QS> diesel::expression::SelectableExpression<QS> for $name {}
+        impl<QS> diesel::expression::AppearsOnTable<QS> for $name {}
+        impl<GB> diesel::expression::ValidGrouping<GB> for $name {
+            type IsAggregate = diesel::expression::is_aggregate::Never;
+        }
+    };
 }
 
-impl<DB: diesel::backend::Backend> diesel::query_builder::QueryFragment<DB> for Blank {
-    fn walk_ast<'b>(
-        &'b self,
-        mut out: diesel::query_builder::AstPass<'_, 'b, DB>,
-    ) -> QueryResult<()> {
-        out.push_sql("''");
-        Ok(())
-    }
-}
+constant_sql!(
+    /// The empty text `''` as a selected column. Unlike `diesel::dsl::sql("''")`, a statement holding
+    /// it may still be prepared once and reused (a raw SQL fragment makes diesel plan the whole
+    /// statement again at every run, on PostgreSQL the larger part of a list page's cost).
+    Blank: diesel::sql_types::Text = "''", per_run = false
+);
 
-impl<QS> diesel::expression::SelectableExpression<QS> for Blank {}
-impl<QS> diesel::expression::AppearsOnTable<QS> for Blank {}
-impl<GB> diesel::expression::ValidGrouping<GB> for Blank {
-    type IsAggregate = diesel::expression::is_aggregate::Never;
-}
-
-/// The condition `1 = 1`, which makes diesel plan the statement holding it at every run instead of
-/// preparing it once: PostgreSQL would switch a prepared statement to one plan for all values after
-/// five runs, and a filtered set's best plan depends on the values.
-#[derive(Debug, Clone, Copy, diesel::query_builder::QueryId)]
-pub struct PlannedPerRun;
-
-impl diesel::expression::Expression for PlannedPerRun {
-    type SqlType = diesel::sql_types::Bool;
-}
-
-impl<DB: diesel::backend::Backend> diesel::query_builder::QueryFragment<DB> for PlannedPerRun {
-    fn walk_ast<'b>(
-        &'b self,
-        mut out: diesel::query_builder::AstPass<'_, 'b, DB>,
-    ) -> QueryResult<()> {
-        out.unsafe_to_cache_prepared();
-        out.push_sql("1 = 1");
-        Ok(())
-    }
-}
-
-impl<QS> diesel::expression::SelectableExpression<QS> for PlannedPerRun {}
-impl<QS> diesel::expression::AppearsOnTable<QS> for PlannedPerRun {}
-impl<GB> diesel::expression::ValidGrouping<GB> for PlannedPerRun {
-    type IsAggregate = diesel::expression::is_aggregate::Never;
-}
+constant_sql!(
+    /// The condition `1 = 1`, which makes diesel plan the statement holding it at every run instead
+    /// of preparing it once: PostgreSQL would switch a prepared statement to one plan for all values
+    /// after five runs, and a filtered set's best plan depends on the values.
+    PlannedPerRun: diesel::sql_types::Bool = "1 = 1", per_run = true
+);
 
 /// Whether a listing reads the articles' bodies (for a body field, a feed or a search snippet).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
