@@ -98,11 +98,12 @@ class Server:
         raise SystemExit("the server did not become ready")
 
     def rss_mb(self):
-        """Resident memory now, and its peak, in MB."""
+        """Resident memory now, its peak, and the part that is the server's own (RssAnon: heap and
+        stacks, without the pages of files it maps, which the kernel shares and reclaims), in MB."""
         with open(f"/proc/{self.proc.pid}/status") as f:
             fields = dict(line.split(":", 1) for line in f if ":" in line)
         kb = lambda k: int(fields[k].split()[0]) / 1024
-        return kb("VmRSS"), kb("VmHWM")
+        return kb("VmRSS"), kb("VmHWM"), kb("RssAnon")
 
     def token(self):
         body = json.dumps({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}).encode()
@@ -221,12 +222,13 @@ def measure(server, files, hot, seconds, connections, only):
         else:
             path = f"/v1/articles/{hot}" if name == "slug_hot" else "/v1/articles?per_page=20"
             r = wrk(server.base, seconds, connections, path=path)
-        rss, peak = server.rss_mb()
-        r.update(scenario=name, health_rps=health["rps"], ratio=r["rps"] / health["rps"], rss_mb=rss, peak_mb=peak)
+        rss, peak, own = server.rss_mb()
+        r.update(scenario=name, health_rps=health["rps"], ratio=r["rps"] / health["rps"], rss_mb=rss, peak_mb=peak,
+                 anon_mb=own)
         results.append(r)
         extra = f"  writes {r['write_rps']:.0f}/s p99 {r['write_p99']:.1f} ms" if "write_p99" in r else ""
         log(f"    {name:<17} {r['rps']:>9.0f} req/s  p50 {r['p50']:7.2f} ms  p99 {r['p99']:7.2f} ms  "
-            f"{r['ratio']:.3f}x of {health['rps']:.0f}  rss {rss:.0f} MB{extra}"
+            f"{r['ratio']:.3f}x of {health['rps']:.0f}  rss {rss:.0f} MB (own {own:.0f}){extra}"
             + (f"  ({r['non2xx']} non-2xx)" if r["non2xx"] else ""))
     return results
 
@@ -252,7 +254,7 @@ def main():
     dbs = ["sqlite", "postgres"] if a.db == "both" else [a.db]
     csv_path = os.path.join(a.out, "results.csv")
     header = ["when", "db", "articles", "cache", "scenario", "rps", "p50_ms", "p99_ms", "ratio",
-              "health_rps", "rss_mb", "peak_mb", "write_rps", "write_p99_ms", "seed_s", "related_s"]
+              "health_rps", "rss_mb", "peak_mb", "write_rps", "write_p99_ms", "seed_s", "related_s", "anon_mb"]
     if os.path.exists(csv_path):
         # Older results lack the later columns: rewritten with them empty.
         with open(csv_path, newline="") as f:
@@ -291,7 +293,8 @@ def main():
                         w.writerow([when, db, size, cache, r["scenario"], f"{r['rps']:.0f}", f"{r['p50']:.3f}",
                                     f"{r['p99']:.3f}", f"{r['ratio']:.4f}", f"{r['health_rps']:.0f}",
                                     f"{r['rss_mb']:.1f}", f"{r['peak_mb']:.1f}", f"{r.get('write_rps', 0):.0f}",
-                                    f"{r.get('write_p99', 0):.2f}", f"{seeded:.1f}", f"{related:.1f}"])
+                                    f"{r.get('write_p99', 0):.2f}", f"{seeded:.1f}", f"{related:.1f}",
+                                    f"{r['anon_mb']:.1f}"])
                     f.flush()
     log(f"results appended to {csv_path}")
 

@@ -25,6 +25,8 @@ pub struct Config {
     pub access_token_ttl: Duration,
     pub db_pool_size: u32,
     pub db_timeout: Duration,
+    /// How much of a SQLite database file each connection reads through a memory map, in MiB (0: none).
+    pub sqlite_mmap_mb: u64,
     pub workers: usize,
     /// Requests per minute per client address (0: off).
     pub rate_limit_anonymous: u32,
@@ -222,6 +224,12 @@ impl Config {
                 5,
                 1..=60,
             )?),
+            sqlite_mmap_mb: parse_num(
+                "KIOSQUE_SQLITE_MMAP_MB",
+                var("KIOSQUE_SQLITE_MMAP_MB"),
+                crate::db::DEFAULT_SQLITE_MMAP_MB,
+                0..=2047,
+            )?,
             workers: parse_num("KIOSQUE_WORKERS", var("KIOSQUE_WORKERS"), 0, 0..=256)? as usize,
             response_cache: Duration::from_secs(parse_num(
                 "KIOSQUE_RESPONSE_CACHE_SECS",
@@ -419,6 +427,7 @@ mod tests {
         assert!(c.jwt_secret.is_none());
         assert_eq!(c.log_format, LogFormat::Text);
         assert_eq!(c.shutdown_timeout, Duration::from_secs(30));
+        assert_eq!(c.sqlite_mmap_mb, 2047);
         let c = with(&[
             ("KIOSQUE_LOG_FORMAT", "json"),
             ("KIOSQUE_SHUTDOWN_TIMEOUT_SECS", "0"),
@@ -453,6 +462,16 @@ mod tests {
         assert!(with(&[("KIOSQUE_SHUTDOWN_TIMEOUT_SECS", "-1")])
             .unwrap_err()
             .contains("KIOSQUE_SHUTDOWN_TIMEOUT_SECS"));
+        // Past SQLite's own limit (2 GiB less 64 KiB), which it would lower without a word.
+        assert!(with(&[("KIOSQUE_SQLITE_MMAP_MB", "4096")])
+            .unwrap_err()
+            .contains("KIOSQUE_SQLITE_MMAP_MB"));
+        assert_eq!(
+            with(&[("KIOSQUE_SQLITE_MMAP_MB", "0")])
+                .unwrap()
+                .sqlite_mmap_mb,
+            0
+        );
     }
 
     #[test]

@@ -163,7 +163,7 @@ fn main() -> ExitCode {
 
 /// The configured database, migrated, with its start-up data (admin, demo content), as `serve` has it.
 fn prepared_db(config: &Config) -> anyhow::Result<kiosque::db::Db> {
-    let db = kiosque::db::Db::connect(&config.database_url, 2, config.db_timeout)?;
+    let db = kiosque::db::Db::for_config(config, 2)?;
     db.migrate()?;
     kiosque::content::seed::on_start(&db, config)?;
     Ok(db)
@@ -173,7 +173,7 @@ fn run(command: Command, config: Config) -> anyhow::Result<()> {
     match command {
         Command::Serve => serve(config),
         Command::Migrate => {
-            let db = kiosque::db::Db::connect(&config.database_url, 1, config.db_timeout)?;
+            let db = kiosque::db::Db::for_config(&config, 1)?;
             db.migrate()?;
             println!("migrations applied");
             Ok(())
@@ -222,16 +222,12 @@ fn run(command: Command, config: Config) -> anyhow::Result<()> {
             let threads = threads.unwrap_or_else(|| {
                 std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get)
             });
-            let db = kiosque::db::Db::connect(
-                &config.database_url,
-                threads as u32 + 1,
-                config.db_timeout,
-            )?;
+            let db = kiosque::db::Db::for_config(&config, threads as u32 + 1)?;
             db.migrate()?;
             cli::related::run(&db, &config, threads)
         }
         Command::Backup { path } => {
-            let db = kiosque::db::Db::connect(&config.database_url, 1, config.db_timeout)?;
+            let db = kiosque::db::Db::for_config(&config, 1)?;
             kiosque::db::maintenance::backup(&db, &config.database_url, &path)?;
             println!("backed up to {}", path.display());
             Ok(())
@@ -245,7 +241,7 @@ fn run(command: Command, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Reindex => {
-            let db = kiosque::db::Db::connect(&config.database_url, 1, config.db_timeout)?;
+            let db = kiosque::db::Db::for_config(&config, 1)?;
             db.migrate()?;
             let n = kiosque::db::maintenance::reindex(&db)?;
             println!("reindexed {n} articles");
@@ -269,7 +265,7 @@ fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 category_base: category_base.trim_matches('/').to_owned(),
                 tag_base: tag_base.trim_matches('/').to_owned(),
             };
-            let db = kiosque::db::Db::connect(&config.database_url, 1, config.db_timeout)?;
+            let db = kiosque::db::Db::for_config(&config, 1)?;
             db.migrate()?;
             let mut shown = cli::import::Shown::for_stderr();
             let summary = kiosque::import::wordpress::run(&db, &file, &options, &mut shown)?;
@@ -285,7 +281,7 @@ fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 },
         } => {
             let password = read_password()?;
-            let db = kiosque::db::Db::connect(&config.database_url, 1, config.db_timeout)?;
+            let db = kiosque::db::Db::for_config(&config, 1)?;
             db.migrate()?;
             let id = kiosque::api::users::create_from_cli(
                 &db,

@@ -58,7 +58,7 @@ pub struct Application {
 impl Application {
     /// Opens the database (migrating and seeding as configured) and binds the listener.
     pub fn build(config: Config) -> anyhow::Result<Application> {
-        let mut db = Db::connect(&config.database_url, config.db_pool_size, config.db_timeout)?;
+        let mut db = Db::for_config(&config, config.db_pool_size)?;
         db.migrate()?;
         if !config.replica_urls.is_empty() {
             db = db.with_replicas(crate::db::replicas::Replicas::open(

@@ -50,6 +50,7 @@ impl Replicas {
                 // Read-only sessions: a replica refuses writes anyway; this says so at once.
                 url: format!("{url}{sep}options=-c%20default_transaction_read_only%3Don"),
                 backend: Backend::Postgres,
+                sqlite_mmap: 0,
             };
             let pool = r2d2::Pool::builder()
                 .max_size(size)
