@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use super::analyzer::{analyze, analyze_word, fold_prefix, term_of_folded};
+use super::fasthash::FastMap;
 
 /// The longest query accepted, in characters.
 pub const MAX_QUERY_CHARS: usize = 200;
@@ -294,6 +295,22 @@ impl Query {
             .map(|d| (1.0 + (stats.docs - d + 0.5) / (d + 0.5)).ln().max(0.0))
             .collect();
         let needs_positions = self.clauses.iter().any(|c| !matches!(c, Clause::Term(_)));
+        if !needs_positions {
+            return self.bm25f_terms(docs, &idf, stats, boosts);
+        }
+        self.bm25f_any(docs, &idf, stats, boosts)
+    }
+
+    /// [`Query::bm25f_boosted`] for any query: every word of each document counted in a map, and
+    /// the words in order for phrases.
+    fn bm25f_any(
+        &self,
+        docs: &[Doc<'_>],
+        idf: &[f64],
+        stats: Stats,
+        boosts: &[f64],
+    ) -> Vec<(i64, f64)> {
+        let needs_positions = self.clauses.iter().any(|c| !matches!(c, Clause::Term(_)));
         docs.iter()
             .map(|doc| {
                 // Term counts per field, built once per document.
@@ -319,7 +336,7 @@ impl Query {
                 let score = self
                     .clauses
                     .iter()
-                    .zip(&idf)
+                    .zip(idf)
                     .zip(boosts)
                     .map(|((clause, idf), boost)| {
                         let per_field: [f64; 4] = match clause {
@@ -339,6 +356,62 @@ impl Query {
                         };
                         let tf: f64 = (0..4)
                             .map(|i| FIELD_WEIGHTS[i] * per_field[i] / norm[i])
+                            .sum();
+                        boost * idf * tf / (K1 + tf)
+                    })
+                    .sum();
+                (doc.id, score)
+            })
+            .collect()
+    }
+
+    /// [`Query::bm25f_boosted`] for a query of plain terms only (every more-like-this query, most
+    /// searches): each word of a document is looked up among the query's few terms, instead of
+    /// counting every word of the document in a map (a sixth of a related-articles computation). The
+    /// same sums in the same order, so the same scores.
+    fn bm25f_terms(
+        &self,
+        docs: &[Doc<'_>],
+        idf: &[f64],
+        stats: Stats,
+        boosts: &[f64],
+    ) -> Vec<(i64, f64)> {
+        // Each distinct term once (a query may repeat one), and each clause's slot.
+        let mut slots: FastMap<&str, usize> = FastMap::default();
+        let clause_slot: Vec<usize> = self
+            .clauses
+            .iter()
+            .map(|c| {
+                let Clause::Term(t) = c else {
+                    unreachable!("terms only")
+                };
+                let next = slots.len();
+                *slots.entry(t.as_str()).or_insert(next)
+            })
+            .collect();
+        let mut counts = vec![[0f64; 4]; slots.len()];
+        docs.iter()
+            .map(|doc| {
+                counts.iter_mut().for_each(|c| *c = [0.0; 4]);
+                let mut lens = [0f64; 4];
+                for (i, f) in doc.fields.iter().enumerate() {
+                    for t in f.split_whitespace() {
+                        lens[i] += 1.0;
+                        if let Some(&slot) = slots.get(t) {
+                            counts[slot][i] += 1.0;
+                        }
+                    }
+                }
+                let norm: Vec<f64> = (0..4)
+                    .map(|i| 1.0 - B + B * lens[i] / stats.avg_len[i].max(1.0))
+                    .collect();
+                let score = clause_slot
+                    .iter()
+                    .zip(idf)
+                    .zip(boosts)
+                    .map(|((&slot, idf), boost)| {
+                        let tf: f64 = (0..4)
+                            .map(|i| FIELD_WEIGHTS[i] * counts[slot][i] / norm[i])
                             .sum();
                         boost * idf * tf / (K1 + tf)
                     })
@@ -386,6 +459,47 @@ mod tests {
         assert!(
             s.starts_with('…') && s.ends_with('…') && s.contains("<mark>soldats</mark>"),
             "{s}"
+        );
+    }
+
+    #[test]
+    fn bm25f_of_plain_terms_scores_as_the_general_count_does() {
+        let q = parse("transhumance bétail éleveurs bétail").unwrap();
+        let docs = [
+            Doc {
+                id: 1,
+                fields: [
+                    "transhum betail",
+                    "eleveur",
+                    "",
+                    "eleveur betail betail sud",
+                ],
+            },
+            Doc {
+                id: 2,
+                fields: ["marche", "", "betail", "prix du betail eleveur"],
+            },
+            Doc {
+                id: 3,
+                fields: ["", "", "", ""],
+            },
+        ];
+        let stats = Stats {
+            docs: 100.0,
+            avg_len: [3.0, 5.0, 2.0, 40.0],
+        };
+        let df = [3.0, 20.0, 10.0, 20.0];
+        let boosts = [1.0, 0.5, 0.7, 0.5];
+        let idf: Vec<f64> = df
+            .iter()
+            .map(|d| (1.0 + (stats.docs - d + 0.5) / (d + 0.5)).ln().max(0.0))
+            .collect();
+        let fast = q.bm25f_terms(&docs, &idf, stats, &boosts);
+        assert_eq!(fast, q.bm25f_any(&docs, &idf, stats, &boosts));
+        assert_eq!(fast, q.bm25f_boosted(&docs, &df, stats, &boosts));
+        assert!(
+            fast[0].1 > fast[1].1 && fast[1].1 > 0.0 && fast[2].1 == 0.0,
+            "{fast:?}"
         );
     }
 

@@ -54,6 +54,8 @@ pub(super) fn analysed_many(
 struct Lexicon {
     numbers: FastMap<String, u32>,
     terms: Vec<String>,
+    /// Occurrences of each term in the article being counted (zero between articles).
+    scratch: Vec<f64>,
 }
 
 impl Lexicon {
@@ -64,35 +66,40 @@ impl Lexicon {
         let n = self.terms.len() as u32;
         self.terms.push(term.to_owned());
         self.numbers.insert(term.to_owned(), n);
+        self.scratch.push(0.0);
         n
     }
 
     /// Occurrences of each term of `a` (numbers left out), a name counting [`NAME_WEIGHT`].
     fn counts(&mut self, a: &Analysed) -> Vec<(u32, f64)> {
-        // Each distinct term of the article once (an article repeats its words: numbering every
-        // occurrence was a third of the computation), with the weight of its occurrences.
-        let mut local: FastMap<&str, f64> = FastMap::default();
+        // One lookup per occurrence, counted in `scratch` by term number (a map of the article's
+        // own terms first, then numbering each, was two lookups).
+        let mut seen: Vec<u32> = Vec::new();
         for t in a
             .fields
             .iter()
             .flat_map(|f| f.split_whitespace())
             .filter(|t| !t.bytes().all(|b| b.is_ascii_digit()))
         {
-            *local.entry(t).or_default() += 1.0;
+            let n = self.number(t);
+            let count = &mut self.scratch[n as usize];
+            if *count == 0.0 {
+                seen.push(n);
+            }
+            *count += 1.0;
         }
-        let mut tf: Vec<(u32, f64)> = local
-            .into_iter()
-            .map(|(t, w)| {
-                let name = if a.names.contains(t) {
+        seen.sort_unstable();
+        seen.into_iter()
+            .map(|n| {
+                let w = std::mem::take(&mut self.scratch[n as usize]);
+                let name = if a.names.contains(self.terms[n as usize].as_str()) {
                     NAME_WEIGHT
                 } else {
                     1.0
                 };
-                (self.number(t), w * name)
+                (n, w * name)
             })
-            .collect();
-        tf.sort_unstable_by_key(|x| x.0);
-        tf
+            .collect()
     }
 
     /// Document frequencies of every term numbered so far, by number.
