@@ -78,13 +78,9 @@ pub struct Report {
     pub similar_outside: (usize, usize),
 }
 
-/// Writes the corpus (less the topic `leave_out`) as a newsroom would: its articles' ids, with their
-/// corpus id and topic.
-fn load(
-    conn: &mut AnyConnection,
-    corpus: &Corpus,
-    leave_out: Option<u32>,
-) -> Result<HashMap<i64, (String, u32)>, ApiError> {
+/// The corpus's rubriques and authors, made when missing (a synthetic newsroom may hold rubriques
+/// and authors of the same slugs: those are used).
+fn newsroom(conn: &mut AnyConnection, corpus: &Corpus) -> Result<(), ApiError> {
     let now = kiosque::db::now();
     // A synthetic newsroom may hold rubriques and authors of the same slugs: those are used.
     let have: Vec<String> = rubriques::all(conn)?.into_iter().map(|r| r.slug).collect();
@@ -111,16 +107,16 @@ fn load(
         };
         kiosque::content::authors::create(conn, input)?;
     }
+    Ok(())
+}
+
+/// Writes one article of the corpus as a newsroom would; its id.
+fn write_article(conn: &mut AnyConnection, a: &CorpusArticle) -> Result<i64, ApiError> {
     let newsroom = Staff {
         user_id: 0,
         role: Role::Admin,
         author_id: None,
     };
-    let mut ids = HashMap::new();
-    for a in corpus
-        .articles
-        .iter()
-        .filter(|a| Some(a.topic) != leave_out)
     {
         // As a newsroom sends it: a `[Tribune]` in a title stays in the title.
         let input = ArticleInput {
@@ -134,8 +130,66 @@ fn load(
             tags: Patch::Value(a.tags.clone()),
             ..ArticleInput::default()
         };
-        let id = write::create(conn, &newsroom, input)?;
+        write::create(conn, &newsroom, input)
+    }
+}
+
+/// Writes the corpus (less the topic `leave_out`): its articles' ids, with their corpus id and topic.
+/// Among `synthetic` articles, each is written where its date falls in the synthetic archive's ten
+/// years, so a topic's stories lie years and thousands of ids apart, as in a real archive (written
+/// after them all, the corpus sat together at the top of the ids, inside every id window of the
+/// more-like-this query).
+fn load(
+    db: &Db,
+    corpus: &Corpus,
+    options: &Options,
+) -> anyhow::Result<HashMap<i64, (String, u32)>> {
+    let mut articles: Vec<&CorpusArticle> = corpus
+        .articles
+        .iter()
+        .filter(|a| Some(a.topic) != options.leave_out)
+        .collect();
+    articles.sort_by_key(|a| a.published_at);
+    let now = Utc::now();
+    let started = std::time::Instant::now();
+    let mut ids = HashMap::new();
+    for (i, a) in articles.iter().enumerate() {
+        if options.synthetic > 0 {
+            let share = kiosque::content::synthetic::share_of_archive(a.published_at, now);
+            let upto = (share * options.synthetic as f64) as usize + i;
+            kiosque::content::synthetic::fill_part(
+                db,
+                upto,
+                options.synthetic,
+                options.text.as_deref(),
+                true,
+                false,
+                |_, _, _| {},
+            )?;
+        }
+        let mut conn = db.get()?;
+        let id = write_tx(&mut conn, |c| {
+            newsroom(c, corpus)?;
+            write_article(c, a)
+        })
+        .map_err(|e| anyhow::anyhow!("loading the corpus: {}", e.detail))?;
         ids.insert(id, (a.id.clone(), a.topic));
+    }
+    if options.synthetic > 0 {
+        let filled = kiosque::content::synthetic::fill_part(
+            db,
+            options.synthetic + ids.len(),
+            options.synthetic,
+            options.text.as_deref(),
+            true,
+            true,
+            |_, _, _| {},
+        )?;
+        eprintln!(
+            "{} articles (synthetic, and the corpus spread among them by date) written in {:.1} s",
+            filled.total,
+            started.elapsed().as_secs_f64()
+        );
     }
     Ok(ids)
 }
@@ -213,22 +267,8 @@ pub fn run(
         );
     }
     drop(conn);
-    if options.synthetic > 0 {
-        let filled = kiosque::content::synthetic::fill(
-            db,
-            options.synthetic,
-            options.text.as_deref(),
-            false,
-            |_, _, _| {},
-        )?;
-        eprintln!(
-            "{} synthetic articles written in {:.1} s",
-            filled.added, filled.seconds
-        );
-    }
+    let ids = load(db, corpus, options)?;
     let mut conn = db.get()?;
-    let ids = write_tx(&mut conn, |c| load(c, corpus, options.leave_out))
-        .map_err(|e| anyhow::anyhow!("loading the corpus: {}", e.detail))?;
     if ids.is_empty() {
         anyhow::bail!("the corpus holds no article to measure");
     }

@@ -454,6 +454,28 @@ pub fn fill(
     target: usize,
     extra: Option<&str>,
     force: bool,
+    progress: impl FnMut(usize, usize, f64),
+) -> anyhow::Result<Filled> {
+    fill_part(db, target, target, extra, force, true, progress)
+}
+
+/// The article that would be the `n`th of an archive of `target` synthetic articles is dated this
+/// far into its ten years (0 the oldest, 1 now): where an article of a given date belongs among them.
+pub fn share_of_archive(published_at: chrono::DateTime<Utc>, now: chrono::DateTime<Utc>) -> f64 {
+    let span = Span::days(3650).num_seconds() as f64;
+    (1.0 - (now - published_at).num_seconds() as f64 / span).clamp(0.0, 1.0)
+}
+
+/// [`fill`] up to `upto` articles of an archive that will hold `target` (the dates are those of
+/// the `target` archive, so the ids stay in date order when other articles are written between two
+/// parts). The statistics are analysed only when `analyze`.
+pub fn fill_part(
+    db: &Db,
+    upto: usize,
+    target: usize,
+    extra: Option<&str>,
+    force: bool,
+    analyze: bool,
     mut progress: impl FnMut(usize, usize, f64),
 ) -> anyhow::Result<Filled> {
     let mut sources: Vec<SourceArticle> =
@@ -464,7 +486,7 @@ pub fn fill(
     let material = Material::new(&sources);
     let mut conn = db.get()?;
     let held: i64 = a::table.count().get_result(&mut conn)?;
-    if held as usize >= target {
+    if held as usize >= upto {
         // Nothing to add: no scan for real content (a full read of the table at 1M articles).
         return Ok(Filled {
             total: held as usize,
@@ -486,7 +508,7 @@ pub fn fill(
     let have: i64 = a::table.count().get_result(&mut conn)?;
     let have = have as usize;
     let started = Instant::now();
-    if have >= target {
+    if have >= upto {
         return Ok(Filled {
             total: have,
             added: 0,
@@ -503,8 +525,8 @@ pub fn fill(
             // Whole seconds, as an editor gives them (and as the cursors carry them).
             let now = Utc::now().trunc_subsecs(0);
             let mut n = have;
-            while n < target {
-                let size = (target - n).min(BATCH);
+            while n < upto {
+                let size = (upto - n).min(BATCH);
                 let batch: anyhow::Result<Vec<NewArticle>> = (n..n + size)
                     .map(|i| {
                         let (input, rubrique, byline, tagged) =
@@ -552,13 +574,15 @@ pub fn fill(
             made += batch.len();
             progress(
                 have + made,
-                target,
+                upto,
                 made as f64 / started.elapsed().as_secs_f64(),
             );
         }
         Ok(made)
     })?;
-    bulk::analyze(&mut conn)?;
+    if analyze {
+        bulk::analyze(&mut conn)?;
+    }
     Ok(Filled {
         total: have + made,
         added: made,
