@@ -145,20 +145,30 @@ fn more_like_this(
         .filter(|(t, _)| df[*t as usize] as f64 <= max_df)
         .map(|(t, w)| (lexicon.terms[t as usize].as_str(), w))
         .collect();
-    weighted.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
-    // As many terms as it takes to expect enough matches: all MLT_TERMS in a small archive, where
-    // every term is rare, the first MLT_MIN_TERMS in a large one (each further term is one more
-    // posting list to read).
+    // Rare terms first, each group by weight: a term found in few articles names the story (its
+    // people, places, events) and finds its other articles wherever they are in the archive; common
+    // ones would fill the query's expected matches with a window of ids around the article.
+    let rare = |t: &str| df[lexicon.numbers[t] as usize] as f64 <= MLT_RARE_DF;
+    weighted.sort_by(|a, b| {
+        rare(b.0)
+            .cmp(&rare(a.0))
+            .then(b.1.total_cmp(&a.1))
+            .then(a.0.cmp(b.0))
+    });
+    // As many terms as the matches they expect allow: all MLT_TERMS in a small archive, where
+    // every term is rare, at least MLT_MIN_TERMS in a large one (each further term is one more
+    // posting list to read), and no term that would take the expected matches past what the
+    // database ranks without an id window.
     let mut expected = 0.0;
-    let wanted = weighted
-        .iter()
-        .take_while(|(t, _)| {
-            let more = expected < MLT_EXPECTED_MATCHES;
-            expected += df[lexicon.numbers[*t] as usize] as f64;
-            more
-        })
-        .count()
-        .max(MLT_MIN_TERMS);
+    let mut wanted = 0;
+    for (t, _) in &weighted {
+        let d = df[lexicon.numbers[*t] as usize] as f64;
+        if wanted >= MLT_MIN_TERMS && expected + d > MLT_EXPECTED_MATCHES {
+            break;
+        }
+        expected += d;
+        wanted += 1;
+    }
     weighted.truncate(wanted.min(MLT_TERMS));
     let top = weighted.first().map(|w| w.1).unwrap_or(1.0);
     let boosts = weighted.iter().map(|w| w.1 / top).collect();
