@@ -20,6 +20,7 @@ use kiosque::api::authors::AuthorInput;
 use kiosque::api::common::{KeyRef, Patch};
 use kiosque::auth::Staff;
 use kiosque::content::articles as write;
+use kiosque::content::synthetic;
 use kiosque::db::articles::{self as q, Filter, Scope};
 use kiosque::db::{authors, rubriques, write_tx, AnyConnection, Db};
 use kiosque::domain::{search, Key, Role, Status};
@@ -152,20 +153,23 @@ fn load(
     articles.sort_by_key(|a| a.published_at);
     let now = Utc::now();
     let started = std::time::Instant::now();
+    // The synthetic archive up to `upto` articles (the corpus's included), analysed at the end only.
+    let fill = |upto: usize, last: bool| {
+        synthetic::fill_part(
+            db,
+            upto,
+            options.synthetic,
+            options.text.as_deref(),
+            true,
+            last,
+            |_, _, _| {},
+        )
+    };
     let mut ids = HashMap::new();
     for (i, a) in articles.iter().enumerate() {
         if options.synthetic > 0 {
-            let share = kiosque::content::synthetic::share_of_archive(a.published_at, now);
-            let upto = (share * options.synthetic as f64) as usize + i;
-            kiosque::content::synthetic::fill_part(
-                db,
-                upto,
-                options.synthetic,
-                options.text.as_deref(),
-                true,
-                false,
-                |_, _, _| {},
-            )?;
+            let share = synthetic::share_of_archive(a.published_at, now);
+            fill((share * options.synthetic as f64) as usize + i, false)?;
         }
         let mut conn = db.get()?;
         let id = write_tx(&mut conn, |c| {
@@ -176,15 +180,7 @@ fn load(
         ids.insert(id, (a.id.clone(), a.topic));
     }
     if options.synthetic > 0 {
-        let filled = kiosque::content::synthetic::fill_part(
-            db,
-            options.synthetic + ids.len(),
-            options.synthetic,
-            options.text.as_deref(),
-            true,
-            true,
-            |_, _, _| {},
-        )?;
+        let filled = fill(options.synthetic + ids.len(), true)?;
         eprintln!(
             "{} articles (synthetic, and the corpus spread among them by date) written in {:.1} s",
             filled.total,

@@ -330,9 +330,7 @@ impl Query {
                 } else {
                     Vec::new()
                 };
-                let norm: Vec<f64> = (0..4)
-                    .map(|i| 1.0 - B + B * lens[i] / stats.avg_len[i].max(1.0))
-                    .collect();
+                let norm = field_norms(&lens, &stats);
                 let score = self
                     .clauses
                     .iter()
@@ -354,10 +352,7 @@ impl Query {
                                 acc
                             }
                         };
-                        let tf: f64 = (0..4)
-                            .map(|i| FIELD_WEIGHTS[i] * per_field[i] / norm[i])
-                            .sum();
-                        boost * idf * tf / (K1 + tf)
+                        clause_score(&per_field, &norm, *idf, *boost)
                     })
                     .sum();
                 (doc.id, score)
@@ -402,24 +397,31 @@ impl Query {
                         }
                     }
                 }
-                let norm: Vec<f64> = (0..4)
-                    .map(|i| 1.0 - B + B * lens[i] / stats.avg_len[i].max(1.0))
-                    .collect();
+                let norm = field_norms(&lens, &stats);
                 let score = clause_slot
                     .iter()
                     .zip(idf)
                     .zip(boosts)
-                    .map(|((&slot, idf), boost)| {
-                        let tf: f64 = (0..4)
-                            .map(|i| FIELD_WEIGHTS[i] * counts[slot][i] / norm[i])
-                            .sum();
-                        boost * idf * tf / (K1 + tf)
-                    })
+                    .map(|((&slot, idf), boost)| clause_score(&counts[slot], &norm, *idf, *boost))
                     .sum();
                 (doc.id, score)
             })
             .collect()
     }
+}
+
+/// Each field's length normalisation (BM25's `1 - b + b·len/avg`).
+fn field_norms(lens: &[f64; 4], stats: &Stats) -> [f64; 4] {
+    std::array::from_fn(|i| 1.0 - B + B * lens[i] / stats.avg_len[i].max(1.0))
+}
+
+/// One clause's BM25F: its weighted, normalised frequency over the fields, saturated, times its idf
+/// and boost.
+fn clause_score(per_field: &[f64; 4], norm: &[f64; 4], idf: f64, boost: f64) -> f64 {
+    let tf: f64 = (0..4)
+        .map(|i| FIELD_WEIGHTS[i] * per_field[i] / norm[i])
+        .sum();
+    boost * idf * tf / (K1 + tf)
 }
 
 #[cfg(test)]
