@@ -161,6 +161,55 @@ both!(
 );
 
 both!(
+    a_broad_search_also_finds_older_articles_by_its_rarer_words,
+    |app| async move {
+        let admin = app.admin().await;
+        // The oldest article: the market, and a word no other article holds.
+        let old = app
+            .article(
+                &admin,
+                json!({"title": "Chronique d’autrefois",
+                       "body": "Au marché, le beurre de karité se vendait bien, dit le rapport.",
+                       "rubrique": "economie", "status": "published"}),
+            )
+            .await["id"]
+            .as_i64()
+            .unwrap();
+        market_articles(&app, 24, &[]).await;
+        let db = db(&app);
+        let mut conn = db.get().unwrap();
+        let kept = search::Frequencies::default();
+        let now = kiosque::db::now();
+        let mut ranked = |text: &str| {
+            let q = parse(text).unwrap();
+            let boosts = vec![1.0; q.clauses.len()];
+            let mut found = search::scores_within(
+                &mut conn,
+                &kept,
+                &search::Ask {
+                    q: &q,
+                    boosts: &boosts,
+                    limit: 6,
+                    public_at: Some(now),
+                    window: Window::Newest,
+                    budget: 4.0,
+                },
+            )
+            .unwrap();
+            found.sort_by(|a, b| b.1.total_cmp(&a.1));
+            found.into_iter().map(|(id, _)| id).collect::<Vec<i64>>()
+        };
+        // One common word: the window of the newest matches, which the old article is not in.
+        let common = ranked("marché");
+        assert!(common.len() >= 6 && !common.contains(&old), "{common:?}");
+        // With a rare word beside it: found where it is in the archive, and first (it holds both).
+        let rare = ranked("marché karité");
+        assert_eq!(rare.first(), Some(&old), "{rare:?}");
+        assert!(rare.len() > 1, "the window's matches stay: {rare:?}");
+    }
+);
+
+both!(
     scores_follow_the_statistics_after_every_write,
     |app| async move {
         let ids = market_articles(&app, 3, &[0]).await;

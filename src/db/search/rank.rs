@@ -456,6 +456,12 @@ fn scored_within(
         }
         widen *= 4.0;
     };
+    let mut found = found;
+    if matches!(window, Window::Newest) && expected > budget {
+        found.extend(rare_anywhere(
+            conn, q, &df, budget, limit, public_at, &found,
+        )?);
+    }
     let scores = bm25_of(q, &found, &df, stats, boosts);
     Ok(found
         .into_iter()
@@ -466,6 +472,43 @@ fn scored_within(
             fields: c.text.into_array(),
         })
         .collect())
+}
+
+/// For a search of several words whose matches fill more than its window of the newest ids: the
+/// matches of its rarest words (as many as fit in `budget` together) in the whole archive, by the
+/// database's own ranking, less those `found` already holds. A story's own names and words find
+/// its older articles; a query of one common word keeps to the window (nothing is rare in it).
+/// Phrases and prefixes keep to the window too (a phrase must match, so the rarest words alone
+/// would not do).
+fn rare_anywhere(
+    conn: &mut AnyConnection,
+    q: &Query,
+    df: &[f64],
+    budget: f64,
+    limit: i64,
+    public_at: Option<chrono::NaiveDateTime>,
+    found: &[Candidate],
+) -> QueryResult<Vec<Candidate>> {
+    if q.clauses.len() < 2 || !q.clauses.iter().all(|c| matches!(c, Clause::Term(_))) {
+        return Ok(Vec::new());
+    }
+    let mut order: Vec<usize> = (0..q.clauses.len()).collect();
+    order.sort_by(|&a, &b| df[a].total_cmp(&df[b]).then(a.cmp(&b)));
+    let mut expected = 0.0;
+    let mut rare = Vec::new();
+    for i in order {
+        if expected + df[i] > budget {
+            break;
+        }
+        expected += df[i];
+        rare.push(q.clauses[i].clone());
+    }
+    if rare.is_empty() || rare.len() == q.clauses.len() {
+        return Ok(Vec::new());
+    }
+    let have: std::collections::HashSet<i64> = found.iter().map(|c| c.id).collect();
+    let more = candidates(conn, &Query { clauses: rare }, limit, public_at, None)?;
+    Ok(more.into_iter().filter(|c| !have.contains(&c.id)).collect())
 }
 
 /// BM25F of the candidates (an empty list for none).
