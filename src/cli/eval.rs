@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, DurationRound, Utc};
 use serde::Deserialize;
 
 use kiosque::api::articles::model::ArticleInput;
@@ -151,19 +151,19 @@ fn load(
         .filter(|a| Some(a.topic) != options.leave_out)
         .collect();
     articles.sort_by_key(|a| a.published_at);
-    let now = Utc::now();
+    // One clock for the whole load, at the day's start: every run of the same day writes the same
+    // archive, on both databases.
+    let now = Utc::now().duration_trunc(chrono::Duration::days(1))?;
     let started = std::time::Instant::now();
     // The synthetic archive up to `upto` articles (the corpus's included), analysed at the end only.
     let fill = |upto: usize, last: bool| {
-        synthetic::fill_part(
-            db,
+        let part = synthetic::Part {
             upto,
-            options.synthetic,
-            options.text.as_deref(),
-            true,
-            last,
-            |_, _, _| {},
-        )
+            target: options.synthetic,
+            analyze: last,
+            now,
+        };
+        synthetic::fill_part(db, &part, options.text.as_deref(), true, |_, _, _| {})
     };
     let mut ids = HashMap::new();
     for (i, a) in articles.iter().enumerate() {

@@ -456,7 +456,26 @@ pub fn fill(
     force: bool,
     progress: impl FnMut(usize, usize, f64),
 ) -> anyhow::Result<Filled> {
-    fill_part(db, target, target, extra, force, true, progress)
+    let part = Part {
+        upto: target,
+        target,
+        analyze: true,
+        now: Utc::now(),
+    };
+    fill_part(db, &part, extra, force, progress)
+}
+
+/// One part of a load written in several ([`fill_part`]).
+pub struct Part {
+    /// Articles the database holds at the end of this part.
+    pub upto: usize,
+    /// Articles of the whole archive, whose dates this part's articles take.
+    pub target: usize,
+    /// Analyse the statistics at the end (the last part).
+    pub analyze: bool,
+    /// The archive's end: its newest articles are dated just before (the same for every part, so
+    /// a load in parts is the same at every run of the same day's clock).
+    pub now: chrono::DateTime<Utc>,
 }
 
 /// The article that would be the `n`th of an archive of `target` synthetic articles is dated this
@@ -466,18 +485,22 @@ pub fn share_of_archive(published_at: chrono::DateTime<Utc>, now: chrono::DateTi
     (1.0 - (now - published_at).num_seconds() as f64 / span).clamp(0.0, 1.0)
 }
 
-/// [`fill`] up to `upto` articles of an archive that will hold `target` (the dates are those of
-/// the `target` archive, so the ids stay in date order when other articles are written between two
-/// parts). The statistics are analysed only when `analyze`.
+/// [`fill`] up to `part.upto` articles of an archive that will hold `part.target` (the dates are
+/// those of the whole archive, so the ids stay in date order when other articles are written
+/// between two parts).
 pub fn fill_part(
     db: &Db,
-    upto: usize,
-    target: usize,
+    part: &Part,
     extra: Option<&str>,
     force: bool,
-    analyze: bool,
     mut progress: impl FnMut(usize, usize, f64),
 ) -> anyhow::Result<Filled> {
+    let &Part {
+        upto,
+        target,
+        analyze,
+        now,
+    } = part;
     let mut sources: Vec<SourceArticle> =
         serde_json::from_str::<Source>(super::seed::DEMO)?.articles;
     if let Some(text) = extra {
@@ -523,7 +546,7 @@ pub fn fill_part(
             let mut rng =
                 Rng(0x9E37_79B9_7F4A_7C15 ^ (have as u64).wrapping_mul(0x2545_F491_4F6C_DD1D));
             // Whole seconds, as an editor gives them (and as the cursors carry them).
-            let now = Utc::now().trunc_subsecs(0);
+            let now = now.trunc_subsecs(0);
             let mut n = have;
             while n < upto {
                 let size = (upto - n).min(BATCH);
