@@ -3,6 +3,14 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+/// How much of a SQLite file a connection maps by default (`KIOSQUE_SQLITE_MMAP_MB`): SQLite's
+/// largest (2 GiB less 64 KiB), the whole file up to 200,000 articles or so. Read through the map, a
+/// page costs no `pread` and no copy into SQLite's own cache: at 100,000 articles random slugs went
+/// from 0.084-0.096x to 0.113-0.116x of `/health/live`, list pages +25-45 %, search 3x (2026-12-07,
+/// `bench/drive.py`). The mapped pages are the kernel's page cache, shared and reclaimable, but they
+/// count in each mapping connection's share of the process's RSS.
+pub const DEFAULT_SQLITE_MMAP_MB: u64 = 2047;
+
 /// Every setting kiosque reads. Built once in `main` (or by a test) and passed in, never global.
 #[derive(Clone)]
 pub struct Config {
@@ -227,7 +235,7 @@ impl Config {
             sqlite_mmap_mb: parse_num(
                 "KIOSQUE_SQLITE_MMAP_MB",
                 var("KIOSQUE_SQLITE_MMAP_MB"),
-                crate::db::DEFAULT_SQLITE_MMAP_MB,
+                DEFAULT_SQLITE_MMAP_MB,
                 0..=2047,
             )?,
             workers: parse_num("KIOSQUE_WORKERS", var("KIOSQUE_WORKERS"), 0, 0..=256)? as usize,
