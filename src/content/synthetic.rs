@@ -28,6 +28,10 @@ use crate::error::ApiError;
 /// The `source` every synthetic article carries: how a later load tells them from real content.
 pub const MARK: &str = "synthétique";
 
+/// The archive's span: its articles are dated over these ten years, in the order of their ids
+/// ([`article`]; [`share_of_archive`] is the inverse).
+const ARCHIVE_DAYS: i64 = 3650;
+
 /// Articles per batch (one transaction, one set of statistics written).
 const BATCH: usize = 2000;
 
@@ -360,7 +364,7 @@ fn article(
     now: chrono::DateTime<Utc>,
 ) -> Made {
     let title = m.title(rng);
-    let span = Span::days(3650);
+    let span = Span::days(ARCHIVE_DAYS);
     let status = match rng.below(100) {
         0..=3 => Status::Draft,
         4 => Status::Scheduled,
@@ -481,7 +485,7 @@ pub struct Part {
 /// The article that would be the `n`th of an archive of `target` synthetic articles is dated this
 /// far into its ten years (0 the oldest, 1 now): where an article of a given date belongs among them.
 pub fn share_of_archive(published_at: chrono::DateTime<Utc>, now: chrono::DateTime<Utc>) -> f64 {
-    let span = Span::days(3650).num_seconds() as f64;
+    let span = Span::days(ARCHIVE_DAYS).num_seconds() as f64;
     (1.0 - (now - published_at).num_seconds() as f64 / span).clamp(0.0, 1.0)
 }
 
