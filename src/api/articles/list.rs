@@ -275,66 +275,70 @@ pub async fn list_articles(
     let private = caller.is_staff();
     let p = page.clone();
     let caches = state.caches.clone();
-    let listing = state
-        .db
-        .run_read(!private, move |conn| {
-            let now = crate::db::now();
-            resolve_filters(conn, &mut filter, rubrique_slugs, author_keys, tag_slugs)?;
-            if let Some(sq) = &search {
-                if sq.clauses.is_empty() {
-                    return Ok(Listing {
-                        data: Vec::new(),
-                        total: 0,
-                        next_cursor: None,
-                        has_next: false,
-                    });
-                }
-                filter.search = Some(SearchFilter::for_conn(conn, sq));
+    // A page in a column order is a few index walks; a search ranks up to thousands of matches.
+    let short = search.is_none();
+    let work = move |conn: &mut AnyConnection| {
+        let now = crate::db::now();
+        resolve_filters(conn, &mut filter, rubrique_slugs, author_keys, tag_slugs)?;
+        if let Some(sq) = &search {
+            if sq.clauses.is_empty() {
+                return Ok(Listing {
+                    data: Vec::new(),
+                    total: 0,
+                    next_cursor: None,
+                    has_next: false,
+                });
             }
-            let (rows, total, next_cursor, has_next, scores) = match (sort, &search) {
-                (ListSort::Relevance, Some(sq)) => {
-                    let ranked = search_ranked(conn, &caches, &scope, filter.clone(), sq, now)?;
-                    let scores: HashMap<i64, f64> = ranked.iter().copied().collect();
-                    let keyed = ranked
-                        .into_iter()
-                        .map(|(id, score)| (score_key(score), id, id))
-                        .collect();
-                    let (ids, total, next, has_next) = common::page_sorted(keyed, &p, "relevance");
-                    (q::by_ids(conn, &ids)?, total, next, has_next, scores)
-                }
-                (ListSort::Column(sort), _) => {
-                    let scores: HashMap<i64, f64> = match &search {
-                        Some(sq) => crate::db::search::scores(
-                            conn,
-                            &caches.frequencies,
-                            sq,
-                            matches!(scope, Scope::Public).then_some(now),
-                        )?
-                        .into_iter()
-                        .collect(),
-                        None => HashMap::new(),
-                    };
-                    let (rows, total, next, has_next) =
-                        column_page(conn, &scope, &filter, sort, &p, now, bodies)?;
-                    (rows, total, next, has_next, scores)
-                }
-                (ListSort::Relevance, None) => {
-                    return Err(ApiError::bad_param("sort", "relevance needs q"))
-                }
-            };
-            let mut items = to_items(conn, rows, &site, now)?;
-            if let Some(sq) = &search {
-                for a in items.iter_mut() {
-                    a.search = Some(hit(sq, a, scores.get(&a.id).copied().unwrap_or(0.0)));
-                }
+            filter.search = Some(SearchFilter::for_conn(conn, sq));
+        }
+        let (rows, total, next_cursor, has_next, scores) = match (sort, &search) {
+            (ListSort::Relevance, Some(sq)) => {
+                let ranked = search_ranked(conn, &caches, &scope, filter.clone(), sq, now)?;
+                let scores: HashMap<i64, f64> = ranked.iter().copied().collect();
+                let keyed = ranked
+                    .into_iter()
+                    .map(|(id, score)| (score_key(score), id, id))
+                    .collect();
+                let (ids, total, next, has_next) = common::page_sorted(keyed, &p, "relevance");
+                (q::by_ids(conn, &ids)?, total, next, has_next, scores)
             }
-            Ok(Listing {
-                data: item_values(items, &fields, (&site, &site_name))?,
-                total,
-                next_cursor,
-                has_next,
-            })
+            (ListSort::Column(sort), _) => {
+                let scores: HashMap<i64, f64> = match &search {
+                    Some(sq) => crate::db::search::scores(
+                        conn,
+                        &caches.frequencies,
+                        sq,
+                        matches!(scope, Scope::Public).then_some(now),
+                    )?
+                    .into_iter()
+                    .collect(),
+                    None => HashMap::new(),
+                };
+                let (rows, total, next, has_next) =
+                    column_page(conn, &scope, &filter, sort, &p, now, bodies)?;
+                (rows, total, next, has_next, scores)
+            }
+            (ListSort::Relevance, None) => {
+                return Err(ApiError::bad_param("sort", "relevance needs q"))
+            }
+        };
+        let mut items = to_items(conn, rows, &site, now)?;
+        if let Some(sq) = &search {
+            for a in items.iter_mut() {
+                a.search = Some(hit(sq, a, scores.get(&a.id).copied().unwrap_or(0.0)));
+            }
+        }
+        Ok(Listing {
+            data: item_values(items, &fields, (&site, &site_name))?,
+            total,
+            next_cursor,
+            has_next,
         })
-        .await?;
+    };
+    let listing = if short {
+        state.db.run_read_short(!private, work).await?
+    } else {
+        state.db.run_read(!private, work).await?
+    };
     Ok(collection(&req, private, &page, listing))
 }

@@ -151,7 +151,7 @@ pub async fn find_article(
     let site_name = state.config.site_name.clone();
     let (mut article, updated) = state
         .db
-        .run_read(staff.is_none(), move |conn| {
+        .run_read_short(staff.is_none(), move |conn| {
             let now = crate::db::now();
             let (row, rel, related) = match &staff {
                 // The public's read is one statement, the article and its links together.
