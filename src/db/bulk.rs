@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::articles::{add_published, insert_many, ArticleWrite};
+use super::articles::{add_published, horizon, insert_many, sweep, ArticleWrite};
 use super::changes::Kind;
 use super::schema::{article_authors, article_tags, changes, scheduled_changes};
 use super::search::{insert_entries, Entry, Rebuilt};
@@ -112,11 +112,15 @@ pub fn insert(
     let mut stats = Rebuilt::default();
     insert_entries(conn, &entries, &mut stats)?;
     super::search::add_rebuilt(conn, stats, false)?;
+    // The counts hold the published articles due by their horizon, moved to now first; scheduled
+    // ones enter when it passes them.
+    sweep(conn, now)?;
+    let counted_to = horizon(conn)?;
     let mut published: BTreeMap<i64, i64> = BTreeMap::new();
-    for a in batch
-        .iter()
-        .filter(|a| a.write.status.stored() == super::PUBLISHED)
-    {
+    for a in batch.iter().filter(|a| {
+        a.write.status.stored() == super::PUBLISHED
+            && a.write.published_at.unwrap_or(now) <= counted_to
+    }) {
         *published.entry(a.write.rubrique_id).or_default() += 1;
     }
     add_published(conn, &published.into_iter().collect::<Vec<_>>())

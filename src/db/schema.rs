@@ -260,6 +260,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// One row: the instant up to which `article_counts` counts the published articles.
+    count_horizon (id) {
+        id -> Integer,
+        counted_to -> Timestamp,
+    }
+}
+
 diesel::joinable!(articles -> rubriques (rubrique_id));
 diesel::joinable!(related_lists -> articles (article_id));
 diesel::joinable!(article_authors -> articles (article_id));

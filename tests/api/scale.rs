@@ -371,6 +371,47 @@ async fn totals_agree(app: &TestApp, step: &str) {
     }
 }
 
+/// The published count `GET /v1/rubriques/{slug}` gives.
+async fn rubrique_count(app: &TestApp, slug: &str) -> i64 {
+    app.get(&format!("/v1/rubriques/{slug}"))
+        .await
+        .expect(200)
+        .body["article_count"]
+        .as_i64()
+        .unwrap()
+}
+
+both!(
+    a_scheduled_article_enters_the_totals_when_it_falls_due_with_no_write_in_between,
+    |app| async move {
+        let admin = app.admin().await;
+        let before = rubrique_count(&app, "economie").await;
+        let soon = (chrono::Utc::now() + chrono::Duration::seconds(2))
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        app.article(
+            &admin,
+            json!({"title": "Bientôt", "body": "b", "rubrique": "economie",
+                   "status": "published", "published_at": soon}),
+        )
+        .await;
+        totals_agree(&app, "not yet due").await;
+        assert_eq!(rubrique_count(&app, "economie").await, before);
+        // Its time comes: the kept counts do not hold it yet (unless the worker moved their horizon),
+        // and every total must still count it.
+        actix_rt::time::sleep(std::time::Duration::from_millis(3200)).await;
+        totals_agree(&app, "due").await;
+        assert_eq!(rubrique_count(&app, "economie").await, before + 1);
+        // A write moves the horizon past it: counted once, not twice.
+        app.article(
+            &admin,
+            json!({"title": "Brouillon", "body": "b", "rubrique": "economie"}),
+        )
+        .await;
+        totals_agree(&app, "after a write").await;
+        assert_eq!(rubrique_count(&app, "economie").await, before + 1);
+    }
+);
+
 both!(
     list_totals_follow_every_write_from_the_kept_counts,
     |app| async move {

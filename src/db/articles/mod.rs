@@ -5,7 +5,7 @@ mod counts;
 mod write;
 
 use counts::public_count;
-pub use counts::{add_published, rebuild_counts};
+pub use counts::{add_published, by_rubrique, horizon, rebuild_counts, sweep};
 pub use write::*;
 
 use std::collections::HashMap;
