@@ -95,26 +95,48 @@ pub async fn list_related_articles(
     let staff = caller.staff().cloned();
     let site = state.config.site_url.clone();
     let caches = state.caches.clone();
-    let items = state
-        .db
-        .run_read(staff.is_none(), move |conn| {
-            let now = crate::db::now();
-            let article = write::load_visible(conn, staff.as_ref(), &key, now)?;
-            if !article.related_enabled {
-                return Ok(Vec::new());
+    // The newest of the rubrique or of the others are walks of the date index, and a stored
+    // `similar` list is a key lookup: short reads. Computing a `similar` list takes milliseconds,
+    // `tags` ranks every article sharing a tag, and `author` sorts every article of a byline: those
+    // run on the blocking pool (a `similar` read that finds no usable stored list goes there too).
+    let short = matches!(strategy.as_str(), "rubrique" | "latest" | "similar");
+    let lag_ok = staff.is_none();
+    let work = move |conn: &mut AnyConnection, compute: bool| {
+        let now = crate::db::now();
+        let article = write::load_visible(conn, staff.as_ref(), &key, now)?;
+        let Some(related) = rows_for(
+            conn, &caches, &article, &strategy, limit, now, bodies, compute,
+        )?
+        else {
+            return Ok(None);
+        };
+        let (rows, extra): (Vec<ArticleRow>, Vec<_>) = related.into_iter().unzip();
+        let mut items = to_items(conn, rows, &site, now)?;
+        for (item, extra) in items.iter_mut().zip(extra) {
+            if let Some((score, reason)) = extra {
+                item.score = Some(score);
+                item.reason = Some(reason);
             }
-            let related = related_rows(conn, &caches, &article, &strategy, limit, now, bodies)?;
-            let (rows, extra): (Vec<ArticleRow>, Vec<_>) = related.into_iter().unzip();
-            let mut items = to_items(conn, rows, &site, now)?;
-            for (item, extra) in items.iter_mut().zip(extra) {
-                if let Some((score, reason)) = extra {
-                    item.score = Some(score);
-                    item.reason = Some(reason);
-                }
-            }
-            Ok(items)
-        })
-        .await?;
+        }
+        Ok(Some(items))
+    };
+    let stored = if short {
+        let work = work.clone();
+        state
+            .db
+            .run_read_short(lag_ok, move |c| work(c, false))
+            .await?
+    } else {
+        None
+    };
+    let items = match stored {
+        Some(items) => items,
+        None => state
+            .db
+            .run_read(lag_ok, move |c| work(c, true))
+            .await?
+            .unwrap_or_default(),
+    };
     Ok(common::single_page(
         &req,
         caller.is_staff(),
@@ -142,8 +164,24 @@ pub fn related_rows(
     now: NaiveDateTime,
     bodies: q::Bodies,
 ) -> Result<Vec<Related>, ApiError> {
+    let found = rows_for(conn, caches, article, strategy, limit, now, bodies, true)?;
+    Ok(found.unwrap_or_default())
+}
+
+/// [`related_rows`]; with `compute` false, `None` where a `similar` list would have to be computed.
+#[allow(clippy::too_many_arguments)]
+fn rows_for(
+    conn: &mut AnyConnection,
+    caches: &Caches,
+    article: &ArticleRow,
+    strategy: &str,
+    limit: i64,
+    now: NaiveDateTime,
+    bodies: q::Bodies,
+    compute: bool,
+) -> Result<Option<Vec<Related>>, ApiError> {
     if !article.related_enabled {
-        return Ok(Vec::new());
+        return Ok(Some(Vec::new()));
     }
     let pins = links::pins(conn, article.id)?;
     let pinned_extra = || (strategy == "similar").then(|| (1.0, vec!["pinned".to_owned()]));
@@ -156,24 +194,26 @@ pub fn related_rows(
     exclude.push(article.id);
     let wanted = limit - rows.len() as i64;
     if wanted <= 0 {
-        return Ok(rows);
+        return Ok(Some(rows));
     }
     if strategy == "similar" {
-        let found = super::similar::similar(
-            conn,
-            caches,
-            article,
-            &exclude,
-            wanted as usize,
-            now,
-            bodies,
-        )?;
+        let (wanted, exclude) = (wanted as usize, &exclude);
+        let found = if compute {
+            super::similar::similar(conn, caches, article, exclude, wanted, now, bodies)?
+        } else {
+            match super::similar::similar_stored(
+                conn, caches, article, exclude, wanted, now, bodies,
+            )? {
+                Some(found) => found,
+                None => return Ok(None),
+            }
+        };
         rows.extend(
             found
                 .into_iter()
                 .map(|s| (s.row, Some((s.score, s.reason)))),
         );
-        return Ok(rows);
+        return Ok(Some(rows));
     }
     let mut filter = Filter {
         exclude_ids: exclude.clone(),
@@ -212,7 +252,7 @@ pub fn related_rows(
         }
     };
     rows.extend(more.into_iter().map(|r| (r, None)));
-    Ok(rows)
+    Ok(Some(rows))
 }
 
 /// After a write on article `id`: when it is public, the stored lists of the articles its text finds

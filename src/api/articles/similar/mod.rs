@@ -139,6 +139,30 @@ pub fn similar(
     Ok(visible_cards(conn, &cards, &read, false)?.unwrap_or_default())
 }
 
+/// [`similar`] from the article's stored list alone: `None` when that list would have to be computed
+/// (none kept, stale, too old, or a card unpublished since). A read that cannot wait for a
+/// computation tries this first.
+pub fn similar_stored(
+    conn: &mut AnyConnection,
+    caches: &Caches,
+    article: &ArticleRow,
+    exclude: &[i64],
+    limit: usize,
+    now: NaiveDateTime,
+    bodies: q::Bodies,
+) -> Result<Option<Vec<Scored>>, ApiError> {
+    let read = Read {
+        exclude,
+        limit,
+        now,
+        bodies,
+    };
+    match kept_cards(conn, caches, article, now)? {
+        Some(cards) => visible_cards(conn, &cards, &read, true),
+        None => Ok(None),
+    }
+}
+
 /// What a request reads of a list: its cards not in `exclude`, `limit` at most, with or without
 /// their bodies.
 struct Read<'a> {
