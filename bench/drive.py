@@ -86,6 +86,9 @@ class Server:
             env["KIOSQUE_RESPONSE_CACHE_SECS"] = str(cache_secs)
             # The computed path: related lists computed per request, never read from storage.
             env["KIOSQUE_RELATED_MAX_AGE_SECS"] = str(cache_secs)
+            # ... and every search ranked per request (a few hundred title words repeat within the
+            # minute the rankings are kept otherwise).
+            env["KIOSQUE_SEARCH_CACHE_SECS"] = str(cache_secs)
         self.base = f"http://127.0.0.1:{port}"
         self.proc = subprocess.Popen([binary, "serve"], cwd=ROOT, env=env)
         for _ in range(600):

@@ -57,6 +57,9 @@ pub struct Config {
     /// How long a stored `similar` related list is used before it is computed again (0: computed on
     /// every request and never stored, the computation alone).
     pub related_max_age: Duration,
+    /// How long a process keeps a public search's ranking for the same question (0: ranked on every
+    /// request, the computation alone).
+    pub search_cache: Duration,
     /// On SIGTERM or SIGINT: how long in-flight requests may take to finish before the workers stop.
     pub shutdown_timeout: Duration,
     /// Plain text lines, or one JSON object per line.
@@ -255,6 +258,14 @@ impl Config {
                 86_400,
                 0..=31_536_000,
             )?),
+            search_cache: Duration::from_secs(parse_num(
+                "KIOSQUE_SEARCH_CACHE_SECS",
+                var("KIOSQUE_SEARCH_CACHE_SECS"),
+                // Each entry holds its statistics' generation, which any indexing write moves on every
+                // instance: this bounds only what moves none (a scheduled article falling due).
+                60,
+                0..=3600,
+            )?),
             shutdown_timeout: Duration::from_secs(parse_num(
                 "KIOSQUE_SHUTDOWN_TIMEOUT_SECS",
                 var("KIOSQUE_SHUTDOWN_TIMEOUT_SECS"),
@@ -436,6 +447,7 @@ mod tests {
         assert_eq!(c.log_format, LogFormat::Text);
         assert_eq!(c.shutdown_timeout, Duration::from_secs(30));
         assert_eq!(c.sqlite_mmap_mb, 2047);
+        assert_eq!(c.search_cache, Duration::from_secs(60));
         let c = with(&[
             ("KIOSQUE_LOG_FORMAT", "json"),
             ("KIOSQUE_SHUTDOWN_TIMEOUT_SECS", "0"),
@@ -470,6 +482,9 @@ mod tests {
         assert!(with(&[("KIOSQUE_SHUTDOWN_TIMEOUT_SECS", "-1")])
             .unwrap_err()
             .contains("KIOSQUE_SHUTDOWN_TIMEOUT_SECS"));
+        assert!(with(&[("KIOSQUE_SEARCH_CACHE_SECS", "3601")])
+            .unwrap_err()
+            .contains("KIOSQUE_SEARCH_CACHE_SECS"));
         // Past SQLite's own limit (2 GiB less 64 KiB), which it would lower without a word.
         assert!(with(&[("KIOSQUE_SQLITE_MMAP_MB", "4096")])
             .unwrap_err()

@@ -84,7 +84,10 @@ impl Application {
             config.response_cache,
             peers.clone(),
         ));
-        let caches = Arc::new(crate::state::Caches::new(config.related_max_age));
+        let caches = Arc::new(
+            crate::state::Caches::new(config.related_max_age)
+                .with_search_cache(config.search_cache),
+        );
         if let Some(peers) = &peers {
             let (kept, caches) = (
                 Arc::downgrade(&responses.clone().into_inner()),

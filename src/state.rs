@@ -32,7 +32,7 @@ pub struct Caches {
     /// How long a stored related list (`related_lists`, shared by every instance) is used before it
     /// is computed again; zero computes every list on every request and stores none.
     pub related_max_age: Duration,
-    /// Public search rankings, by question, for a minute.
+    /// Public search rankings, by question, for `KIOSQUE_SEARCH_CACHE_SECS` (a minute by default).
     pub rankings: Kept<(Stamp, String), Vec<(i64, f64)>>,
 }
 
@@ -55,6 +55,14 @@ impl Caches {
         Caches {
             related_max_age,
             ..Caches::default()
+        }
+    }
+
+    /// The same caches, with public search rankings kept `ttl` (zero: none kept).
+    pub fn with_search_cache(self, ttl: Duration) -> Caches {
+        Caches {
+            rankings: Kept::new(ttl, 4096),
+            ..self
         }
     }
 
@@ -147,5 +155,23 @@ impl FromRequest for Caller {
                 author_id: user.author_id,
             })))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_search_cache_of_zero_keeps_no_ranking() {
+        let stamp = crate::db::search::Stamp::default();
+        let off = Caches::default().with_search_cache(Duration::ZERO);
+        off.rankings
+            .insert((stamp.clone(), "q".into()), vec![(1, 1.0)]);
+        assert!(off.rankings.get(&(stamp.clone(), "q".into())).is_none());
+        let on = Caches::default().with_search_cache(Duration::from_secs(60));
+        on.rankings
+            .insert((stamp.clone(), "q".into()), vec![(1, 1.0)]);
+        assert_eq!(on.rankings.get(&(stamp, "q".into())), Some(vec![(1, 1.0)]));
     }
 }

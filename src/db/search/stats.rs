@@ -95,7 +95,7 @@ pub fn term_df(conn: &mut AnyConnection, terms: &[String]) -> QueryResult<HashMa
 
 /// What a process needs to know whether statistics it keeps are current: the database's epoch and
 /// the generation of its statistics (grows with every change to them).
-#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+#[derive(Clone, PartialEq, Eq, Hash, Debug, Default)]
 pub struct Stamp {
     epoch: String,
     generation: i64,
