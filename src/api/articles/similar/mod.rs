@@ -123,18 +123,15 @@ pub fn similar(
     now: NaiveDateTime,
     bodies: q::Bodies,
 ) -> Result<Vec<Scored>, ApiError> {
+    if let Some(found) = similar_stored(conn, caches, article, exclude, limit, now, bodies)? {
+        return Ok(found);
+    }
     let read = Read {
         exclude,
         limit,
         now,
         bodies,
     };
-    if let Some(cards) = kept_cards(conn, caches, article, now)? {
-        // A stored card unpublished since means the list is out of date: computed again below.
-        if let Some(found) = visible_cards(conn, &cards, &read, true)? {
-            return Ok(found);
-        }
-    }
     let cards = fresh_cards(conn, caches, article, now)?;
     Ok(visible_cards(conn, &cards, &read, false)?.unwrap_or_default())
 }
@@ -158,6 +155,7 @@ pub fn similar_stored(
         bodies,
     };
     match kept_cards(conn, caches, article, now)? {
+        // A stored card unpublished since means the list is out of date.
         Some(cards) => visible_cards(conn, &cards, &read, true),
         None => Ok(None),
     }
