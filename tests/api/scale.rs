@@ -351,11 +351,12 @@ both!(
     }
 );
 
-/// The public totals (front page, one rubrique) against the articles a full listing holds.
+/// The public totals (front page, one rubrique, one tag) against the articles a full listing holds.
 async fn totals_agree(app: &TestApp, step: &str) {
     for path in [
         "/v1/articles?per_page=100",
         "/v1/articles?per_page=100&rubrique=economie",
+        "/v1/articles?per_page=100&tag=conjoncture",
     ] {
         let r = app.get(path).await.expect(200);
         assert_eq!(
@@ -390,7 +391,7 @@ both!(
             .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         app.article(
             &admin,
-            json!({"title": "Bientôt", "body": "b", "rubrique": "economie",
+            json!({"title": "Bientôt", "body": "b", "rubrique": "economie", "tags": ["Conjoncture"],
                    "status": "published", "published_at": soon}),
         )
         .await;
@@ -420,17 +421,17 @@ both!(
         let draft = app
             .article(
                 &admin,
-                json!({"title": "Brouillon", "body": "b", "rubrique": "economie"}),
+                json!({"title": "Brouillon", "body": "b", "rubrique": "economie", "tags": ["Conjoncture"]}),
             )
             .await;
         totals_agree(&app, "draft").await;
         let live = app
-            .article(&admin, json!({"title": "En ligne", "body": "b", "rubrique": "economie", "status": "published"}))
+            .article(&admin, json!({"title": "En ligne", "body": "b", "rubrique": "economie", "tags": ["Conjoncture"], "status": "published"}))
             .await;
         totals_agree(&app, "published").await;
         app.article(
             &admin,
-            json!({"title": "Plus tard", "body": "b", "rubrique": "economie",
+            json!({"title": "Plus tard", "body": "b", "rubrique": "economie", "tags": ["Conjoncture"],
                                    "status": "published", "published_at": "2099-01-01T08:00:00Z"}),
         )
         .await;
@@ -444,6 +445,19 @@ both!(
         .await
         .expect(200);
         totals_agree(&app, "moved").await;
+        let tagged = app.get("/v1/articles?tag=conjoncture").await.body["meta"]["total"]
+            .as_i64()
+            .unwrap();
+        app.patch(
+            &format!("/v1/articles/{}", live["id"]),
+            &admin,
+            json!({"tags": []}),
+        )
+        .await
+        .expect(200);
+        totals_agree(&app, "untagged").await;
+        let untagged = app.get("/v1/articles?tag=conjoncture").await.body["meta"]["total"].clone();
+        assert_eq!(untagged.as_i64().unwrap(), tagged - 1);
         let after = app.get("/v1/articles?rubrique=economie").await.body["meta"]["total"].clone();
         assert_eq!(after.as_i64().unwrap(), before.as_i64().unwrap() - 1);
         app.patch(

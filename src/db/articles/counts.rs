@@ -58,6 +58,32 @@ pub(super) fn public_count(
     Ok(n.first().map_or(0, |n| n.n))
 }
 
+/// Published and due articles carrying `tag`: the writer-kept `tag_counts` (published articles,
+/// scheduled ones included, as the search index counts them) less the scheduled ones not yet due that
+/// carry it. Counting a popular tag's articles per request took 16-24 ms at 100,000 articles (SQLite);
+/// this reads one row and the scheduled articles (1 % of the synthetic archive).
+pub(super) fn tag_public_count(
+    conn: &mut AnyConnection,
+    tag: i64,
+    now: NaiveDateTime,
+) -> QueryResult<i64> {
+    #[derive(QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let sql = |pg: bool| {
+        let (now, tag) = if pg { ("$1", "$2") } else { ("?1", "?2") };
+        format!(
+            "SELECT CAST(COALESCE((SELECT published FROM tag_counts WHERE tag_id = {tag}), 0) AS BIGINT) \
+             - (SELECT count(*) FROM articles a WHERE a.status = 'published' AND a.sort_at > {now} \
+             AND EXISTS (SELECT 1 FROM article_tags l WHERE l.article_id = a.id AND l.tag_id = {tag})) AS n"
+        )
+    };
+    let n: Vec<N> = with_now_and_ids(conn, sql, now, &[tag])?;
+    Ok(n.first().map_or(0, |n| n.n))
+}
+
 /// Runs `sql` with `now` bound first (`$1`) and the ids after it, prepared: one plan whatever the
 /// instant and ids (see `Reused`).
 fn with_now_and_ids<T>(

@@ -242,8 +242,8 @@ pub fn by_ids(conn: &mut AnyConnection, ids: &[i64]) -> QueryResult<Vec<ArticleR
 }
 
 /// How many articles match. The public count of everything, or of some rubriques (the front page
-/// and the rubrique pages), comes from the writer-kept per-rubrique counts less the scheduled
-/// articles not yet due, without counting every published article.
+/// and the rubrique pages), comes from the writer-kept per-rubrique counts (see `counts`), and that
+/// of one tag from the kept per-tag counts, without counting every published article.
 pub fn count(
     conn: &mut AnyConnection,
     scope: &Scope,
@@ -252,6 +252,9 @@ pub fn count(
 ) -> QueryResult<i64> {
     if matches!(scope, Scope::Public) && f.only_rubriques() {
         return public_count(conn, f.rubrique_ids.as_deref(), now);
+    }
+    if let (Scope::Public, Some(tag)) = (scope, f.only_one_tag()) {
+        return counts::tag_public_count(conn, tag, now);
     }
     filtered(scope, f, now).count().get_result(conn)
 }
@@ -265,6 +268,19 @@ impl Filter {
             || self.tag_ids.is_some()
             || self.only_ids.is_some()
             || self.search.is_some()
+    }
+
+    /// The tag when the filter is one tag and nothing else.
+    fn only_one_tag(&self) -> Option<i64> {
+        let one = match self.tag_ids.as_deref() {
+            Some([tag]) => *tag,
+            _ => return None,
+        };
+        let rest = Filter {
+            tag_ids: None,
+            ..self.clone()
+        };
+        (rest.only_rubriques() && rest.rubrique_ids.is_none()).then_some(one)
     }
 
     /// No filter but (perhaps) rubriques.
