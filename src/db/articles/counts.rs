@@ -21,11 +21,6 @@ pub(super) fn public_count(
     rubriques: Option<&[i64]>,
     now: NaiveDateTime,
 ) -> QueryResult<i64> {
-    #[derive(QueryableByName)]
-    struct N {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        n: i64,
-    }
     if rubriques.is_some_and(|r| r.is_empty()) {
         return Ok(0);
     }
@@ -54,8 +49,7 @@ pub(super) fn public_count(
             now = p(1)
         )
     };
-    let n: Vec<N> = with_now_and_ids(conn, sql, now, &ids)?;
-    Ok(n.first().map_or(0, |n| n.n))
+    one_count(conn, sql, now, &ids)
 }
 
 /// Published and due articles carrying `tag`: the writer-kept `tag_counts` (published articles,
@@ -67,11 +61,6 @@ pub(super) fn tag_public_count(
     tag: i64,
     now: NaiveDateTime,
 ) -> QueryResult<i64> {
-    #[derive(QueryableByName)]
-    struct N {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        n: i64,
-    }
     let sql = |pg: bool| {
         let (now, tag) = if pg { ("$1", "$2") } else { ("?1", "?2") };
         format!(
@@ -80,7 +69,22 @@ pub(super) fn tag_public_count(
              AND EXISTS (SELECT 1 FROM article_tags l WHERE l.article_id = a.id AND l.tag_id = {tag})) AS n"
         )
     };
-    let n: Vec<N> = with_now_and_ids(conn, sql, now, &[tag])?;
+    one_count(conn, sql, now, &[tag])
+}
+
+/// The one count `n` that `sql` answers, with `now` and the ids bound as in [`with_now_and_ids`].
+fn one_count(
+    conn: &mut AnyConnection,
+    sql: impl Fn(bool) -> String,
+    now: NaiveDateTime,
+    ids: &[i64],
+) -> QueryResult<i64> {
+    #[derive(QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let n: Vec<N> = with_now_and_ids(conn, sql, now, ids)?;
     Ok(n.first().map_or(0, |n| n.n))
 }
 
