@@ -141,12 +141,7 @@ pub async fn run(state: actix_web::web::Data<AppState>, stop: Stop) {
             .db
             .run(move |c| {
                 if changes::next_due(c)?.is_some_and(|due| due <= now) {
-                    crate::db::write_tx(c, |c| {
-                        let now = crate::db::now();
-                        // The lists' totals count it from now on without a range read per request.
-                        crate::db::articles::sweep(c, now)?;
-                        Ok(changes::move_due(c, now)?)
-                    })?;
+                    crate::db::write_tx(c, |c| Ok(changes::move_due(c, crate::db::now())?))?;
                 }
                 q::claim(c, now, lease, BATCH)
             })

@@ -166,11 +166,7 @@ pub async fn list_changes(
             // changes older than the retention are pruned. Both only when there is work (one indexed
             // read each).
             if q::next_due(conn)?.is_some_and(|due| due <= now) {
-                write_tx(conn, |c| {
-                    let now = crate::db::now();
-                    crate::db::articles::sweep(c, now)?;
-                    Ok(q::move_due(c, now)?)
-                })?;
+                write_tx(conn, |c| Ok(q::move_due(c, crate::db::now())?))?;
             }
             if q::oldest(conn)?.is_some_and(|at| at < now - retention) {
                 write_tx(conn, |c| Ok(q::prune(c, now - retention)?))?;

@@ -153,8 +153,10 @@ pub fn next_due(conn: &mut AnyConnection) -> QueryResult<Option<NaiveDateTime>> 
 }
 
 /// Turns the scheduled publications whose time has come into changes, in the order they fell due
-/// (each with the instant it became public). Returns how many.
+/// (each with the instant it became public), in the caller's write transaction; the list totals'
+/// kept counts move past them too ([`super::articles::sweep`]). Returns how many.
 pub fn move_due(conn: &mut AnyConnection, now: NaiveDateTime) -> QueryResult<usize> {
+    super::articles::sweep(conn, now)?;
     let due: Vec<(i64, String, NaiveDateTime, String)> = scheduled_changes::table
         .inner_join(articles::table.on(articles::id.eq(scheduled_changes::article_id)))
         .filter(scheduled_changes::due_at.le(now))

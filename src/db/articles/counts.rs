@@ -3,8 +3,8 @@
 //!
 //! `article_counts` holds the published articles due by one instant, `count_horizon.counted_to`.
 //! A scheduled article is stored published with a future `sort_at`: it enters the counts when the
-//! writer moves the horizon past it ([`sweep`]: at every article write, and when the webhook worker
-//! sees a scheduled publication fall due). A total is the kept sum plus the articles that fell due
+//! writer moves the horizon past it ([`sweep`]: at every article write, and wherever scheduled
+//! publications enter the changes feed, as the webhook worker does when one falls due). A total is the kept sum plus the articles that fell due
 //! since the horizon, a range of the status index that is empty or nearly so. It used to be the
 //! sum less every scheduled article not yet due, counted per request: 1 % of the synthetic
 //! archive, 10,000 index entries per list at 1,000,000 articles.
@@ -14,6 +14,9 @@ use diesel::prelude::*;
 
 use super::*;
 use crate::db::schema::articles;
+
+/// The instant up to which `article_counts` counts, as a scalar subquery.
+const HORIZON: &str = "(SELECT counted_to FROM count_horizon WHERE id = 1)";
 
 /// Published and due articles, in `rubriques` (all when None), from `article_counts`.
 pub(super) fn public_count(
@@ -41,11 +44,10 @@ pub(super) fn public_count(
         };
         // Fell due since the horizon, less what the horizon counts that is not due for this clock
         // (an instance whose clock is behind the one that moved it): both nearly always empty.
-        let h = "(SELECT counted_to FROM count_horizon WHERE id = 1)";
         format!(
             "SELECT CAST(COALESCE((SELECT SUM(published) FROM article_counts{stored}), 0) AS BIGINT) \
-             + (SELECT count(*) FROM articles WHERE status = 'published' AND sort_at > {h} AND sort_at <= {now}{due}) \
-             - (SELECT count(*) FROM articles WHERE status = 'published' AND sort_at > {now} AND sort_at <= {h}{due}) AS n",
+             + (SELECT count(*) FROM articles WHERE status = 'published' AND sort_at > {HORIZON} AND sort_at <= {now}{due}) \
+             - (SELECT count(*) FROM articles WHERE status = 'published' AND sort_at > {now} AND sort_at <= {HORIZON}{due}) AS n",
             now = p(1)
         )
     };
@@ -142,14 +144,13 @@ pub fn by_rubrique(
         let p = |i: usize| if pg { format!("${i}") } else { format!("?{i}") };
         let list: Vec<String> = (2..rubriques.len() + 2).map(p).collect();
         let (list, now) = (list.join(", "), p(1));
-        let h = "(SELECT counted_to FROM count_horizon WHERE id = 1)";
         format!(
             "SELECT rubrique_id, CAST(SUM(n) AS BIGINT) AS n FROM ( \
              SELECT rubrique_id, published AS n FROM article_counts WHERE rubrique_id IN ({list}) \
              UNION ALL SELECT rubrique_id, count(*) FROM articles WHERE status = 'published' \
-             AND sort_at > {h} AND sort_at <= {now} AND rubrique_id IN ({list}) GROUP BY rubrique_id \
+             AND sort_at > {HORIZON} AND sort_at <= {now} AND rubrique_id IN ({list}) GROUP BY rubrique_id \
              UNION ALL SELECT rubrique_id, -count(*) FROM articles WHERE status = 'published' \
-             AND sort_at > {now} AND sort_at <= {h} AND rubrique_id IN ({list}) GROUP BY rubrique_id \
+             AND sort_at > {now} AND sort_at <= {HORIZON} AND rubrique_id IN ({list}) GROUP BY rubrique_id \
              ) t GROUP BY rubrique_id"
         )
     };
@@ -165,13 +166,12 @@ pub fn by_rubrique(
 /// since (a range of the status index). In the writer's transaction, which serialises it with
 /// every other count change; a horizon already past `now` (another instance's clock) stays.
 pub fn sweep(conn: &mut AnyConnection, now: NaiveDateTime) -> QueryResult<()> {
-    let h = "(SELECT counted_to FROM count_horizon WHERE id = 1)";
     let add = |pg: bool| {
         let now = if pg { "$1" } else { "?1" };
         format!(
             "INSERT INTO article_counts (rubrique_id, published) \
              SELECT rubrique_id, count(*) FROM articles \
-             WHERE status = 'published' AND sort_at > {h} AND sort_at <= {now} GROUP BY rubrique_id \
+             WHERE status = 'published' AND sort_at > {HORIZON} AND sort_at <= {now} GROUP BY rubrique_id \
              ON CONFLICT (rubrique_id) DO UPDATE SET published = article_counts.published + excluded.published"
         )
     };
@@ -223,7 +223,7 @@ pub(super) fn recount(conn: &mut AnyConnection, rubriques: &[i64]) -> QueryResul
             format!(
                 "INSERT INTO article_counts (rubrique_id, published) \
                  SELECT {a}, (SELECT count(*) FROM articles WHERE rubrique_id = {b} AND status = 'published' \
-                 AND sort_at <= (SELECT counted_to FROM count_horizon WHERE id = 1)) \
+                 AND sort_at <= {HORIZON}) \
                  WHERE 1 = 1 \
                  ON CONFLICT (rubrique_id) DO UPDATE SET published = excluded.published"
             )
@@ -248,15 +248,17 @@ pub fn rebuild_counts(conn: &mut AnyConnection) -> QueryResult<()> {
         execute
     )?;
     for sql in [
-        "DELETE FROM article_counts",
-        "INSERT INTO article_counts (rubrique_id, published) \
-         SELECT rubrique_id, count(*) FROM articles WHERE status = 'published' \
-         AND sort_at <= (SELECT counted_to FROM count_horizon WHERE id = 1) GROUP BY rubrique_id",
+        "DELETE FROM article_counts".to_owned(),
+        format!(
+            "INSERT INTO article_counts (rubrique_id, published) \
+             SELECT rubrique_id, count(*) FROM articles WHERE status = 'published' \
+             AND sort_at <= {HORIZON} GROUP BY rubrique_id"
+        ),
     ] {
         let none: [i64; 0] = [];
         dyn_query!(
             conn,
-            |_| sql.to_owned(),
+            |_| sql.clone(),
             none,
             diesel::sql_types::BigInt,
             execute
