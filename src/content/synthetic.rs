@@ -567,6 +567,7 @@ pub fn fill_part(
                             write.lede.as_deref().unwrap_or(""),
                             &write.body_text,
                             &tagged,
+                            &byline,
                             counted,
                         );
                         Ok(NewArticle {

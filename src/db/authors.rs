@@ -6,7 +6,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::models::AuthorRow;
-use super::schema::{article_authors, articles, authors};
+use super::schema::{article_authors, authors};
 use super::AnyConnection;
 use crate::domain::Key;
 
@@ -34,21 +34,13 @@ pub fn by_ids(conn: &mut AnyConnection, ids: &[i64]) -> QueryResult<HashMap<i64,
         .collect())
 }
 
-/// Published article counts per author.
+/// Published article counts per author, from the counts the writer keeps.
 pub fn article_counts(
     conn: &mut AnyConnection,
     ids: &[i64],
     now: NaiveDateTime,
 ) -> QueryResult<HashMap<i64, i64>> {
-    let rows: Vec<(i64, i64)> = article_authors::table
-        .inner_join(articles::table)
-        .filter(article_authors::author_id.eq_any(ids))
-        .filter(articles::status.eq(super::PUBLISHED))
-        .filter(articles::sort_at.le(now))
-        .group_by(article_authors::author_id)
-        .select((article_authors::author_id, diesel::dsl::count_star()))
-        .load(conn)?;
-    Ok(rows.into_iter().collect())
+    super::articles::by_author(conn, ids, now)
 }
 
 #[derive(Insertable, AsChangeset)]

@@ -6,7 +6,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::models::TagRow;
-use super::schema::{article_tags, articles, tags};
+use super::schema::tags;
 use super::AnyConnection;
 use crate::domain::{text, Key};
 
@@ -19,24 +19,14 @@ pub fn all(conn: &mut AnyConnection) -> QueryResult<Vec<TagRow>> {
 
 named_table!(tags, TagRow);
 
-/// Published article counts per tag; `None` counts every tag (for the tag cloud sort).
+/// Published article counts per tag, from the counts the writer keeps; `None` counts every tag
+/// (for the tag cloud sort).
 pub fn article_counts(
     conn: &mut AnyConnection,
     ids: Option<&[i64]>,
     now: NaiveDateTime,
 ) -> QueryResult<HashMap<i64, i64>> {
-    let mut q = article_tags::table
-        .inner_join(articles::table)
-        .filter(articles::status.eq(super::PUBLISHED))
-        .filter(articles::sort_at.le(now))
-        .group_by(article_tags::tag_id)
-        .select((article_tags::tag_id, diesel::dsl::count_star()))
-        .into_boxed();
-    if let Some(ids) = ids {
-        q = q.filter(article_tags::tag_id.eq_any(ids.to_vec()));
-    }
-    let rows: Vec<(i64, i64)> = q.load(conn)?;
-    Ok(rows.into_iter().collect())
+    super::articles::by_tag(conn, ids, now)
 }
 
 pub fn insert(

@@ -351,12 +351,16 @@ both!(
     }
 );
 
-/// The public totals (front page, one rubrique, one tag) against the articles a full listing holds.
+/// The public totals (front page, one rubrique, one tag, one author) against the articles a full
+/// listing holds, and the article counts of the tag and the authors (each one's page and the
+/// authors' list) against their listings.
 async fn totals_agree(app: &TestApp, step: &str) {
     for path in [
         "/v1/articles?per_page=100",
         "/v1/articles?per_page=100&rubrique=economie",
         "/v1/articles?per_page=100&tag=conjoncture",
+        "/v1/articles?per_page=100&author=aminata-kabore",
+        "/v1/articles?per_page=100&author=issouf-sanou",
     ] {
         let r = app.get(path).await.expect(200);
         assert_eq!(
@@ -368,6 +372,50 @@ async fn totals_agree(app: &TestApp, step: &str) {
             r.header("x-total-count"),
             Some(r.ids().len().to_string()),
             "{step}"
+        );
+    }
+    let listed = |path: &str| {
+        let path = path.to_owned();
+        async move { app.get(&path).await.expect(200).ids().len() as i64 }
+    };
+    let count = |path: &str| {
+        let path = path.to_owned();
+        async move {
+            app.get(&path).await.expect(200).body["article_count"]
+                .as_i64()
+                .unwrap()
+        }
+    };
+    // The tag exists once a test has written it.
+    let tag = app.get("/v1/tags/conjoncture").await;
+    let tagged = listed("/v1/articles?per_page=100&tag=conjoncture").await;
+    if tag.status.as_u16() == 404 {
+        assert_eq!(tagged, 0, "{step}: tag");
+    } else {
+        assert_eq!(
+            tag.body["article_count"].as_i64().unwrap(),
+            tagged,
+            "{step}: tag"
+        );
+    }
+    let authors = app.get("/v1/authors?per_page=100").await.expect(200);
+    for slug in ["aminata-kabore", "issouf-sanou"] {
+        let n = listed(&format!("/v1/articles?per_page=100&author={slug}")).await;
+        assert_eq!(
+            count(&format!("/v1/authors/{slug}")).await,
+            n,
+            "{step}: {slug}"
+        );
+        let in_list = authors.body["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["slug"] == slug)
+            .unwrap();
+        assert_eq!(
+            in_list["article_count"].as_i64().unwrap(),
+            n,
+            "{step}: {slug} listed"
         );
     }
 }
@@ -392,6 +440,7 @@ both!(
         app.article(
             &admin,
             json!({"title": "Bientôt", "body": "b", "rubrique": "economie", "tags": ["Conjoncture"],
+                   "authors": ["aminata-kabore"],
                    "status": "published", "published_at": soon}),
         )
         .await;
@@ -421,18 +470,20 @@ both!(
         let draft = app
             .article(
                 &admin,
-                json!({"title": "Brouillon", "body": "b", "rubrique": "economie", "tags": ["Conjoncture"]}),
+                json!({"title": "Brouillon", "body": "b", "rubrique": "economie", "tags": ["Conjoncture"],
+                       "authors": ["aminata-kabore"]}),
             )
             .await;
         totals_agree(&app, "draft").await;
         let live = app
-            .article(&admin, json!({"title": "En ligne", "body": "b", "rubrique": "economie", "tags": ["Conjoncture"], "status": "published"}))
+            .article(&admin, json!({"title": "En ligne", "body": "b", "rubrique": "economie", "tags": ["Conjoncture"],
+                         "authors": ["aminata-kabore", "issouf-sanou"], "status": "published"}))
             .await;
         totals_agree(&app, "published").await;
         app.article(
             &admin,
             json!({"title": "Plus tard", "body": "b", "rubrique": "economie", "tags": ["Conjoncture"],
-                                   "status": "published", "published_at": "2099-01-01T08:00:00Z"}),
+                   "authors": ["aminata-kabore"], "status": "published", "published_at": "2099-01-01T08:00:00Z"}),
         )
         .await;
         totals_agree(&app, "scheduled").await;
@@ -458,6 +509,25 @@ both!(
         totals_agree(&app, "untagged").await;
         let untagged = app.get("/v1/articles?tag=conjoncture").await.body["meta"]["total"].clone();
         assert_eq!(untagged.as_i64().unwrap(), tagged - 1);
+        let signed = |slug: &'static str| {
+            let app = &app;
+            async move {
+                app.get(&format!("/v1/articles?author={slug}")).await.body["meta"]["total"]
+                    .as_i64()
+                    .unwrap()
+            }
+        };
+        let (aminata, issouf) = (signed("aminata-kabore").await, signed("issouf-sanou").await);
+        app.patch(
+            &format!("/v1/articles/{}", live["id"]),
+            &admin,
+            json!({"authors": ["issouf-sanou"]}),
+        )
+        .await
+        .expect(200);
+        totals_agree(&app, "byline changed").await;
+        assert_eq!(signed("aminata-kabore").await, aminata - 1);
+        assert_eq!(signed("issouf-sanou").await, issouf);
         let after = app.get("/v1/articles?rubrique=economie").await.body["meta"]["total"].clone();
         assert_eq!(after.as_i64().unwrap(), before.as_i64().unwrap() - 1);
         app.patch(
@@ -479,6 +549,8 @@ both!(kept_counts_are_mended_by_a_reindex, |app| async move {
     let db = db(&app);
     // Counts an older version (or a hand-written statement) left wrong.
     app.execute_sql("UPDATE article_counts SET published = published + 5");
+    app.execute_sql("UPDATE author_counts SET published = published + 3");
+    app.execute_sql("UPDATE tag_counts SET published = published + 2");
     let wrong = app.get("/v1/articles?per_page=100").await.expect(200);
     assert_ne!(
         wrong.body["meta"]["total"].as_u64().unwrap() as usize,

@@ -63,15 +63,123 @@ pub(super) fn tag_public_count(
     tag: i64,
     now: NaiveDateTime,
 ) -> QueryResult<i64> {
+    kept_public_count(conn, Linked::Tag, tag, now)
+}
+
+/// Published and due articles signed by `author`, as [`tag_public_count`] counts a tag's, from the
+/// writer-kept `author_counts` (18-23 ms per request for the busiest byline at 100,000 articles when
+/// counted).
+pub(super) fn author_public_count(
+    conn: &mut AnyConnection,
+    author: i64,
+    now: NaiveDateTime,
+) -> QueryResult<i64> {
+    kept_public_count(conn, Linked::Author, author, now)
+}
+
+/// What an article is linked to and the search index keeps a count of.
+#[derive(Clone, Copy)]
+enum Linked {
+    Tag,
+    Author,
+}
+
+impl Linked {
+    /// The kept counts' table, the link table, the key column in both.
+    fn tables(self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            Linked::Tag => ("tag_counts", "article_tags", "tag_id"),
+            Linked::Author => ("author_counts", "article_authors", "author_id"),
+        }
+    }
+}
+
+/// The kept count of one tag or author, less its scheduled articles not yet due.
+fn kept_public_count(
+    conn: &mut AnyConnection,
+    linked: Linked,
+    id: i64,
+    now: NaiveDateTime,
+) -> QueryResult<i64> {
+    let (kept, links, key) = linked.tables();
     let sql = |pg: bool| {
-        let (now, tag) = if pg { ("$1", "$2") } else { ("?1", "?2") };
+        let (now, id) = if pg { ("$1", "$2") } else { ("?1", "?2") };
         format!(
-            "SELECT CAST(COALESCE((SELECT published FROM tag_counts WHERE tag_id = {tag}), 0) AS BIGINT) \
+            "SELECT CAST(COALESCE((SELECT published FROM {kept} WHERE {key} = {id}), 0) AS BIGINT) \
              - (SELECT count(*) FROM articles a WHERE a.status = 'published' AND a.sort_at > {now} \
-             AND EXISTS (SELECT 1 FROM article_tags l WHERE l.article_id = a.id AND l.tag_id = {tag})) AS n"
+             AND EXISTS (SELECT 1 FROM {links} l WHERE l.article_id = a.id AND l.{key} = {id})) AS n"
         )
     };
-    one_count(conn, sql, now, &[tag])
+    one_count(conn, sql, now, &[id])
+}
+
+/// Published and due articles of each of these authors, from `author_counts` less their scheduled
+/// articles not yet due; an author without any is absent.
+pub fn by_author(
+    conn: &mut AnyConnection,
+    authors: &[i64],
+    now: NaiveDateTime,
+) -> QueryResult<std::collections::HashMap<i64, i64>> {
+    if authors.is_empty() {
+        return Ok(Default::default());
+    }
+    kept_counts(conn, Linked::Author, Some(authors), now)
+}
+
+/// Published and due articles of each of these tags (every tag when None), as [`by_author`].
+pub fn by_tag(
+    conn: &mut AnyConnection,
+    tags: Option<&[i64]>,
+    now: NaiveDateTime,
+) -> QueryResult<std::collections::HashMap<i64, i64>> {
+    if tags.is_some_and(<[i64]>::is_empty) {
+        return Ok(Default::default());
+    }
+    kept_counts(conn, Linked::Tag, tags, now)
+}
+
+/// The kept counts of some tags or authors (all when None), less their scheduled articles not yet
+/// due: one statement, so both parts see the same moment.
+fn kept_counts(
+    conn: &mut AnyConnection,
+    linked: Linked,
+    ids: Option<&[i64]>,
+    now: NaiveDateTime,
+) -> QueryResult<std::collections::HashMap<i64, i64>> {
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        id: i64,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let (kept, links, key) = linked.tables();
+    let bound: Vec<i64> = ids.map(<[i64]>::to_vec).unwrap_or_default();
+    let sql = |pg: bool| {
+        let p = |i: usize| if pg { format!("${i}") } else { format!("?{i}") };
+        let list: Vec<String> = (2..bound.len() + 2).map(p).collect();
+        let (kept_in, links_in) = match ids {
+            Some(_) => (
+                format!(" WHERE {key} IN ({})", list.join(", ")),
+                format!(" AND l.{key} IN ({})", list.join(", ")),
+            ),
+            None => (String::new(), String::new()),
+        };
+        format!(
+            "SELECT id, CAST(SUM(n) AS BIGINT) AS n FROM ( \
+             SELECT {key} AS id, published AS n FROM {kept}{kept_in} \
+             UNION ALL SELECT l.{key}, -count(*) FROM articles a JOIN {links} l ON l.article_id = a.id \
+             WHERE a.status = 'published' AND a.sort_at > {now}{links_in} GROUP BY l.{key} \
+             ) t GROUP BY id",
+            now = p(1)
+        )
+    };
+    let rows: Vec<Count> = with_now_and_ids(conn, sql, now, &bound)?;
+    Ok(rows
+        .into_iter()
+        .filter(|c| c.n > 0)
+        .map(|c| (c.id, c.n))
+        .collect())
 }
 
 /// The one count `n` that `sql` answers, with `now` and the ids bound as in [`with_now_and_ids`].

@@ -5,7 +5,7 @@ mod counts;
 mod write;
 
 use counts::public_count;
-pub use counts::{add_published, by_rubrique, horizon, rebuild_counts, sweep};
+pub use counts::{add_published, by_author, by_rubrique, by_tag, horizon, rebuild_counts, sweep};
 pub use write::*;
 
 use std::collections::HashMap;
@@ -256,6 +256,9 @@ pub fn count(
     if let (Scope::Public, Some(tag)) = (scope, f.only_one_tag()) {
         return counts::tag_public_count(conn, tag, now);
     }
+    if let (Scope::Public, Some(author)) = (scope, f.only_one_author()) {
+        return counts::author_public_count(conn, author, now);
+    }
     filtered(scope, f, now).count().get_result(conn)
 }
 
@@ -278,6 +281,19 @@ impl Filter {
         };
         let rest = Filter {
             tag_ids: None,
+            ..self.clone()
+        };
+        (rest.only_rubriques() && rest.rubrique_ids.is_none()).then_some(one)
+    }
+
+    /// The author when the filter is one author and nothing else.
+    fn only_one_author(&self) -> Option<i64> {
+        let one = match self.author_ids.as_deref() {
+            Some([author]) => *author,
+            _ => return None,
+        };
+        let rest = Filter {
+            author_ids: None,
             ..self.clone()
         };
         (rest.only_rubriques() && rest.rubrique_ids.is_none()).then_some(one)

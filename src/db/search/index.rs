@@ -30,6 +30,7 @@ pub fn index(
 pub struct Rebuilt {
     df: HashMap<String, i64>,
     tags: HashMap<i64, i64>,
+    authors: HashMap<i64, i64>,
     totals: [i64; 5],
 }
 
@@ -45,6 +46,9 @@ impl Rebuilt {
         for t in &e.tag_ids {
             *self.tags.entry(*t).or_default() += 1;
         }
+        for a in &e.author_ids {
+            *self.authors.entry(*a).or_default() += 1;
+        }
         self.totals
             .iter_mut()
             .zip(e.totals)
@@ -53,33 +57,48 @@ impl Rebuilt {
 }
 
 /// What the index stores of one article, made without the database (a bulk load makes them on
-/// another thread): its analysed fields, its names, the tags it is indexed with.
+/// another thread): its analysed fields, its names, the tags and authors it is indexed with.
 pub struct Entry {
     fields: [String; 4],
     totals: [i64; 5],
     names: String,
     tag_ids: Vec<i64>,
     tag_list: String,
+    author_ids: Vec<i64>,
+    author_list: String,
     counted: bool,
 }
 
+/// Ids as the names row keeps them: space-separated.
+fn id_list(ids: &[i64]) -> String {
+    ids.iter().map(i64::to_string).collect::<Vec<_>>().join(" ")
+}
+
+/// [`id_list`] read back.
+fn parse_ids(list: &str) -> Vec<i64> {
+    list.split_whitespace()
+        .filter_map(|t| t.parse().ok())
+        .collect()
+}
+
 impl Entry {
-    /// `tags` are the article's (id, name) pairs.
+    /// `tags` are the article's (id, name) pairs, `authors` its byline's ids.
     pub fn new(
         title: &str,
         lede: &str,
         body_text: &str,
         tags: &[(i64, String)],
+        authors: &[i64],
         counted: bool,
     ) -> Entry {
         let names = proper_names(&format!("{title}\n{lede}\n{body_text}")).join(" ");
         let tag_ids: Vec<i64> = tags.iter().map(|(id, _)| *id).collect();
         let tag_names: Vec<&str> = tags.iter().map(|(_, n)| n.as_str()).collect();
-        let tag_list = tag_ids
-            .iter()
-            .map(i64::to_string)
-            .collect::<Vec<_>>()
-            .join(" ");
+        let tag_list = id_list(&tag_ids);
+        let mut author_ids = authors.to_vec();
+        author_ids.sort_unstable();
+        author_ids.dedup();
+        let author_list = id_list(&author_ids);
         let fields = [
             index_text(title),
             index_text(lede),
@@ -99,6 +118,8 @@ impl Entry {
             names,
             tag_ids,
             tag_list,
+            author_ids,
+            author_list,
             counted,
         }
     }
@@ -126,14 +147,23 @@ fn index_into(
             .select((tags::id, tags::name))
             .load::<(i64, String)>(conn)?
     };
-    let e = Entry::new(title, lede, body_text, &tags, counted);
+    let authors: Vec<i64> = {
+        use crate::db::schema::article_authors;
+        article_authors::table
+            .filter(article_authors::article_id.eq(id))
+            .select(article_authors::author_id)
+            .load(conn)?
+    };
+    let e = Entry::new(title, lede, body_text, &tags, &authors, counted);
     let sql = |pg: bool| {
         if pg {
-            "INSERT INTO article_names (article_id, names, tag_ids) VALUES ($1, $2, $3) \
-             ON CONFLICT (article_id) DO UPDATE SET names = EXCLUDED.names, tag_ids = EXCLUDED.tag_ids"
+            "INSERT INTO article_names (article_id, names, tag_ids, author_ids) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (article_id) DO UPDATE SET names = EXCLUDED.names, tag_ids = EXCLUDED.tag_ids, \
+             author_ids = EXCLUDED.author_ids"
         } else {
-            "INSERT INTO article_names (article_id, names, tag_ids) VALUES (?, ?, ?) \
-             ON CONFLICT (article_id) DO UPDATE SET names = excluded.names, tag_ids = excluded.tag_ids"
+            "INSERT INTO article_names (article_id, names, tag_ids, author_ids) VALUES (?, ?, ?, ?) \
+             ON CONFLICT (article_id) DO UPDATE SET names = excluded.names, tag_ids = excluded.tag_ids, \
+             author_ids = excluded.author_ids"
         }
     };
     match conn {
@@ -141,13 +171,15 @@ fn index_into(
             diesel::sql_query(sql(false))
                 .bind::<BigInt, _>(id)
                 .bind::<Text, _>(&e.names)
-                .bind::<Text, _>(&e.tag_list),
+                .bind::<Text, _>(&e.tag_list)
+                .bind::<Text, _>(&e.author_list),
         )
         .execute(c)?,
         AnyConnection::Postgresql(c) => diesel::sql_query(sql(true))
             .bind::<BigInt, _>(id)
             .bind::<Text, _>(&e.names)
             .bind::<Text, _>(&e.tag_list)
+            .bind::<Text, _>(&e.author_list)
             .execute(c)?,
     };
     match rebuilt {
@@ -155,7 +187,8 @@ fn index_into(
         None => {
             if counted {
                 adjust_df(conn, &counted_terms(&e.fields), 1)?;
-                adjust_tag_counts(conn, &e.tag_ids, 1)?;
+                adjust_kept(conn, Kept::Tags, &e.tag_ids, 1)?;
+                adjust_kept(conn, Kept::Authors, &e.author_ids, 1)?;
                 adjust_totals(conn, e.totals)?;
             }
         }
@@ -211,7 +244,7 @@ pub fn insert_entries(
     mod pg {
         diesel::table! { article_search (article_id) { article_id -> BigInt, title -> Text, lede -> Text, tags -> Text, body -> Text, counted -> BigInt, } }
     }
-    diesel::table! { article_names (article_id) { article_id -> BigInt, names -> Text, tag_ids -> Text, } }
+    diesel::table! { article_names (article_id) { article_id -> BigInt, names -> Text, tag_ids -> Text, author_ids -> Text, } }
     for chunk in entries.chunks(500) {
         let names: Vec<_> = chunk
             .iter()
@@ -220,6 +253,7 @@ pub fn insert_entries(
                     article_names::article_id.eq(*id),
                     article_names::names.eq(&e.names),
                     article_names::tag_ids.eq(&e.tag_list),
+                    article_names::author_ids.eq(&e.author_list),
                 )
             })
             .collect();
@@ -270,23 +304,21 @@ fn uncount(conn: &mut AnyConnection, id: i64) -> QueryResult<()> {
         counted: i64,
         #[diesel(sql_type = Text)]
         tag_ids: String,
+        #[diesel(sql_type = Text)]
+        author_ids: String,
     }
     let sql = |pg: bool| {
         let key = if pg { "s.article_id" } else { "s.rowid" };
         format!(
-            "SELECT s.title, s.lede, s.tags, s.body, s.counted, COALESCE(n.tag_ids, '') AS tag_ids \
-             FROM article_search s LEFT JOIN article_names n ON n.article_id = {key} WHERE {key} = {}",
+            "SELECT s.title, s.lede, s.tags, s.body, s.counted, COALESCE(n.tag_ids, '') AS tag_ids, \
+             COALESCE(n.author_ids, '') AS author_ids FROM article_search s LEFT JOIN article_names n ON n.article_id = {key} WHERE {key} = {}",
             placeholders(pg, 1, 1)
         )
     };
     let rows: Vec<Old> = dyn_query!(conn, sql, [id], BigInt, load)?;
     if let Some(old) = rows.into_iter().next().filter(|r| r.counted == 1) {
-        let tag_ids: Vec<i64> = old
-            .tag_ids
-            .split_whitespace()
-            .filter_map(|t| t.parse().ok())
-            .collect();
-        adjust_tag_counts(conn, &tag_ids, -1)?;
+        adjust_kept(conn, Kept::Tags, &parse_ids(&old.tag_ids), -1)?;
+        adjust_kept(conn, Kept::Authors, &parse_ids(&old.author_ids), -1)?;
         let fields = old.text.into_array();
         adjust_df(conn, &counted_terms(&fields), -1)?;
         adjust_totals(
@@ -303,29 +335,60 @@ fn uncount(conn: &mut AnyConnection, id: i64) -> QueryResult<()> {
     Ok(())
 }
 
-/// Adds `delta` (+1 or -1) to the published count of each tag (distinct ids).
-fn adjust_tag_counts(conn: &mut AnyConnection, tag_ids: &[i64], delta: i64) -> QueryResult<()> {
-    if tag_ids.is_empty() {
+/// The published-article counts the index keeps per tag and per author.
+#[derive(Clone, Copy)]
+enum Kept {
+    Tags,
+    Authors,
+}
+
+impl Kept {
+    /// The table and its key column.
+    fn table(self) -> (&'static str, &'static str) {
+        match self {
+            Kept::Tags => ("tag_counts", "tag_id"),
+            Kept::Authors => ("author_counts", "author_id"),
+        }
+    }
+
+    /// Adds `counts` ((id, how many)) to the kept counts, a statement per 400.
+    fn add(self, conn: &mut AnyConnection, counts: &[(i64, i64)]) -> QueryResult<()> {
+        let (table, key) = self.table();
+        for chunk in counts.chunks(400) {
+            let sql = |pg: bool| {
+                let values: Vec<String> = (0..chunk.len())
+                    .map(|i| format!("({})", placeholders(pg, 2 * i + 1, 2)))
+                    .collect();
+                format!(
+                    "INSERT INTO {table} ({key}, published) VALUES {} \
+                     ON CONFLICT ({key}) DO UPDATE SET published = {table}.published + excluded.published",
+                    values.join(", ")
+                )
+            };
+            let binds = chunk.iter().flat_map(|(t, n)| [*t, *n]);
+            dyn_query!(once: conn, sql, binds, BigInt, execute)?;
+        }
+        Ok(())
+    }
+}
+
+/// Adds `delta` (+1 or -1) to the published count of each of these tags or authors (distinct ids).
+fn adjust_kept(conn: &mut AnyConnection, kept: Kept, ids: &[i64], delta: i64) -> QueryResult<()> {
+    if ids.is_empty() {
         return Ok(());
     }
+    if delta > 0 {
+        let ones: Vec<(i64, i64)> = ids.iter().map(|id| (*id, 1)).collect();
+        return kept.add(conn, &ones);
+    }
+    let (table, key) = kept.table();
     let sql = |pg: bool| {
-        if delta > 0 {
-            let values: Vec<String> = (0..tag_ids.len())
-                .map(|i| format!("({}, 1)", placeholders(pg, i + 1, 1)))
-                .collect();
-            format!(
-                "INSERT INTO tag_counts (tag_id, published) VALUES {} \
-                 ON CONFLICT (tag_id) DO UPDATE SET published = tag_counts.published + 1",
-                values.join(", ")
-            )
-        } else {
-            format!(
-                "UPDATE tag_counts SET published = published - 1 WHERE tag_id IN ({})",
-                placeholders(pg, 1, tag_ids.len())
-            )
-        }
+        format!(
+            "UPDATE {table} SET published = published - 1 WHERE {key} IN ({})",
+            placeholders(pg, 1, ids.len())
+        )
     };
-    dyn_query!(once: conn, sql, tag_ids.iter().copied(), BigInt, execute)?;
+    dyn_query!(once: conn, sql, ids.iter().copied(), BigInt, execute)?;
     Ok(())
 }
 
@@ -413,6 +476,7 @@ pub fn reindex_all(conn: &mut AnyConnection) -> QueryResult<usize> {
         "DELETE FROM article_search",
         "DELETE FROM article_names",
         "DELETE FROM tag_counts",
+        "DELETE FROM author_counts",
         "UPDATE search_totals SET docs = 0, title_terms = 0, lede_terms = 0, tags_terms = 0, body_terms = 0",
     ] {
         dyn_query!(conn, |_| sql.to_owned(), none, BigInt, execute)?;
@@ -431,21 +495,10 @@ pub fn reindex_all(conn: &mut AnyConnection) -> QueryResult<usize> {
 /// Adds statistics gathered in memory to the tables; `new_epoch` after a full rebuild, which is a
 /// new history: no process keeps what it knew of the old one.
 pub fn add_rebuilt(conn: &mut AnyConnection, rebuilt: Rebuilt, new_epoch: bool) -> QueryResult<()> {
-    let mut tags: Vec<(i64, i64)> = rebuilt.tags.into_iter().collect();
-    tags.sort_unstable();
-    for chunk in tags.chunks(400) {
-        let sql = |pg: bool| {
-            let values: Vec<String> = (0..chunk.len())
-                .map(|i| format!("({})", placeholders(pg, 2 * i + 1, 2)))
-                .collect();
-            format!(
-                "INSERT INTO tag_counts (tag_id, published) VALUES {} \
-                 ON CONFLICT (tag_id) DO UPDATE SET published = tag_counts.published + excluded.published",
-                values.join(", ")
-            )
-        };
-        let binds = chunk.iter().flat_map(|(t, n)| [*t, *n]);
-        dyn_query!(once: conn, sql, binds, BigInt, execute)?;
+    for (kept, counts) in [(Kept::Tags, rebuilt.tags), (Kept::Authors, rebuilt.authors)] {
+        let mut counts: Vec<(i64, i64)> = counts.into_iter().collect();
+        counts.sort_unstable();
+        kept.add(conn, &counts)?;
     }
     let mut df: Vec<(String, i64)> = rebuilt.df.into_iter().collect();
     df.sort_unstable();

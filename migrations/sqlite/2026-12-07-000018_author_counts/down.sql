@@ -1,0 +1,2 @@
+ALTER TABLE article_names DROP COLUMN author_ids;
+DROP TABLE author_counts;
