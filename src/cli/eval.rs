@@ -77,6 +77,8 @@ pub struct Report {
     pub per_query: Vec<(String, f64)>,
     /// `similar` cards that were not the corpus's (synthetic or demo articles), of all its cards.
     pub similar_outside: (usize, usize),
+    /// `similar` precision@4 per topic: (topic, precision, articles), by topic.
+    pub similar_per_topic: Vec<(u32, f64, usize)>,
 }
 
 /// The corpus's rubriques and authors, made when missing (a synthetic newsroom may hold rubriques
@@ -273,6 +275,7 @@ pub fn run(
     let run = |conn: &mut AnyConnection| -> Result<Report, ApiError> {
         let mut precision = Vec::new();
         let mut outside = (0, 0);
+        let mut per_topic: std::collections::BTreeMap<u32, (f64, usize)> = Default::default();
         for strategy in strategies {
             let mut sum = 0.0;
             for (id, (_, topic)) in &ids {
@@ -295,6 +298,9 @@ pub fn run(
                 if *strategy == "similar" {
                     outside.0 += rows.iter().filter(|r| !ids.contains_key(&r.0.id)).count();
                     outside.1 += rows.len();
+                    let t = per_topic.entry(*topic).or_default();
+                    t.0 += same as f64 / 4.0;
+                    t.1 += 1;
                 }
             }
             precision.push((strategy.to_string(), sum / ids.len() as f64));
@@ -331,6 +337,10 @@ pub fn run(
             ndcg_at_10: ndcg,
             per_query,
             similar_outside: outside,
+            similar_per_topic: per_topic
+                .into_iter()
+                .map(|(t, (sum, n))| (t, sum / n as f64, n))
+                .collect(),
         })
     };
     run(&mut conn).map_err(|e| anyhow::anyhow!("measuring: {}", e.detail))
@@ -425,6 +435,11 @@ pub fn command(args: &Args, timeout: Duration) -> anyhow::Result<()> {
         }
         for (s, p) in &report.precision_at_4 {
             println!("related {s:<9} precision@4 = {p:.3}");
+        }
+        if args.verbose {
+            for (t, p, n) in &report.similar_per_topic {
+                println!("  topic {t:>3}: similar precision@4 {p:.3} over {n} articles");
+            }
         }
         if args.synthetic > 0 {
             let (outside, all) = report.similar_outside;

@@ -902,3 +902,58 @@ async fn connections_the_database_dropped_are_replaced_after_one_503_each() {
     app.get("/v1/articles?per_page=5").await.expect(200);
     app.get("/health/ready").await.expect(200);
 }
+
+both!(
+    a_list_in_another_order_than_the_date_walks_that_orders_index,
+    |app| async move {
+        // SQLite keeps no statistics: given the date bound of the public scope as an index range, it
+        // took the date index and sorted every published article for one page of `sort=-updated_at`
+        // or `sort=title` (419 ms at 100,000 articles). The list writes that bound so that no index
+        // seeks by it, and the order's index holds `sort_at` to check it without reading the row.
+        let db = db(&app);
+        let mut conn = db.get().unwrap();
+        #[derive(QueryableByName)]
+        struct Step {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            detail: String,
+        }
+        let AnyConnection::Sqlite(c) = &mut *conn else {
+            return; // PostgreSQL plans by its statistics.
+        };
+        for order in ["updated_at DESC, id DESC", "title_key ASC, id ASC"] {
+            let plan: Vec<Step> = diesel::sql_query(format!(
+                "EXPLAIN QUERY PLAN SELECT id, slug, title FROM articles WHERE status = 'published' \
+                 AND COALESCE(articles.sort_at, articles.sort_at) <= '2030-01-01 00:00:00' \
+                 ORDER BY {order} LIMIT 21 OFFSET 1000"
+            ))
+            .load(c)
+            .unwrap();
+            let plan: Vec<&str> = plan.iter().map(|s| s.detail.as_str()).collect();
+            assert_eq!(plan.len(), 1, "{order}: {plan:?}");
+            assert!(
+                plan[0].starts_with("SEARCH articles USING INDEX articles_status_"),
+                "{order}: {plan:?}"
+            );
+        }
+        // And the pages themselves: the same articles as before, in their order.
+        let updated = app
+            .get("/v1/articles?sort=-updated_at&per_page=100")
+            .await
+            .expect(200);
+        let all = app.get("/v1/articles?per_page=100").await.expect(200);
+        assert_eq!(updated.ids().len(), all.ids().len());
+        let titled = app
+            .get("/v1/articles?sort=title&per_page=100")
+            .await
+            .expect(200);
+        let keys: Vec<String> = titled.body["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| kiosque::domain::sort_key(a["title"].as_str().unwrap()))
+            .collect();
+        let mut sorted = keys.clone();
+        sorted.sort();
+        assert_eq!(keys, sorted);
+    }
+);
