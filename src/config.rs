@@ -60,6 +60,9 @@ pub struct Config {
     /// How long a process keeps a public search's ranking for the same question (0: ranked on every
     /// request, the computation alone).
     pub search_cache: Duration,
+    /// Article URLs in one sitemap: `/sitemap.xml` lists them all up to this many, and beyond is a
+    /// sitemap index of `/sitemap.xml?page=N`, each this many at most (the protocol's limit, 50,000).
+    pub sitemap_urls: i64,
     /// On SIGTERM or SIGINT: how long in-flight requests may take to finish before the workers stop.
     pub shutdown_timeout: Duration,
     /// Plain text lines, or one JSON object per line.
@@ -266,6 +269,12 @@ impl Config {
                 60,
                 0..=3600,
             )?),
+            sitemap_urls: parse_num(
+                "KIOSQUE_SITEMAP_URLS",
+                var("KIOSQUE_SITEMAP_URLS"),
+                50_000,
+                1..=50_000,
+            )? as i64,
             shutdown_timeout: Duration::from_secs(parse_num(
                 "KIOSQUE_SHUTDOWN_TIMEOUT_SECS",
                 var("KIOSQUE_SHUTDOWN_TIMEOUT_SECS"),
@@ -448,6 +457,7 @@ mod tests {
         assert_eq!(c.shutdown_timeout, Duration::from_secs(30));
         assert_eq!(c.sqlite_mmap_mb, 2047);
         assert_eq!(c.search_cache, Duration::from_secs(60));
+        assert_eq!(c.sitemap_urls, 50_000);
         let c = with(&[
             ("KIOSQUE_LOG_FORMAT", "json"),
             ("KIOSQUE_SHUTDOWN_TIMEOUT_SECS", "0"),
@@ -482,6 +492,10 @@ mod tests {
         assert!(with(&[("KIOSQUE_SHUTDOWN_TIMEOUT_SECS", "-1")])
             .unwrap_err()
             .contains("KIOSQUE_SHUTDOWN_TIMEOUT_SECS"));
+        assert!(with(&[("KIOSQUE_SITEMAP_URLS", "50001")])
+            .unwrap_err()
+            .contains("KIOSQUE_SITEMAP_URLS"));
+        assert!(with(&[("KIOSQUE_SITEMAP_URLS", "0")]).is_err());
         assert!(with(&[("KIOSQUE_SEARCH_CACHE_SECS", "3601")])
             .unwrap_err()
             .contains("KIOSQUE_SEARCH_CACHE_SECS"));

@@ -18,8 +18,8 @@ use crate::state::AppState;
 
 /// Items in a feed.
 const FEED_ITEMS: i64 = 30;
-/// URLs in one sitemap (the protocol's limit).
-const SITEMAP_URLS: i64 = 50_000;
+/// Most URLs in the news sitemap (the protocol's limit; Google News reads at most 1,000).
+const NEWS_SITEMAP_URLS: i64 = 50_000;
 
 /// Query of the feeds.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -254,27 +254,47 @@ pub async fn json_feed(
     ))
 }
 
-/// (url, last modified, published, title) of published articles, newest first.
+/// Which published articles a sitemap lists: those of the last `since` (newest first), or one page
+/// of all of them in `size` (oldest first, so that a page's URLs stay in it as the archive grows).
+enum Span {
+    Since(Duration),
+    Page { page: i64, size: i64 },
+}
+
+/// (url, last modified, published, title) of published articles, as `span` says.
 async fn sitemap_rows(
     state: &web::Data<AppState>,
-    since: Option<Duration>,
+    span: Span,
 ) -> Result<Vec<(String, NaiveDateTime, NaiveDateTime, String)>, ApiError> {
     let site = state.config.site_url.clone();
     state
         .db
         .run_read(true, move |conn| {
             let now = crate::db::now();
-            let filter = Filter {
-                published_after: since.map(|d| now - d),
-                ..Filter::default()
+            let (filter, sort, start, limit) = match span {
+                Span::Since(d) => (
+                    Filter {
+                        published_after: Some(now - d),
+                        ..Filter::default()
+                    },
+                    Sort::PublishedDesc,
+                    Start::Offset(0),
+                    NEWS_SITEMAP_URLS,
+                ),
+                Span::Page { page, size } => (
+                    Filter::default(),
+                    Sort::PublishedAsc,
+                    Start::Offset((page - 1) * size),
+                    size,
+                ),
             };
             let rows = q::page(
                 conn,
                 &Scope::Public,
                 &filter,
-                Sort::PublishedDesc,
-                &Start::Offset(0),
-                SITEMAP_URLS,
+                sort,
+                &start,
+                limit,
                 now,
                 q::Bodies::Without,
             )?;
@@ -293,24 +313,82 @@ async fn sitemap_rows(
         .await
 }
 
-/// Sitemap of published articles (the 50,000 newest).
-#[utoipa::path(tag = "feeds", operation_id = "sitemap", responses((status = 200, description = "sitemaps.org XML", content_type = "application/xml", body = String)))]
+/// Query of `/sitemap.xml`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct SitemapQuery {
+    /// One sitemap of the index (from 1): the published articles, oldest first, in sitemaps of
+    /// `KIOSQUE_SITEMAP_URLS` (50,000) URLs. Absent: every URL when they fit in one sitemap, else
+    /// the sitemap index that lists the pages.
+    #[param(minimum = 1, maximum = 1000000)]
+    pub page: Option<i64>,
+}
+
+/// Every published article's URL: one sitemap while they fit in one (`KIOSQUE_SITEMAP_URLS`, the
+/// protocol's 50,000), a sitemap index of `/sitemap.xml?page=N` beyond.
+#[utoipa::path(tag = "feeds", operation_id = "sitemap", params(SitemapQuery), responses(
+    (status = 200, description = "sitemaps.org XML: a `urlset`, or a `sitemapindex` when the published articles do not fit in one sitemap", content_type = "application/xml", body = String),
+    (status = 400, description = "`page` is not a number from 1 to 1000000", body = Problem, content_type = "application/problem+json"),
+    (status = 404, description = "no such page of the sitemap index", body = Problem, content_type = "application/problem+json")))]
 #[get("/sitemap.xml")]
 pub async fn sitemap(
     req: HttpRequest,
     state: web::Data<AppState>,
     caller: Caller,
+    query: web::Query<SitemapQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let rows = sitemap_rows(&state, None).await?;
-    let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
-    for (url, modified, _, _) in rows {
-        xml.push_str(&format!(
-            "<url><loc>{}</loc><lastmod>{}</lastmod></url>\n",
-            escape(&url),
-            crate::domain::utc(modified).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-        ));
+    let size = state.config.sitemap_urls;
+    let page = query.into_inner().page;
+    if page.is_some_and(|p| !(1..=1_000_000).contains(&p)) {
+        return Err(ApiError::bad_param("page", "must be between 1 and 1000000"));
     }
-    xml.push_str("</urlset>\n");
+    let total = state
+        .db
+        .run_read(true, |conn| {
+            Ok(q::count(
+                conn,
+                &Scope::Public,
+                &Filter::default(),
+                crate::db::now(),
+            )?)
+        })
+        .await?;
+    let pages = ((total + size - 1) / size).max(1);
+    let xml = match page {
+        None if pages > 1 => {
+            let site = escape(&state.config.site_url);
+            let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
+            for p in 1..=pages {
+                xml.push_str(&format!(
+                    "<sitemap><loc>{site}/sitemap.xml?page={p}</loc></sitemap>\n"
+                ));
+            }
+            xml.push_str("</sitemapindex>\n");
+            xml
+        }
+        Some(p) if p > pages => return Err(ApiError::not_found("sitemap page")),
+        page => {
+            let rows = sitemap_rows(
+                &state,
+                Span::Page {
+                    page: page.unwrap_or(1),
+                    size,
+                },
+            )
+            .await?;
+            let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
+            for (url, modified, _, _) in rows {
+                xml.push_str(&format!(
+                    "<url><loc>{}</loc><lastmod>{}</lastmod></url>\n",
+                    escape(&url),
+                    crate::domain::utc(modified).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                ));
+            }
+            xml.push_str("</urlset>\n");
+            xml
+        }
+    };
     Ok(respond(
         &req,
         &caller,
@@ -327,7 +405,7 @@ pub async fn news_sitemap(
     state: web::Data<AppState>,
     caller: Caller,
 ) -> Result<HttpResponse, ApiError> {
-    let rows = sitemap_rows(&state, Some(Duration::hours(48))).await?;
+    let rows = sitemap_rows(&state, Span::Since(Duration::hours(48))).await?;
     let name = escape(&state.config.site_name);
     let mut xml = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\" \

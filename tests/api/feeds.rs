@@ -156,3 +156,61 @@ both!(
         assert_eq!(texts(&doc, Some(NEWS), "news", "title"), ["Dernière heure"]);
     }
 );
+
+both!(
+    beyond_one_sitemap_the_sitemap_is_an_index_of_pages_that_hold_every_url,
+    tweak = |c| c.sitemap_urls = 5,
+    |app| async move {
+        // Five URLs per sitemap here (50,000 as shipped, the protocol's limit): the demo content
+        // holds more, so /sitemap.xml is an index, and its pages together list every URL once.
+        let (_, urls) = listed(&app, "").await;
+        assert!(urls.len() > 5);
+        let index = app.get("/sitemap.xml").await.expect(200);
+        let doc = roxmltree::Document::parse(&index.text).expect("sitemap index is XML");
+        assert!(doc.root_element().has_tag_name((SITEMAP, "sitemapindex")));
+        let pages = texts(&doc, Some(SITEMAP), "sitemap", "loc");
+        assert_eq!(pages.len(), urls.len().div_ceil(5));
+        let mut seen: Vec<String> = Vec::new();
+        for (i, loc) in pages.iter().enumerate() {
+            assert!(
+                loc.ends_with(&format!("/sitemap.xml?page={}", i + 1)),
+                "{loc}"
+            );
+            let path = &loc[loc.find("/sitemap.xml").unwrap()..];
+            let page = app.get(path).await.expect(200);
+            let doc = roxmltree::Document::parse(&page.text).expect("sitemap page is XML");
+            assert!(doc.root_element().has_tag_name((SITEMAP, "urlset")));
+            let locs = texts(&doc, Some(SITEMAP), "url", "loc");
+            assert!(
+                !locs.is_empty() && locs.len() <= 5,
+                "{path}: {}",
+                locs.len()
+            );
+            seen.extend(locs);
+        }
+        let all: BTreeSet<String> = seen.iter().cloned().collect();
+        assert_eq!(all.len(), seen.len(), "a URL listed twice");
+        assert_eq!(all, urls, "every published article's URL, once");
+        // The pages hold the oldest first: a new article joins the last page, the others stay.
+        let first = app.get("/sitemap.xml?page=1").await.expect(200).text;
+        let admin = app.admin().await;
+        app.article(&admin, json!({"title": "Dernière heure", "body": "b", "rubrique": "politique", "status": "published"})).await;
+        assert_eq!(app.get("/sitemap.xml?page=1").await.expect(200).text, first);
+        // Bad pages: a clear problem, nothing else.
+        let past = pages.len() + 2;
+        app.get(&format!("/sitemap.xml?page={past}"))
+            .await
+            .expect(404);
+        for bad in ["0", "-1", "1000001", "deux"] {
+            let r = app
+                .get(&format!("/sitemap.xml?page={bad}"))
+                .await
+                .expect(400);
+            assert!(r
+                .header("content-type")
+                .unwrap()
+                .starts_with("application/problem+json"));
+        }
+        app.get("/sitemap.xml?pages=1").await.expect(400);
+    }
+);
