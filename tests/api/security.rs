@@ -228,7 +228,7 @@ both!(
         for path in [
             "/v1/me?id=2",
             "/health/live?verbose=1",
-            "/sitemap.xml?page=2",
+            "/sitemap.xml?offset=2",
             "/metrics?x=1",
             "/v1/api-keys?all=1",
         ] {
