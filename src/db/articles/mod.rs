@@ -267,6 +267,26 @@ pub fn count(
     f: &Filter,
     now: NaiveDateTime,
 ) -> QueryResult<i64> {
+    // Excluded articles (the article being read, under its "other articles"): the total without
+    // them, less those of them in it; the first takes the kept counts where it can, where a
+    // count with the exclusion counted every published article (12 ms at 100,000 on SQLite).
+    if !f.exclude_ids.is_empty() || !f.exclude_slugs.is_empty() {
+        let kept = Filter {
+            exclude_ids: Vec::new(),
+            exclude_slugs: Vec::new(),
+            ..f.clone()
+        };
+        let all = count(conn, scope, &kept, now)?;
+        let excluded: i64 = filtered(scope, &kept, now)
+            .filter(
+                articles::id
+                    .eq_any(f.exclude_ids.clone())
+                    .or(articles::slug.eq_any(f.exclude_slugs.clone())),
+            )
+            .count()
+            .get_result(conn)?;
+        return Ok(all - excluded);
+    }
     if matches!(scope, Scope::Public) && f.only_rubriques() {
         return public_count(conn, f.rubrique_ids.as_deref(), now);
     }
