@@ -277,14 +277,54 @@ pub fn count(
             ..f.clone()
         };
         let all = count(conn, scope, &kept, now)?;
-        let excluded: i64 = filtered(scope, &kept, now)
-            .filter(
-                articles::id
-                    .eq_any(f.exclude_ids.clone())
-                    .or(articles::slug.eq_any(f.exclude_slugs.clone())),
-            )
-            .count()
-            .get_result(conn)?;
+        let excluded = if matches!(scope, Scope::Public) && kept.only_rubriques() {
+            // The excluded rows read by key and checked here: beside the scope's conditions SQLite
+            // walks the date index of every published article to find the few ids, and an empty
+            // `IN ()` in an OR (`1 = 0`) made it scan the table.
+            let mut rows: Vec<(i64, String, NaiveDateTime, i64)> = Vec::new();
+            let cols = (
+                articles::id,
+                articles::status,
+                articles::sort_at,
+                articles::rubrique_id,
+            );
+            if !f.exclude_ids.is_empty() {
+                rows.extend(
+                    articles::table
+                        .filter(articles::id.eq_any(f.exclude_ids.clone()))
+                        .select(cols)
+                        .load::<(i64, String, NaiveDateTime, i64)>(conn)?,
+                );
+            }
+            if !f.exclude_slugs.is_empty() {
+                rows.extend(
+                    articles::table
+                        .filter(articles::slug.eq_any(f.exclude_slugs.clone()))
+                        .select(cols)
+                        .load::<(i64, String, NaiveDateTime, i64)>(conn)?,
+                );
+            }
+            rows.sort_unstable_by_key(|r| r.0);
+            rows.dedup_by_key(|r| r.0);
+            rows.iter()
+                .filter(|(_, status, sort_at, rubrique)| {
+                    is_public(status, *sort_at, now)
+                        && kept
+                            .rubrique_ids
+                            .as_ref()
+                            .is_none_or(|r| r.contains(rubrique))
+                })
+                .count() as i64
+        } else {
+            filtered(scope, &kept, now)
+                .filter(
+                    articles::id
+                        .eq_any(f.exclude_ids.clone())
+                        .or(articles::slug.eq_any(f.exclude_slugs.clone())),
+                )
+                .count()
+                .get_result(conn)?
+        };
         return Ok(all - excluded);
     }
     if matches!(scope, Scope::Public) && f.only_rubriques() {
