@@ -352,28 +352,20 @@ impl Filter {
 
     /// The tag when the filter is one tag and nothing else.
     fn only_one_tag(&self) -> Option<i64> {
-        let one = match self.tag_ids.as_deref() {
-            Some([tag]) => *tag,
-            _ => return None,
-        };
         let rest = Filter {
             tag_ids: None,
             ..self.clone()
         };
-        (rest.only_rubriques() && rest.rubrique_ids.is_none()).then_some(one)
+        alone(self.tag_ids.as_deref(), &rest)
     }
 
     /// The author when the filter is one author and nothing else.
     fn only_one_author(&self) -> Option<i64> {
-        let one = match self.author_ids.as_deref() {
-            Some([author]) => *author,
-            _ => return None,
-        };
         let rest = Filter {
             author_ids: None,
             ..self.clone()
         };
-        (rest.only_rubriques() && rest.rubrique_ids.is_none()).then_some(one)
+        alone(self.author_ids.as_deref(), &rest)
     }
 
     /// No filter but (perhaps) rubriques.
@@ -386,6 +378,14 @@ impl Filter {
             && self.exclude_slugs.is_empty()
             && self.search.is_none()
             && self.only_ids.is_none()
+    }
+}
+
+/// The one id of `ids` when it is all the filter holds besides `rest` and `rest` filters nothing.
+fn alone(ids: Option<&[i64]>, rest: &Filter) -> Option<i64> {
+    match ids {
+        Some([one]) => (rest.only_rubriques() && rest.rubrique_ids.is_none()).then_some(*one),
+        _ => None,
     }
 }
 
