@@ -255,7 +255,8 @@ pub async fn json_feed(
 }
 
 /// Which published articles a sitemap lists: those of the last `since` (newest first), or one page
-/// of all of them in `size` (oldest first, so that a page's URLs stay in it as the archive grows).
+/// of all of them in `size` (oldest first, so that a page's URLs stay in it as new articles are
+/// published; one dated into the past moves the later URLs by one place).
 enum Span {
     Since(Duration),
     Page { page: i64, size: i64 },
