@@ -277,35 +277,36 @@ pub fn count(
             ..f.clone()
         };
         let all = count(conn, scope, &kept, now)?;
-        let excluded = if matches!(scope, Scope::Public) && kept.only_rubriques() {
-            // The excluded rows read by key and checked here: beside the scope's conditions SQLite
-            // walks the date index of every published article to find the few ids, and an empty
-            // `IN ()` in an OR (`1 = 0`) made it scan the table.
-            let mut rows: Vec<(i64, String, NaiveDateTime, i64)> = Vec::new();
-            let cols = (
-                articles::id,
-                articles::status,
-                articles::sort_at,
-                articles::rubrique_id,
+        // The excluded rows read by key (ids and slugs apart: beside the scope's conditions SQLite
+        // walked the date index of every published article to find the few, and an empty `IN ()`
+        // in an OR, `1 = 0`, made it scan the table).
+        let mut rows: Vec<(i64, String, NaiveDateTime, i64)> = Vec::new();
+        let cols = (
+            articles::id,
+            articles::status,
+            articles::sort_at,
+            articles::rubrique_id,
+        );
+        if !f.exclude_ids.is_empty() {
+            rows.extend(
+                articles::table
+                    .filter(articles::id.eq_any(f.exclude_ids.clone()))
+                    .select(cols)
+                    .load::<(i64, String, NaiveDateTime, i64)>(conn)?,
             );
-            if !f.exclude_ids.is_empty() {
-                rows.extend(
-                    articles::table
-                        .filter(articles::id.eq_any(f.exclude_ids.clone()))
-                        .select(cols)
-                        .load::<(i64, String, NaiveDateTime, i64)>(conn)?,
-                );
-            }
-            if !f.exclude_slugs.is_empty() {
-                rows.extend(
-                    articles::table
-                        .filter(articles::slug.eq_any(f.exclude_slugs.clone()))
-                        .select(cols)
-                        .load::<(i64, String, NaiveDateTime, i64)>(conn)?,
-                );
-            }
-            rows.sort_unstable_by_key(|r| r.0);
-            rows.dedup_by_key(|r| r.0);
+        }
+        if !f.exclude_slugs.is_empty() {
+            rows.extend(
+                articles::table
+                    .filter(articles::slug.eq_any(f.exclude_slugs.clone()))
+                    .select(cols)
+                    .load::<(i64, String, NaiveDateTime, i64)>(conn)?,
+            );
+        }
+        rows.sort_unstable_by_key(|r| r.0);
+        rows.dedup_by_key(|r| r.0);
+        let excluded = if matches!(scope, Scope::Public) && kept.only_rubriques() {
+            // Checked here against the public scope and the rubriques.
             rows.iter()
                 .filter(|(_, status, sort_at, rubrique)| {
                     is_public(status, *sort_at, now)
@@ -315,13 +316,12 @@ pub fn count(
                             .is_none_or(|r| r.contains(rubrique))
                 })
                 .count() as i64
+        } else if rows.is_empty() {
+            0
         } else {
+            let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
             filtered(scope, &kept, now)
-                .filter(
-                    articles::id
-                        .eq_any(f.exclude_ids.clone())
-                        .or(articles::slug.eq_any(f.exclude_slugs.clone())),
-                )
+                .filter(articles::id.eq_any(ids))
                 .count()
                 .get_result(conn)?
         };
